@@ -1,0 +1,122 @@
+"""Fixtures: the real app on a real SQLite file in a temp folder, a live server, a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from widget_api import create_app
+from widget_api.demo import create_demo_app, serve_in_thread
+from widget_api.paths import sample_faq_dir
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def need_system(what: str, present: bool) -> None:
+    """Skip with a reason when a system package is missing, but fail in CI (CI installs it)."""
+    if present:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI; scripts/test.sh should have installed it")
+    pytest.skip(f"{what} is not installed (run scripts/test.sh as root to install it)")
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared (evaluation and security corpora); skip when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing in CI")
+        pytest.skip(f"{path} is not here (a user's clone has no ../shared)")
+    return path
+
+
+def make_app(tmp_path: Path, **config):
+    """The real app with its database and instance folder in tmp_path."""
+    settings = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE": str(tmp_path / "widget.sqlite3"),
+        "RATELIMIT_ENABLED": False,
+        "FAQ_RELOAD_SECONDS": 0,
+        "ALLOWED_ORIGINS": ["https://shop.example.com"],
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture
+def app(tmp_path):
+    return make_app(tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def faq_copy(tmp_path) -> Path:
+    """A writable copy of the sample FAQ, for tests that edit files."""
+    target = tmp_path / "faq"
+    shutil.copytree(sample_faq_dir(), target)
+    return target
+
+
+class LiveServer:
+    """The service and the demo shop page, each on its own 127.0.0.1 port (two origins)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self._shop_placeholder = None
+        # The shop's origin must be allowed before the app starts, so take its port first.
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            api_port = probe.getsockname()[1]
+        self.api_url = f"http://127.0.0.1:{api_port}"
+        self.shop = serve_in_thread(create_demo_app(f"{self.api_url}/widget.js"))
+        self.demo_url = self.shop.url
+        self.app = make_app(tmp_path, ALLOWED_ORIGINS=[self.demo_url])
+        self.api = serve_in_thread(self.app, port=api_port)
+
+    def stop(self) -> None:
+        self.api.stop()
+        self.shop.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    need_system("Debian's chromium (/usr/bin/chromium)", CHROMIUM.exists())
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

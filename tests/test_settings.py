@@ -1,0 +1,99 @@
+"""Settings: declared once, layered in one direction, documented, secrets never defaulted."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from widget_api import create_app
+from widget_api.settings import (
+    SETTINGS,
+    SettingsError,
+    configuration_markdown,
+    ensure_secret_key,
+    load_settings,
+    write_setting,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_configuration_reference_is_up_to_date():
+    documented = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    assert documented == configuration_markdown(), (
+        "docs/configuration.md is out of date: "
+        "run `widget-api settings --markdown > docs/configuration.md`"
+    )
+    for setting in SETTINGS:
+        assert f"`WIDGET_{setting.name}`" in documented
+
+
+def test_readme_links_the_configuration_reference():
+    assert "docs/configuration.md" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_layers_defaults_file_environment(tmp_path):
+    (tmp_path / "config.toml").write_text(
+        'SHOP_NAME = "From file"\nMAX_QUESTION_LENGTH = 300\nALLOWED_ORIGINS = ["https://a.example"]\n'
+    )
+    values = load_settings(str(tmp_path), {"WIDGET_MAX_QUESTION_LENGTH": "200"})
+    assert values["SHOP_NAME"] == "From file"
+    assert values["MAX_QUESTION_LENGTH"] == 200
+    assert values["ALLOWED_ORIGINS"] == ["https://a.example"]
+    assert values["RATELIMIT_STORAGE_URI"] == "memory://"
+    env = {"WIDGET_ALLOWED_ORIGINS": "https://x.example, https://y.example"}
+    assert load_settings(str(tmp_path), env)["ALLOWED_ORIGINS"] == [
+        "https://x.example",
+        "https://y.example",
+    ]
+    assert load_settings(str(tmp_path), {"WIDGET_RATELIMIT_ENABLED": "false"})[
+        "RATELIMIT_ENABLED"
+    ] is False
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"WIDGET_MAX_QUESTION_LENGTH": "lots"}, "MAX_QUESTION_LENGTH from WIDGET_"),
+        ({"WIDGET_RATELIMIT_ENABLED": "maybe"}, "expected true or false"),
+    ],
+)
+def test_bad_values_name_the_setting(tmp_path, env, message):
+    with pytest.raises(SettingsError, match=message):
+        load_settings(str(tmp_path), env)
+
+
+def test_unknown_key_in_config_file_is_refused(tmp_path):
+    (tmp_path / "config.toml").write_text("COLOUR = 'red'\n")
+    with pytest.raises(SettingsError, match="unknown setting 'COLOUR'"):
+        load_settings(str(tmp_path), {})
+
+
+def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
+    key = ensure_secret_key(str(tmp_path))
+    assert len(key) == 64
+    assert ensure_secret_key(str(tmp_path)) == key
+    mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+    assert mode == 0o600
+
+
+def test_app_uses_instance_folder_and_creates_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("WIDGET_SHOP_NAME", "Env Shop")
+    app = create_app()
+    assert app.config["DATABASE"] == str(tmp_path / "inst" / "widget.sqlite3")
+    assert Path(app.config["DATABASE"]).exists()
+    assert app.config["SHOP_NAME"] == "Env Shop"
+    assert app.config["SECRET_KEY"] == (tmp_path / "inst" / "secret_key").read_text()
+
+
+def test_write_setting_keeps_other_lines(tmp_path):
+    (tmp_path / "config.toml").write_text("# my settings\nSHOP_NAME = 'Kept'\nANSWER_THRESHOLD = 0.5\n")
+    write_setting(str(tmp_path), "ANSWER_THRESHOLD", 0.71)
+    write_setting(str(tmp_path), "SUGGEST_THRESHOLD", 0.3)
+    text = (tmp_path / "config.toml").read_text()
+    assert text.startswith("# my settings\nSHOP_NAME = 'Kept'\n")
+    values = load_settings(str(tmp_path), {})
+    assert values["ANSWER_THRESHOLD"] == 0.71 and values["SUGGEST_THRESHOLD"] == 0.3

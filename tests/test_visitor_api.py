@@ -1,0 +1,241 @@
+"""The visitor API against PRODUCT.md's contract: every endpoint and every error path."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import make_app
+
+ORIGIN = "https://shop.example.com"
+
+
+def error_of(response) -> tuple[int, str]:
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["message"].endswith("."), body
+    return response.status_code, body["error"]["code"]
+
+
+def ask(client, question, lang=None):
+    payload = {"question": question}
+    if lang:
+        payload["lang"] = lang
+    response = client.post("/api/v1/ask", json=payload)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected_id"),
+    [
+        ("Wie lange dauert der Versand?", "de", "versanddauer"),
+        ("how long does shipping take", "en", "shipping-time"),
+        ("wie lange dauer der versnad", "de", "versanddauer"),
+        ("how long does shiping tkae", "en", "shipping-time"),
+    ],
+)
+def test_ask_answers_from_the_sample_faq(client, question, lang, expected_id):
+    body = ask(client, question, lang)
+    assert body["answered"] is True, body
+    assert body["answer"]["id"] == expected_id
+    assert set(body["answer"]) == {"id", "question", "html", "score"}
+    assert 0 <= body["answer"]["score"] <= 1
+    assert body["handoff_offered"] is False
+    assert body["answer"]["html"].startswith("<")
+
+
+def test_ask_offers_a_person_when_nothing_fits(client):
+    body = ask(client, "Can I book a flight to Rome with you?", "en")
+    assert body["answered"] is False
+    assert body["answer"] is None
+    assert body["handoff_offered"] is True
+    for suggestion in body["suggestions"]:
+        assert set(suggestion) == {"id", "question", "score"}
+
+
+def test_ask_shape_and_language_filter(client):
+    body = ask(client, "Versandkosten", "de")
+    assert set(body) >= {"answered", "answer", "suggestions", "handoff_offered"}
+    ids = [body["answer"]["id"]] if body["answer"] else []
+    ids += [s["id"] for s in body["suggestions"]]
+    app_entries = client.application.extensions["faq_library"].current().entries
+    assert ids and all(app_entries[i].lang == "de" for i in ids)
+
+
+def test_suggest_completes_what_is_typed(client):
+    response = client.get("/api/v1/suggest", query_string={"q": "return my ord", "lang": "en"})
+    assert response.status_code == 200
+    suggestions = response.get_json()["suggestions"]
+    assert suggestions and all(set(s) == {"id", "question"} for s in suggestions)
+    short = client.get("/api/v1/suggest", query_string={"q": "r", "lang": "en"}).get_json()
+    assert short == {"suggestions": []}
+
+
+def test_feedback_is_stored(app, client):
+    response = client.post(
+        "/api/v1/feedback",
+        json={"faq_id": "shipping-time", "helpful": False, "question": "shipping??"},
+    )
+    assert response.status_code == 204 and response.data == b""
+    from widget_api.db import connect
+
+    rows = list(connect(app.config["DATABASE"])["feedback"].rows)
+    assert [(r["faq_id"], r["helpful"], r["question"], r["lang"]) for r in rows] == [
+        ("shipping-time", 0, "shipping??", "en")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "code"),
+    [
+        ({"faq_id": "no-such-entry", "helpful": True}, 404, "unknown_faq_entry"),
+        ({"faq_id": "shipping-time", "helpful": "yes"}, 400, "invalid_helpful"),
+        ({"faq_id": 7, "helpful": True}, 400, "invalid_faq_id"),
+        ({"helpful": True}, 400, "invalid_faq_id"),
+        ({"faq_id": "shipping-time", "helpful": True, "question": ["x"]}, 400, "invalid_question"),
+    ],
+)
+def test_feedback_errors(client, payload, status, code):
+    assert error_of(client.post("/api/v1/feedback", json=payload)) == (status, code)
+
+
+def test_widget_config(client):
+    for lang in ("de", "en"):
+        body = client.get("/api/v1/widget-config", query_string={"lang": lang}).get_json()
+        assert body["lang"] == lang and body["languages"] == ["de", "en"]
+        assert body["greeting"] and body["privacy"]["notice"] and body["privacy"]["url"]
+        assert body["theme"] == {"color": "#1d4ed8", "position": "right"}
+        hours = body["service_hours"]
+        assert isinstance(hours["open_now"], bool)
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", hours["next_open"])
+        assert hours["text"]
+    assert error_of(client.get("/api/v1/widget-config?lang=fr")) == (400, "unknown_language")
+
+
+def test_health(client):
+    body = client.get("/api/v1/health").get_json()
+    assert body["status"] == "ok"
+    assert body["database"]["status"] == "ok" and body["database"]["journal_mode"] == "wal"
+    assert body["faq"]["entries"] >= 80 and body["faq"]["status"] == "ok"
+
+
+def test_widget_js_is_cacheable_with_validators(client):
+    response = client.get("/widget.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["ETag"] and response.headers["Last-Modified"]
+    assert "max-age" in response.headers["Cache-Control"]
+    again = client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_json"),
+        ({"data": "question=hi", "content_type": "text/plain"}, 415, "unsupported_media_type"),
+        ({"json": ["a list"]}, 400, "invalid_body"),
+        ({"json": {}}, 400, "invalid_question"),
+        ({"json": {"question": ""}}, 400, "missing_question"),
+        ({"json": {"question": "   \u0000 "}}, 400, "missing_question"),
+        ({"json": {"question": 42}}, 400, "invalid_question"),
+        ({"json": {"question": {"$ne": 1}}}, 400, "invalid_question"),
+        ({"json": {"question": "x" * 501}}, 400, "question_too_long"),
+        ({"json": {"question": "hi", "lang": "fr"}}, 400, "unknown_language"),
+        ({"json": {"question": "hi", "lang": ["de"]}}, 400, "unknown_language"),
+    ],
+)
+def test_ask_errors(client, kwargs, status, code):
+    assert error_of(client.post("/api/v1/ask", **kwargs)) == (status, code)
+
+
+def test_unknown_route_and_wrong_method(client):
+    assert error_of(client.get("/api/v1/nothing-here")) == (404, "not_found")
+    response = client.get("/api/v1/ask")
+    assert error_of(response) == (405, "method_not_allowed")
+    assert "POST" in response.headers["Allow"]
+
+
+def test_oversize_body_is_refused_before_reading(tmp_path):
+    client = make_app(tmp_path, MAX_CONTENT_LENGTH=1024).test_client()
+    response = client.post("/api/v1/ask", json={"question": "x" * 5000})
+    assert error_of(response) == (413, "too_large")
+
+
+def test_cors_only_for_allowed_origins(client):
+    allowed = client.post("/api/v1/ask", json={"question": "hi"}, headers={"Origin": ORIGIN})
+    assert allowed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Origin" in allowed.headers["Vary"]
+    other = client.post(
+        "/api/v1/ask", json={"question": "hi"}, headers={"Origin": "https://evil.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_cors_preflight_allows_the_headers_used_later(client):
+    response = client.options(
+        "/api/v1/handoffs",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, idempotency-key, content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    allowed = response.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in allowed and "idempotency-key" in allowed
+    assert "DELETE" in response.headers["Access-Control-Allow-Methods"]
+    refused = client.options(
+        "/api/v1/ask",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_security_headers(client):
+    response = client.get("/api/v1/health")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_rate_limits_answer_429_with_retry_after(tmp_path):
+    app = make_app(
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_ASK="3 per minute",
+        RATELIMIT_SUGGEST="2 per minute",
+        RATELIMIT_FEEDBACK="1 per minute",
+    )
+    client = app.test_client()
+    for _ in range(3):
+        assert client.post("/api/v1/ask", json={"question": "shipping"}).status_code == 200
+    limited = client.post("/api/v1/ask", json={"question": "shipping"})
+    assert error_of(limited) == (429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) > 0
+    for _ in range(2):
+        client.get("/api/v1/suggest?q=shipping")
+    assert error_of(client.get("/api/v1/suggest?q=shipping")) == (429, "rate_limited")
+    client.post("/api/v1/feedback", json={"faq_id": "shipping-time", "helpful": True})
+    limited = client.post("/api/v1/feedback", json={"faq_id": "shipping-time", "helpful": True})
+    assert error_of(limited) == (429, "rate_limited")
+
+
+def test_storage_failure_answers_503(tmp_path):
+    app = make_app(tmp_path)
+    client = app.test_client()
+    # Replace the database file with a directory: every open fails as it would on a lost disk.
+    import os
+
+    os.remove(app.config["DATABASE"])
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(app.config["DATABASE"] + suffix):
+            os.remove(app.config["DATABASE"] + suffix)
+    os.mkdir(app.config["DATABASE"])
+    response = client.post("/api/v1/feedback", json={"faq_id": "shipping-time", "helpful": True})
+    assert error_of(response) == (503, "storage_unavailable")
+    assert response.headers["Retry-After"]

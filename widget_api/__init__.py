@@ -1,0 +1,74 @@
+"""Self-hosted customer-support widget: FAQ answers at any hour, a human queue, no third parties.
+
+`create_app` is the only place an application is built: declared settings, then the instance
+config file, then `WIDGET_*` environment variables, then the test config.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, send_from_directory
+
+from . import db, errors, security, settings
+from .faq.library import FaqLibrary
+from .paths import sample_faq_dir, static_dir
+from .visitor_api import bp as visitor_api_bp
+from .visitor_api import check_service_hours
+
+WIDGET_MAX_AGE = 300
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; raises settings.SettingsError for a setting it cannot use."""
+    instance_path = settings.resolve_instance_path()
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = test_config["INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    app.config.update(settings.load_settings(app.instance_path))
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
+    _resolve_defaults(app)
+
+    # Two settings named in PRODUCT.md are also flask-limiter's own names.
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    app.extensions["service_hours"] = check_service_hours(app.config)
+    app.extensions["faq_library"] = FaqLibrary(
+        app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
+    )
+    db.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(visitor_api_bp)
+
+    @app.get("/widget.js")
+    def widget_js() -> Response:
+        response = send_from_directory(
+            static_dir(), "widget.js", mimetype="text/javascript", max_age=WIDGET_MAX_AGE
+        )
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        return response
+
+    return app
+
+
+def _resolve_defaults(app: Flask) -> None:
+    """Fill the settings whose default depends on the instance folder."""
+    instance = Path(app.instance_path)
+    if not app.config["DATABASE"]:
+        app.config["DATABASE"] = str(instance / "widget.sqlite3")
+    if not app.config["FAQ_DIR"]:
+        app.config["FAQ_DIR"] = str(sample_faq_dir())
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = settings.ensure_secret_key(app.instance_path)
+    if app.config["DEFAULT_LANG"] not in ("de", "en"):
+        raise settings.SettingsError("DEFAULT_LANG must be de or en")
+    if app.config["WIDGET_POSITION"] not in ("left", "right"):
+        raise settings.SettingsError("WIDGET_POSITION must be left or right")
+    logging.getLogger("widget_api").setLevel(logging.INFO)

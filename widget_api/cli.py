@@ -1,0 +1,209 @@
+"""The `widget-api` command: a thin shell over the package's Python API.
+
+Library errors become click.ClickException (a message and exit status 1), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+
+from . import settings
+from .faq.check import check_path
+from .faq.files import entries_to_file
+from .faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions, write_faq_jsonl
+from .faq.matcher import FaqIndex
+from .faq.model import FaqEntry, Thresholds
+from .faq.text import parse_synonyms
+from .paths import sample_faq_dir
+
+
+def _config() -> dict:
+    """The settings as the service would see them, without creating anything."""
+    try:
+        return settings.load_settings(settings.resolve_instance_path())
+    except settings.SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _configured_faq_dir() -> Path:
+    return Path(_config()["FAQ_DIR"] or sample_faq_dir())
+
+
+def _configured_thresholds() -> Thresholds:
+    config, default = _config(), Thresholds()
+
+    def pick(name: str, fallback: float) -> float:
+        return config[name] if config[name] >= 0 else fallback
+
+    return Thresholds(
+        answer=pick("ANSWER_THRESHOLD", default.answer),
+        margin=pick("ANSWER_MARGIN", default.margin),
+        suggest=pick("SUGGEST_THRESHOLD", default.suggest),
+    )
+
+
+def _load_entries(path: Path) -> tuple[list[FaqEntry], list[tuple[str, ...]]]:
+    """Entries and synonyms from a folder of FAQ files or a JSONL file; errors stop the command."""
+    if not path.exists():
+        raise click.ClickException(f"{path}: no such file or folder")
+    if path.is_file() and path.suffix == ".jsonl":
+        try:
+            return read_faq_jsonl(path), []
+        except FaqFormatError as error:
+            raise click.ClickException(str(error)) from None
+    files, problems = check_path(path)
+    errors = [problem for problem in problems if problem.severity == "error"]
+    if errors:
+        for problem in errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(errors)} error(s) in {path}; run 'widget-api faq check'")
+    return files.entries, parse_synonyms(files.synonyms_text)
+
+
+@click.group()
+@click.version_option(package_name="widget-api")
+def main() -> None:
+    """Self-hosted customer-support widget: FAQ answers, a human queue, no third parties."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port of the service.")
+@click.option("--demo-port", default=5001, show_default=True, help="Port of the demo shop page.")
+def demo(host: str, port: int, demo_port: int) -> None:
+    """Run the service and a demo shop page that embeds the widget (development only)."""
+    from . import create_app
+    from .demo import create_demo_app, serve_in_thread
+
+    api_origin = f"http://{host}:{port}"
+    demo_origins = [f"http://{host}:{demo_port}", f"http://localhost:{demo_port}"]
+    config = _config()
+    app = create_app({"ALLOWED_ORIGINS": [*config["ALLOWED_ORIGINS"], *demo_origins]})
+    shop = serve_in_thread(create_demo_app(f"{api_origin}/widget.js"), host, demo_port)
+    click.echo(f"Service:   {api_origin}/api/v1/health")
+    click.echo(f"Demo shop: {shop.url}/   (German: {shop.url}/?lang=de)")
+    click.echo("Press Ctrl+C to stop.")
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+    finally:
+        shop.stop()
+
+
+@main.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the configuration reference.")
+def settings_command(markdown: bool) -> None:
+    """Show the settings in effect (or the reference, with --markdown)."""
+    if markdown:
+        click.echo(settings.configuration_markdown(), nl=False)
+        return
+    for name, value in _config().items():
+        shown = "(set)" if name == "SECRET_KEY" and value else value
+        click.echo(f"{name} = {shown!r}")
+
+
+@main.group()
+def faq() -> None:
+    """Editors' tools: check, evaluate, import and export the FAQ."""
+
+
+@faq.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def faq_check(path: Path | None) -> None:
+    """Check FAQ files; prints every problem as file:line: message."""
+    path = path or _configured_faq_dir()
+    files, problems = check_path(path)
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(problem.severity == "error" for problem in problems)
+    warnings = len(problems) - errors
+    click.echo(
+        f"{len(files.entries)} entries checked: {errors} error(s), {warnings} warning(s)",
+        err=True,
+    )
+    if errors:
+        sys.exit(1)
+
+
+@faq.command("eval")
+@click.option(
+    "--faq",
+    "faq_path",
+    type=click.Path(path_type=Path),
+    help="FAQ folder or JSONL file (default: the configured FAQ).",
+)
+@click.option(
+    "--queries",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help='Labelled questions, JSONL: {"text", "expected"} a line.',
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def faq_eval(faq_path: Path | None, queries: Path, as_json: bool) -> None:
+    """Measure how well the FAQ answers a labelled question set."""
+    from .faq.evaluate import evaluate, format_report
+
+    entries, synonyms = _load_entries(faq_path or _configured_faq_dir())
+    try:
+        questions = read_labelled_questions(queries)
+    except FaqFormatError as error:
+        raise click.ClickException(str(error)) from None
+    result = evaluate(FaqIndex(entries, synonyms=synonyms), questions, _configured_thresholds())
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(format_report(result))
+
+
+@faq.command("export")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--faq",
+    "faq_path",
+    type=click.Path(path_type=Path),
+    help="FAQ folder (default: the configured FAQ).",
+)
+def faq_export(out: Path, faq_path: Path | None) -> None:
+    """Write the FAQ as JSONL, one entry a line."""
+    entries, _ = _load_entries(faq_path or _configured_faq_dir())
+    count = write_faq_jsonl(entries, out)
+    click.echo(f"{count} entries written to {out}")
+
+
+@faq.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write FAQ files into (one file per language).",
+)
+@click.option("--name", default="imported", show_default=True, help="File name, without .md.")
+def faq_import(source: Path, target: Path, name: str) -> None:
+    """Turn a JSONL file into FAQ Markdown files that `faq check` accepts."""
+    try:
+        entries = read_faq_jsonl(source)
+    except FaqFormatError as error:
+        raise click.ClickException(str(error)) from None
+    by_lang: dict[str, list[FaqEntry]] = defaultdict(list)
+    for entry in entries:
+        by_lang[entry.lang].append(entry)
+    written = []
+    for lang, items in sorted(by_lang.items()):
+        path = target / lang / f"{name}.md"
+        if path.exists():
+            raise click.ClickException(f"{path} exists; choose another --name or folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(entries_to_file(items, lang), encoding="utf-8")
+        written.append(path)
+    _, problems = check_path(target)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"{len(entries)} entries written to {', '.join(map(str, written))}")
+    if any(problem.severity == "error" for problem in problems):
+        sys.exit(1)

@@ -1,0 +1,73 @@
+"""The SQLite connection: one per request, with the pragmas that make writes durable.
+
+WAL lets readers and the one writer work side by side across worker processes;
+`synchronous=FULL` makes an acknowledged write survive a crash or power loss; the busy timeout
+makes a writer wait for another process's transaction instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from . import migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str | Path) -> Database:
+    """Open the database with this project's pragmas; autocommit unless a transaction is begun."""
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return Database(conn)
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """`BEGIN IMMEDIATE` ... `COMMIT`: takes the write lock first, so no upgrade deadlock."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def init_database(path: str | Path) -> list[str]:
+    """Create the file, switch it to WAL and apply every migration not yet applied."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
+    try:
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        return migrations.migrate(db)
+    finally:
+        db.close()
+
+
+def get_db() -> Database:
+    """The request's connection, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_app(app: Flask) -> None:
+    """Create or migrate the database at start-up and close connections after each request."""
+    init_database(app.config["DATABASE"])
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,157 @@
+"""The FAQ in service: one immutable snapshot at a time, swapped whole when the files change.
+
+Each reload reads every file of the folder first (one snapshot of the folder), checks it, and
+only then builds a complete new index and swaps it in with one assignment, so a request sees
+either the old FAQ or the new one, never a mix. A broken edit is logged and refused; the last
+good FAQ stays in service. The generation is a hash of the files' content, so every worker
+process that loaded the same files names the same generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .check import check_faq
+from .files import SYNONYMS_FILE, FaqFiles, faq_files, parse_faq_file
+from .matcher import FaqIndex
+from .model import FaqEntry
+from .text import parse_synonyms
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FaqSnapshot:
+    """One loaded FAQ: the index, the entries by id, and where it came from."""
+
+    generation: str
+    index: FaqIndex
+    entries: dict[str, FaqEntry]
+    loaded_at: datetime
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _fingerprint(paths: list[Path]) -> tuple:
+    fingerprint = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        fingerprint.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(fingerprint)
+
+
+def _folder_paths(folder: Path) -> list[Path]:
+    paths = faq_files(folder)
+    synonyms = folder / SYNONYMS_FILE
+    return [*paths, synonyms] if synonyms.is_file() else paths
+
+
+def build_snapshot(folder: Path) -> tuple[FaqSnapshot | None, list[str]]:
+    """Read the folder once and build a snapshot; on errors return None and the messages."""
+    contents: dict[Path, str] = {}
+    try:
+        for path in _folder_paths(folder):
+            contents[path] = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [f"{folder}: cannot read the FAQ: {error}"]
+    files = FaqFiles()
+    digest = hashlib.sha256()
+    for path, text in contents.items():
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + text.encode() + b"\0")
+        if path.name == SYNONYMS_FILE and path.parent == folder:
+            files.synonyms_text, files.synonyms_source = text, str(path)
+            continue
+        entries, problems = parse_faq_file(text, str(path))
+        files.entries.extend(entries)
+        files.problems.extend(problems)
+    problems = check_faq(files)
+    errors = [str(problem) for problem in problems if problem.severity == "error"]
+    if errors:
+        return None, errors
+    index = FaqIndex(files.entries, synonyms=parse_synonyms(files.synonyms_text))
+    snapshot = FaqSnapshot(
+        generation=digest.hexdigest()[:12],
+        index=index,
+        entries={entry.id: entry for entry in files.entries},
+        loaded_at=datetime.now(UTC),
+        warnings=tuple(str(problem) for problem in problems),
+    )
+    return snapshot, []
+
+
+class FaqLibrary:
+    """Serves the current FAQ snapshot and reloads it, at most every `reload_seconds`."""
+
+    def __init__(self, folder: str | Path, reload_seconds: float = 2.0) -> None:
+        self.folder = Path(folder)
+        self.reload_seconds = reload_seconds
+        self.last_error: list[str] = []
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+        self._fingerprint: tuple = ()
+        self._snapshot = FaqSnapshot("empty", FaqIndex([]), {}, datetime.now(UTC))
+        self.reload()
+
+    def current(self) -> FaqSnapshot:
+        """The snapshot to answer from; looks for changed files when it is time to."""
+        due = time.monotonic() - self._checked_at >= self.reload_seconds
+        # Only one thread reloads; the others go on answering from the current snapshot.
+        if self.reload_seconds > 0 and due and self._lock.acquire(blocking=False):
+            try:
+                self._reload_if_changed()
+            finally:
+                self._lock.release()
+        return self._snapshot
+
+    def reload(self) -> bool:
+        """Load the folder now; True when a new snapshot went into service."""
+        with self._lock:
+            return self._reload_if_changed(force=True)
+
+    def _reload_if_changed(self, force: bool = False) -> bool:
+        self._checked_at = time.monotonic()
+        fingerprint = _fingerprint(_folder_paths(self.folder)) if self.folder.is_dir() else ()
+        if not force and fingerprint == self._fingerprint:
+            return False
+        snapshot, errors = (
+            build_snapshot(self.folder)
+            if self.folder.is_dir()
+            else (None, [f"{self.folder}: the FAQ folder does not exist"])
+        )
+        self._fingerprint = fingerprint
+        if snapshot is None:
+            self.last_error = errors
+            log.error(
+                "FAQ not reloaded, keeping generation %s: %s",
+                self._snapshot.generation,
+                "; ".join(errors[:20]),
+            )
+            return False
+        self.last_error = []
+        if snapshot.generation != self._snapshot.generation:
+            self._snapshot = snapshot
+            log.info(
+                "FAQ generation %s in service: %d entries",
+                snapshot.generation,
+                len(snapshot.entries),
+            )
+        return True
+
+    def status(self) -> dict:
+        """What the health endpoint reports about the FAQ."""
+        snapshot = self._snapshot
+        return {
+            "status": "error" if self.last_error else "ok",
+            "entries": len(snapshot.entries),
+            "generation": snapshot.generation,
+            "loaded_at": snapshot.loaded_at.isoformat(timespec="seconds"),
+            "errors": len(self.last_error),
+        }

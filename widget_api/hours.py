@@ -1,0 +1,174 @@
+"""Service hours: when a person answers, and saying so honestly in German and English.
+
+The bot answers at any hour; people answer in the weekly hours of the configured time zone,
+except on closed days. Hours are written like `mon-fri 09:00-17:00; sat 10:00-14:00`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+}
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_PART = re.compile(
+    r"\A(?P<first>[a-z]{3})(?:\s*-\s*(?P<last>[a-z]{3}))?\s+"
+    r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\Z"
+)
+
+
+class HoursError(ValueError):
+    """The service hours or closed days cannot be read."""
+
+
+@dataclass(frozen=True)
+class ServiceHours:
+    """Weekly opening spans per weekday (0 = Monday), closed dates, and the time zone."""
+
+    weekly: dict[int, tuple[tuple[time, time], ...]]
+    closed_days: frozenset[date]
+    zone: ZoneInfo
+
+    @classmethod
+    def parse(cls, spec: str, closed_days: list[str], timezone: str) -> ServiceHours:
+        """Read the settings' text forms; raises HoursError naming the bad part."""
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise HoursError(f"unknown time zone {timezone!r}") from None
+        weekly: dict[int, list[tuple[time, time]]] = {}
+        for part in filter(None, (p.strip().lower() for p in spec.split(";"))):
+            match = _PART.match(part)
+            if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
+                raise HoursError(
+                    f"cannot read service hours {part!r}: write e.g. 'mon-fri 09:00-17:00'"
+                )
+            try:
+                start, end = (
+                    time.fromisoformat(match["start"].zfill(5)),
+                    time.fromisoformat(match["end"].zfill(5)),
+                )
+            except ValueError:
+                raise HoursError(f"impossible time in service hours {part!r}") from None
+            if end <= start:
+                raise HoursError(f"service hours {part!r} end before they start")
+            first = DAYS.index(match["first"])
+            last = DAYS.index(match["last"] or match["first"])
+            for day in range(first, (last if last >= first else last + 7) + 1):
+                weekly.setdefault(day % 7, []).append((start, end))
+        try:
+            closed = frozenset(date.fromisoformat(day) for day in closed_days)
+        except ValueError as error:
+            raise HoursError(f"closed days: {error}") from None
+        return cls({d: tuple(sorted(s)) for d, s in weekly.items()}, closed, zone)
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether a person answers at this moment."""
+        local = moment.astimezone(self.zone)
+        if local.date() in self.closed_days:
+            return False
+        now = local.time()
+        return any(start <= now < end for start, end in self.weekly.get(local.weekday(), ()))
+
+    def next_opening(self, moment: datetime) -> datetime | None:
+        """The next moment (after `moment`) at which people start answering; None if never."""
+        local = moment.astimezone(self.zone)
+        for offset in range(0, 370):
+            day = local.date() + timedelta(days=offset)
+            if day in self.closed_days:
+                continue
+            for start, _end in self.weekly.get(day.weekday(), ()):
+                opening = datetime.combine(day, start, tzinfo=self.zone)
+                if opening > local:
+                    return opening
+        return None
+
+    def describe(self, lang: str) -> str:
+        """The weekly hours in words, e.g. 'Monday to Friday 9:00–17:00'."""
+        names = DAY_NAMES[lang]
+        groups: list[tuple[int, int, tuple]] = []
+        for day in range(7):
+            spans = self.weekly.get(day)
+            if not spans:
+                continue
+            if groups and groups[-1][2] == spans and groups[-1][1] == day - 1:
+                groups[-1] = (groups[-1][0], day, spans)
+            else:
+                groups.append((day, day, spans))
+        joiner = " bis " if lang == "de" else " to "
+        parts = []
+        for first, last, spans in groups:
+            days = names[first] if first == last else names[first] + joiner + names[last]
+            times = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in spans)
+            parts.append(f"{days} {times}")
+        return "; ".join(parts)
+
+
+def _clock(value: time) -> str:
+    return f"{value.hour}:{value.minute:02d}"
+
+
+def when_text(opening: datetime, now: datetime, lang: str) -> str:
+    """'today at 9:00', 'tomorrow at 9:00' or 'Monday, 30 November at 9:00', in the language."""
+    local_now = now.astimezone(opening.tzinfo)
+    days = (opening.date() - local_now.date()).days
+    clock = _clock(opening.time())
+    if lang == "de":
+        if days == 0:
+            return f"heute um {clock} Uhr"
+        if days == 1:
+            return f"morgen um {clock} Uhr"
+        weekday = DAY_NAMES["de"][opening.weekday()]
+        return f"{weekday}, {opening.day}.{opening.month}. um {clock} Uhr"
+    if days == 0:
+        return f"today at {clock}"
+    if days == 1:
+        return f"tomorrow at {clock}"
+    weekday, month = DAY_NAMES["en"][opening.weekday()], MONTHS_EN[opening.month - 1]
+    return f"{weekday}, {opening.day} {month} at {clock}"
+
+
+def availability(hours: ServiceHours, now: datetime, lang: str) -> dict:
+    """What the widget shows: open now or not, the next opening, and one honest sentence."""
+    open_now = hours.open_at(now)
+    opening = hours.next_opening(now)
+    weekly = hours.describe(lang)
+    if lang == "de":
+        text = f"Unser Team antwortet {weekly} ({hours.zone.key})."
+        if open_now:
+            text += " Gerade ist jemand da."
+        elif opening:
+            when = when_text(opening, now, lang)
+            text += f" Die nächste Antwort von einem Menschen gibt es ab {when}."
+    else:
+        text = f"Our team answers {weekly} ({hours.zone.key})."
+        if open_now:
+            text += " Someone is available now."
+        elif opening:
+            text += f" A person will answer from {when_text(opening, now, lang)}."
+    return {
+        "open_now": open_now,
+        "timezone": hours.zone.key,
+        "next_open": opening.isoformat() if opening else None,
+        "weekly": weekly,
+        "text": text,
+    }

@@ -1,0 +1,79 @@
+"""Rate limits, CORS for the visitor API, and the security headers on every response.
+
+Rate-limit keys are a keyed hash of the client address, with the key rotating daily, so the
+limiter's storage (memory or a Redis dump) never holds an address. CORS is answered only for
+the operator's allowed origins and only under /api/v1/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+
+API_PREFIX = "/api/v1/"
+CORS_ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key"
+CORS_ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
+CORS_MAX_AGE = "600"
+
+
+def client_key() -> str:
+    """A keyed hash of the client address that changes daily; never the address itself."""
+    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    secret = current_app.config["SECRET_KEY"].encode()
+    key = hmac.new(secret, day.encode(), hashlib.sha256).digest()
+    address = (request.remote_addr or "unknown").encode()
+    return hmac.new(key, address, hashlib.sha256).hexdigest()[:32]
+
+
+limiter = Limiter(key_func=client_key, headers_enabled=True)
+
+
+def _cors_headers(response: Response, origin: str) -> None:
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers.add("Vary", "Origin")
+    response.headers["Access-Control-Allow-Methods"] = CORS_ALLOWED_METHODS
+    response.headers["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
+    response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
+
+
+def preflight() -> Response | None:
+    """Answer a CORS preflight for the visitor API before routing and rate limiting."""
+    if request.method != "OPTIONS" or not request.path.startswith(API_PREFIX):
+        return None
+    response = current_app.make_response(("", 204))
+    origin = request.headers.get("Origin", "")
+    if origin in current_app.config["ALLOWED_ORIGINS"]:
+        _cors_headers(response, origin)
+    return response
+
+
+def add_headers(response: Response) -> Response:
+    """CORS for allowed origins on the API; security headers everywhere."""
+    origin = request.headers.get("Origin", "")
+    if (
+        request.path.startswith(API_PREFIX)
+        and origin in current_app.config["ALLOWED_ORIGINS"]
+        and "Access-Control-Allow-Origin" not in response.headers
+    ):
+        _cors_headers(response, origin)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.path.startswith(API_PREFIX):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+        )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Attach the limiter, the preflight answer and the response headers."""
+    limiter.init_app(app)
+    # Registered first so a preflight is answered before anything else looks at the request.
+    app.before_request_funcs.setdefault(None, []).insert(0, preflight)
+    app.after_request(add_headers)

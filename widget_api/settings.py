@@ -1,0 +1,293 @@
+"""Every setting, declared once: name, default, type and a help line.
+
+Values flow one way: these defaults, then `config.toml` in the instance folder, then
+environment variables named `WIDGET_<NAME>`, then the test config given to `create_app`.
+`docs/configuration.md` is generated from this list (`widget-api settings --markdown`), and a
+test fails when the two disagree, so a setting cannot be added without being documented.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "WIDGET_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting and source."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable value; `kind` is str, int, float, bool or list (comma-separated)."""
+
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE",
+        "",
+        "Path of the SQLite database file. Empty: `widget.sqlite3` in the "
+        "instance folder. Created with all tables on first start.",
+    ),
+    Setting(
+        "FAQ_DIR",
+        "",
+        "Folder of FAQ Markdown files (see docs/faq-format.md). Empty: the "
+        "sample FAQ that ships with the package.",
+    ),
+    Setting(
+        "FAQ_RELOAD_SECONDS",
+        2.0,
+        "How often, at most, the FAQ folder is checked for "
+        "changes; a changed, valid FAQ is served without a restart. 0 turns reloading off.",
+        float,
+    ),
+    Setting(
+        "ALLOWED_ORIGINS",
+        ["http://127.0.0.1:5001", "http://localhost:5001"],
+        "Comma-separated origins (scheme://host[:port]) of the sites that embed the widget; "
+        "the visitor API answers cross-origin requests from these only. The default is the "
+        "demo page of `widget-api demo`.",
+        list,
+    ),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Signs staff sessions and keys rate-limit hashes. Empty: a random "
+        "key is generated once into `secret_key` in the instance folder (mode 0600) so "
+        "every worker process shares it. Never set a guessable value.",
+    ),
+    Setting(
+        "RATELIMIT_ENABLED",
+        True,
+        "Whether rate limits apply. Turn off only for tests and benchmarks.",
+        bool,
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "Where rate-limit counters live: `memory://` "
+        "for one process, a `redis://` URL when several processes or servers serve.",
+    ),
+    Setting("RATELIMIT_ASK", "30 per minute;500 per day", "Limit per client for asking.", str),
+    Setting(
+        "RATELIMIT_SUGGEST", "120 per minute", "Limit per client for type-ahead suggestions.", str
+    ),
+    Setting(
+        "RATELIMIT_FEEDBACK", "20 per minute;200 per day", "Limit per client for feedback.", str
+    ),
+    Setting("MAX_QUESTION_LENGTH", 500, "Longest question a visitor may ask, in characters.", int),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        65536,
+        "Largest request body accepted, in bytes; larger "
+        "requests are refused with 413 before they are read.",
+        int,
+    ),
+    Setting(
+        "ANSWER_THRESHOLD",
+        -1.0,
+        "Score from 0 to 1 the best entry needs to be answered at "
+        "once. Negative: the matcher's built-in default. `widget-api faq tune` chooses "
+        "it from a labelled set.",
+        float,
+    ),
+    Setting(
+        "ANSWER_MARGIN",
+        -1.0,
+        "How far the best entry must lead the second to be answered "
+        "at once. Negative: the built-in default.",
+        float,
+    ),
+    Setting(
+        "SUGGEST_THRESHOLD",
+        -1.0,
+        "Lowest score at which an entry is offered as a "
+        "suggestion. Negative: the built-in default.",
+        float,
+    ),
+    Setting(
+        "SHOP_NAME",
+        "Nordlicht Outdoor",
+        "The company's name, shown as the widget's title and in texts.",
+    ),
+    Setting(
+        "GREETING_EN",
+        "",
+        "The widget's greeting in English. Empty: a default greeting with the shop name.",
+    ),
+    Setting(
+        "GREETING_DE",
+        "",
+        "The widget's greeting in German. Empty: a default greeting with the shop name.",
+    ),
+    Setting(
+        "THEME_COLOR",
+        "#1d4ed8",
+        "Accent colour of the widget (a CSS hex colour); white text must be readable on it.",
+    ),
+    Setting("WIDGET_POSITION", "right", "Corner of the launcher: `right` or `left`."),
+    Setting("DEFAULT_LANG", "en", "Language when the visitor's is unknown: `de` or `en`."),
+    Setting(
+        "PRIVACY_URL",
+        "https://shop.example.com/privacy",
+        "Link to the company's privacy policy, shown with the widget's privacy notice.",
+    ),
+    Setting(
+        "PRIVACY_NOTICE_VERSION",
+        "1",
+        "Version of the privacy notice; recorded with every "
+        "consent. Change it when the notice changes.",
+    ),
+    Setting("CONTACT_EMAIL", "support@example.com", "Address visitors can write to."),
+    Setting("CONTACT_PHONE", "+49 30 1234567", "Phone number visitors can call. Empty: none."),
+    Setting("TIMEZONE", "Europe/Berlin", "Time zone of the service hours (IANA name)."),
+    Setting(
+        "SERVICE_HOURS",
+        "mon-fri 09:00-17:00",
+        "When a person answers: day ranges with "
+        "times, separated by `;`, e.g. `mon-thu 09:00-17:00; fri 09:00-14:00`.",
+    ),
+    Setting(
+        "CLOSED_DAYS",
+        [],
+        "Comma-separated dates (YYYY-MM-DD) when nobody answers, e.g. public holidays.",
+        list,
+    ),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def parse_value(setting: Setting, raw: Any, source: str) -> Any:
+    """Turn a raw value (a string from the environment, or a TOML value) into the setting's type."""
+    try:
+        if setting.kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError("expected true or false")
+        if setting.kind is list:
+            if isinstance(raw, list):
+                return [str(item).strip() for item in raw if str(item).strip()]
+            return [item.strip() for item in str(raw).split(",") if item.strip()]
+        if setting.kind in (int, float) and isinstance(raw, bool):
+            raise ValueError("expected a number")
+        return setting.kind(raw)
+    except (TypeError, ValueError) as error:
+        raise SettingsError(f"{setting.name} from {source}: {error}") from None
+
+
+def resolve_instance_path() -> str:
+    """`WIDGET_INSTANCE_PATH`, else Flask's default instance folder for this package."""
+    from flask import Flask
+
+    return os.environ.get("WIDGET_INSTANCE_PATH") or Flask("widget_api").instance_path
+
+
+def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, then `config.toml` in the instance folder, then `WIDGET_*` variables."""
+    environ = os.environ if environ is None else environ
+    values = {setting.name: setting.default for setting in SETTINGS}
+    config_file = Path(instance_path) / "config.toml"
+    if config_file.exists():
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError(f"{config_file}: {error}") from None
+        for key, raw in data.items():
+            setting = BY_NAME.get(key.upper().removeprefix(ENV_PREFIX))
+            if setting is None:
+                raise SettingsError(f"{config_file}: unknown setting {key!r}")
+            values[setting.name] = parse_value(setting, raw, str(config_file))
+    for setting in SETTINGS:
+        env_name = ENV_PREFIX + setting.name
+        if env_name in environ:
+            values[setting.name] = parse_value(setting, environ[env_name], env_name)
+    return values
+
+
+def ensure_secret_key(instance_path: str) -> str:
+    """Read the generated key from the instance folder, creating it (mode 0600) the first time.
+
+    Created with O_EXCL so that worker processes starting together agree on one key.
+    """
+    path = Path(instance_path) / "secret_key"
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        key = secrets.token_hex(32)
+        out.write(key)
+    return key
+
+
+def write_setting(instance_path: str, name: str, value: float | int | str | bool) -> Path:
+    """Set one setting in the instance `config.toml`, keeping every other line as it was."""
+    setting = BY_NAME[name]
+    parse_value(setting, value, "write_setting")
+    path = Path(instance_path) / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if isinstance(value, bool):
+        rendered = "true" if value else "false"
+    elif isinstance(value, int | float):
+        rendered = repr(value)
+    else:
+        rendered = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    new_line = f"{name} = {rendered}"
+    for index, line in enumerate(lines):
+        key = line.split("=", 1)[0].strip()
+        if key.upper().removeprefix(ENV_PREFIX) == name:
+            lines[index] = new_line
+            break
+    else:
+        lines.append(new_line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def configuration_markdown() -> str:
+    """The configuration reference, as docs/configuration.md holds it."""
+    rows = [
+        "# Configuration",
+        "",
+        "Every setting can be given in `config.toml` in the instance folder (`NAME = value`) or",
+        "as an environment variable `WIDGET_NAME`; the environment wins. Lists are",
+        "comma-separated in the environment and TOML arrays or comma-separated strings in the",
+        "file. The instance folder is `./instance` in a checkout, or `WIDGET_INSTANCE_PATH`.",
+        "",
+        "This file is generated by `widget-api settings --markdown > docs/configuration.md`;",
+        "a test fails when it is out of date.",
+        "",
+        "| setting | environment variable | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for setting in SETTINGS:
+        default = setting.default
+        if isinstance(default, list):
+            default = ",".join(default)
+        elif isinstance(default, bool):
+            default = str(default).lower()
+        shown = f"`{default}`" if default != "" else "(empty)"
+        rows.append(
+            f"| `{setting.name}` | `{ENV_PREFIX}{setting.name}` | {shown} | {setting.help} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,181 @@
+"""The visitor API, /api/v1: thin views that validate, call the FAQ or the store, and shape.
+
+The contract is PRODUCT.md's. Every failure goes through errors.ApiError, so it has the one
+error shape and status.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import store
+from .db import get_db
+from .errors import ApiError
+from .faq.library import FaqLibrary
+from .faq.model import LANGUAGES, Candidate, Thresholds
+from .faq.render import remove_control_characters
+from .hours import ServiceHours, availability
+from .security import limiter
+from .texts import widget_texts
+
+bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
+SUGGEST_LIMIT = 5
+MIN_SUGGEST_LENGTH = 3
+
+
+def faq_library() -> FaqLibrary:
+    return current_app.extensions["faq_library"]
+
+
+def thresholds() -> Thresholds:
+    """The configured thresholds; a negative setting means the matcher's default."""
+    default = Thresholds()
+    config = current_app.config
+
+    def pick(name: str, fallback: float) -> float:
+        return config[name] if config[name] >= 0 else fallback
+
+    return Thresholds(
+        answer=pick("ANSWER_THRESHOLD", default.answer),
+        margin=pick("ANSWER_MARGIN", default.margin),
+        suggest=pick("SUGGEST_THRESHOLD", default.suggest),
+    )
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or an ApiError saying what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the request body as JSON (Content-Type: application/json).",
+        )
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, required: bool = True) -> str | None:
+    """A string field: trimmed, control characters removed, within the configured length."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"invalid_{name}", f'"{name}" must be a string.')
+    value = remove_control_characters(value).strip()
+    if not value:
+        if not required:
+            return None
+        raise ApiError(400, f"missing_{name}", f'"{name}" must not be empty.')
+    limit = current_app.config["MAX_QUESTION_LENGTH"]
+    if len(value) > limit:
+        raise ApiError(400, f"{name}_too_long", f'"{name}" may have at most {limit} characters.')
+    return value
+
+
+def language(value: Any, required: bool = False) -> str | None:
+    """`de` or `en`; None when not given and not required."""
+    if value is None or value == "":
+        if required:
+            return current_app.config["DEFAULT_LANG"]
+        return None
+    if value not in LANGUAGES:
+        raise ApiError(400, "unknown_language", f'"lang" must be one of: {", ".join(LANGUAGES)}.')
+    return value
+
+
+def _brief(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "id": candidate.entry.id,
+        "question": candidate.entry.question,
+        "score": round(candidate.score, 4),
+    }
+
+
+@bp.post("/ask")
+@limiter.limit(lambda: current_app.config["RATELIMIT_ASK"])
+def ask() -> Response:
+    body = json_body()
+    question = text_field(body, "question")
+    lang = language(body.get("lang"))
+    snapshot = faq_library().current()
+    result = snapshot.index.match(question, lang=lang, thresholds=thresholds())
+    answer = None
+    if result.outcome == "answer" and result.answer is not None:
+        answer = {**_brief(result.answer), "html": result.answer.entry.html}
+    return jsonify(
+        answered=answer is not None,
+        answer=answer,
+        suggestions=[_brief(candidate) for candidate in result.suggestions],
+        handoff_offered=answer is None,
+        faq_generation=snapshot.generation,
+    )
+
+
+@bp.get("/suggest")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SUGGEST"])
+def suggest() -> Response:
+    query = text_field(dict(request.args), "q", required=False) or ""
+    lang = language(request.args.get("lang"))
+    if len(query) < MIN_SUGGEST_LENGTH:
+        return jsonify(suggestions=[])
+    snapshot = faq_library().current()
+    floor = thresholds().suggest
+    ranked = snapshot.index.rank(query, lang=lang, limit=SUGGEST_LIMIT)
+    return jsonify(
+        suggestions=[
+            {"id": c.entry.id, "question": c.entry.question} for c in ranked if c.score >= floor
+        ]
+    )
+
+
+@bp.post("/feedback")
+@limiter.limit(lambda: current_app.config["RATELIMIT_FEEDBACK"])
+def feedback() -> Response:
+    body = json_body()
+    faq_id = body.get("faq_id")
+    if not isinstance(faq_id, str) or not faq_id:
+        raise ApiError(400, "invalid_faq_id", '"faq_id" must be the id of an FAQ entry.')
+    helpful = body.get("helpful")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "invalid_helpful", '"helpful" must be true or false.')
+    question = text_field(body, "question", required=False)
+    entry = faq_library().current().entries.get(faq_id)
+    if entry is None:
+        raise ApiError(404, "unknown_faq_entry", "There is no FAQ entry with this id.")
+    store.record_feedback(get_db(), faq_id, helpful, question, entry.lang)
+    return Response(status=204)
+
+
+@bp.get("/widget-config")
+def widget_config() -> Response:
+    config = current_app.config
+    lang = language(request.args.get("lang"), required=True)
+    hours = current_app.extensions["service_hours"]
+    return jsonify(
+        lang=lang,
+        languages=list(LANGUAGES),
+        title=config["SHOP_NAME"],
+        theme={"color": config["THEME_COLOR"], "position": config["WIDGET_POSITION"]},
+        service_hours=availability(hours, datetime.now(UTC), lang),
+        **widget_texts(config, lang),
+    )
+
+
+@bp.get("/health")
+def health() -> Response:
+    faq = faq_library().status()
+    database = store.database_status(get_db())
+    status = "ok" if faq["status"] == "ok" else "degraded"
+    return jsonify(status=status, database=database, faq=faq)
+
+
+def check_service_hours(config: dict[str, Any]) -> ServiceHours:
+    """Parse the service-hours settings once at start-up, so a typo stops the start."""
+    return ServiceHours.parse(config["SERVICE_HOURS"], config["CLOSED_DAYS"], config["TIMEZONE"])
