@@ -66,7 +66,7 @@ lang: fr
 colour: blue
 ---
 
-## 
+##\x20
 id: empty-question
 
 Some answer.
@@ -148,7 +148,7 @@ alt: an unrelated phrase
 Text.
 """,
     )
-    files, problems = check_path(tmp_path)
+    _, problems = check_path(tmp_path)
     text = messages(problems)
     b = str(tmp_path / "en/b.md")
     assert any(m.startswith(f"{b}:17: duplicate id 'shipping-time'") for m in text)

@@ -128,8 +128,10 @@ def test_widget_js_is_cacheable_with_validators(client):
     assert response.mimetype == "text/javascript"
     assert response.headers["ETag"] and response.headers["Last-Modified"]
     assert "max-age" in response.headers["Cache-Control"]
+    response.close()
     again = client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+    again.close()
 
 
 @pytest.mark.parametrize(

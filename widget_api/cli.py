@@ -207,3 +207,7 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     click.echo(f"{len(entries)} entries written to {', '.join(map(str, written))}")
     if any(problem.severity == "error" for problem in problems):
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The running service reloads changed FAQ files; a broken edit keeps the last good FAQ."""
+
+from __future__ import annotations
+
+import logging
+
+from tests.conftest import make_app
+
+EXTRA = """---
+lang: en
+---
+
+## Do you sell snowshoes?
+id: snowshoes
+alt: snow shoes for hiking
+alt: do you have snowshoes
+alt: snowshoe rental
+
+Yes, we sell snowshoes from October to March.
+"""
+
+
+def ask(client, question):
+    return client.post("/api/v1/ask", json={"question": question, "lang": "en"}).get_json()
+
+
+def test_changed_files_are_served_without_restart(tmp_path, faq_copy, caplog):
+    app = make_app(tmp_path, FAQ_DIR=str(faq_copy), FAQ_RELOAD_SECONDS=0.001)
+    client = app.test_client()
+    library = app.extensions["faq_library"]
+    first = library.current().generation
+    assert ask(client, "Do you sell snowshoes?")["answered"] is False
+
+    (faq_copy / "en" / "snowshoes.md").write_text(EXTRA, encoding="utf-8")
+    body = ask(client, "Do you sell snowshoes?")
+    assert body["answered"] is True and body["answer"]["id"] == "snowshoes"
+    second = library.current().generation
+    assert second != first and body["faq_generation"] == second
+
+    # A broken edit: the last good FAQ stays in service and the problem is logged.
+    with caplog.at_level(logging.ERROR, logger="widget_api.faq.library"):
+        (faq_copy / "en" / "snowshoes.md").write_text(
+            EXTRA.replace("id: snowshoes\n", ""), encoding="utf-8"
+        )
+        body = ask(client, "Do you sell snowshoes?")
+    assert body["answered"] is True and body["faq_generation"] == second
+    assert "snowshoes.md:5: entry 'Do you sell snowshoes?' has no 'id:' line" in caplog.text
+    health = client.get("/api/v1/health").get_json()
+    assert health["status"] == "degraded" and health["faq"]["errors"] == 1
+
+    # Fixed again: served, and health recovers.
+    (faq_copy / "en" / "snowshoes.md").write_text(
+        EXTRA.replace("Yes, we sell", "Yes, we rent and sell"), encoding="utf-8"
+    )
+    body = ask(client, "Do you sell snowshoes?")
+    assert body["faq_generation"] not in (first, second)
+    assert client.get("/api/v1/health").get_json()["status"] == "ok"
+
+
+def test_generation_names_the_content_not_the_process(tmp_path, faq_copy):
+    one = make_app(tmp_path / "a", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
+    two = make_app(tmp_path / "b", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
+    assert one.current().generation == two.current().generation
+
+
+def test_broken_faq_at_start_serves_nothing_but_starts(tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "a.md").write_text("## no front matter\nid: x\n\nAnswer\n", encoding="utf-8")
+    client = make_app(tmp_path, FAQ_DIR=str(folder)).test_client()
+    assert ask(client, "anything")["handoff_offered"] is True
+    assert client.get("/api/v1/health").get_json()["faq"]["status"] == "error"
