@@ -8,24 +8,24 @@ from typing import Any
 GREETING = {
     "en": "Hi! I'm the {shop} help assistant. Ask me anything about orders, shipping, returns "
     "or payment. I answer at any hour; a person from our team answers in service hours.",
-    "de": "Hallo! Ich bin der Hilfe-Assistent von {shop}. Fragen Sie mich zu Bestellung, "
-    "Versand, Rückgabe oder Zahlung. Ich antworte rund um die Uhr; unser Team antwortet zu "
-    "den Servicezeiten.",
+    "de": "Hallo! Ich bin der Hilfe-Assistent von {shop}. Frag mich zu Bestellung, Versand, "
+    "Rückgabe oder Zahlung. Ich antworte rund um die Uhr; unser Team antwortet zu den "
+    "Servicezeiten.",
 }
-PLACEHOLDER = {"en": "Ask a question…", "de": "Ihre Frage…"}
+PLACEHOLDER = {"en": "Ask a question…", "de": "Deine Frage…"}
 PRIVACY_NOTICE = {
     "en": "Your questions are answered by {shop}'s own server; nothing is sent to third "
     "parties and no cookies are set. If you ask for a person, we store your question and, only "
     "if you give them, your name and e-mail address, to answer you. You can delete the "
     "conversation at any time.",
-    "de": "Ihre Fragen beantwortet der eigene Server von {shop}; nichts wird an Dritte "
-    "übermittelt, es werden keine Cookies gesetzt. Wenn Sie einen Menschen fragen, speichern "
-    "wir Ihre Frage und, nur wenn Sie sie angeben, Ihren Namen und Ihre E-Mail-Adresse, um "
-    "Ihnen zu antworten. Sie können das Gespräch jederzeit löschen.",
+    "de": "Deine Fragen beantwortet der eigene Server von {shop}; nichts wird an Dritte "
+    "übermittelt, es werden keine Cookies gesetzt. Wenn du einen Menschen fragst, speichern "
+    "wir deine Frage und, nur wenn du sie angibst, deinen Namen und deine E-Mail-Adresse, um "
+    "dir zu antworten. Du kannst das Gespräch jederzeit löschen.",
 }
 CONTACT = {
     "en": "You can also write to us at {email}{phone_en}.",
-    "de": "Sie erreichen uns auch per E-Mail an {email}{phone_de}.",
+    "de": "Du erreichst uns auch per E-Mail an {email}{phone_de}.",
 }
 
 

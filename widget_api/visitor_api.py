@@ -126,13 +126,16 @@ def suggest() -> Response:
     if len(query) < MIN_SUGGEST_LENGTH:
         return jsonify(suggestions=[])
     snapshot = faq_library().current()
+    # Completions of the words being typed first, then whole-word matches for paraphrases.
+    entries = snapshot.completions.complete(query, lang=lang, limit=SUGGEST_LIMIT)
     floor = thresholds().suggest
-    ranked = snapshot.index.rank(query, lang=lang, limit=SUGGEST_LIMIT)
-    return jsonify(
-        suggestions=[
-            {"id": c.entry.id, "question": c.entry.question} for c in ranked if c.score >= floor
-        ]
-    )
+    entries += [
+        candidate.entry
+        for candidate in snapshot.index.rank(query, lang=lang, limit=SUGGEST_LIMIT)
+        if candidate.score >= floor
+    ]
+    unique = list({entry.id: entry for entry in entries}.values())[:SUGGEST_LIMIT]
+    return jsonify(suggestions=[{"id": e.id, "question": e.question} for e in unique])
 
 
 @bp.post("/feedback")

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .check import check_faq
+from .complete import CompletionTable
 from .files import SYNONYMS_FILE, FaqFiles, faq_files, parse_faq_file
 from .matcher import FaqIndex
 from .model import FaqEntry
@@ -35,6 +36,7 @@ class FaqSnapshot:
     entries: dict[str, FaqEntry]
     loaded_at: datetime
     warnings: tuple[str, ...] = field(default=())
+    completions: CompletionTable = field(default_factory=lambda: CompletionTable(()))
 
 
 def _fingerprint(paths: list[Path]) -> tuple:
@@ -83,6 +85,7 @@ def build_snapshot(folder: Path) -> tuple[FaqSnapshot | None, list[str]]:
         entries={entry.id: entry for entry in files.entries},
         loaded_at=datetime.now(UTC),
         warnings=tuple(str(problem) for problem in problems),
+        completions=CompletionTable.build(files.entries),
     )
     return snapshot, []
 

@@ -1,0 +1,590 @@
+/*! Support widget: answers visitors from the company's own FAQ, talks only to its own server.
+ *
+ * Embed:  <script src="https://support.example.com/widget.js" async></script>
+ * Options (data- attributes on that tag): data-lang="de|en", data-position="left|right",
+ *   data-color="<CSS colour>", data-title="...", data-api="<API origin>" (default: this
+ *   script's origin).
+ * To call it before it has loaded, put this stub first; queued calls run once it is ready:
+ *   window.SupportWidget = window.SupportWidget || {q: [],
+ *     open: function () { this.q.push(['open']); },
+ *     close: function () { this.q.push(['close']); }};
+ *
+ * Privacy: no cookies, no storage, no third-party requests; requests carry no credentials and
+ * no referrer. The only HTML ever inserted is the server's sanitised FAQ answer, in
+ * renderSanitisedAnswer(); every other text goes in through textContent/createElement.
+ */
+(function () {
+  'use strict';
+
+  var TAG = 'support-widget';
+  var W = window;
+  var D = document;
+
+  // Report a problem on the console; the widget never throws into the host page.
+  function warn(reason) {
+    try { console.warn('support-widget: ' + reason); } catch (e) { /* no console */ }
+  }
+
+  var TEXTS = {
+    en: {
+      title: 'Customer service', launcher: 'Support chat', close: 'Close', log: 'Conversation',
+      label: 'Your question', placeholder: 'Ask a question…', send: 'Send', you: 'You: ',
+      greeting: 'Hi! How can we help you?', suggestions: 'Suggested questions',
+      didYouMean: 'Did you mean:', helped: 'Did this help?', yes: 'Yes', no: 'No',
+      thanks: 'Thanks for your feedback!',
+      thanksNo: 'Thanks for telling us. A person from our team can help: ' +
+        'use “Talk to a person”.',
+      noAnswer: 'Sorry, I couldn’t find an answer to that. A person from our team can help: ' +
+        'use “Talk to a person” below.',
+      handoff: 'Talk to a person', privacy: 'Privacy',
+      contact: 'Please contact our customer service by e-mail or phone.',
+      error: 'Sorry, something went wrong. Please try again.',
+      wait: 'That was a lot of questions at once. Please wait a moment and try again.',
+      tooLong: 'That question is too long. Please ask it in fewer words.',
+      offline: 'We could not reach our support service. Please check your connection and try again.'
+    },
+    de: {
+      title: 'Kundenservice', launcher: 'Support-Chat', close: 'Schließen', log: 'Unterhaltung',
+      label: 'Deine Frage', placeholder: 'Stell eine Frage…', send: 'Senden', you: 'Du: ',
+      greeting: 'Hallo! Wie können wir dir helfen?', suggestions: 'Vorgeschlagene Fragen',
+      didYouMean: 'Meintest du:', helped: 'Hat das geholfen?', yes: 'Ja', no: 'Nein',
+      thanks: 'Danke für deine Rückmeldung!',
+      thanksNo: 'Danke für den Hinweis. Ein Mensch aus unserem Team hilft gern weiter: ' +
+        '„Mit einer Person sprechen“.',
+      noAnswer: 'Dazu habe ich leider keine Antwort gefunden. Ein Mensch aus unserem Team hilft ' +
+        'gern weiter: „Mit einer Person sprechen“ unten.',
+      handoff: 'Mit einer Person sprechen', privacy: 'Datenschutz',
+      contact: 'Schreib uns gern oder ruf uns an.',
+      error: 'Entschuldigung, da ist etwas schiefgegangen. Bitte versuch es noch einmal.',
+      wait: 'Das waren viele Fragen auf einmal. Bitte warte einen Moment und versuch es ' +
+        'dann noch einmal.',
+      tooLong: 'Die Frage ist zu lang. Bitte fass dich etwas kürzer.',
+      offline: 'Unser Support-Dienst ist gerade nicht erreichbar. Bitte prüf deine ' +
+        'Verbindung und versuch es noch einmal.'
+    }
+  };
+
+  var STYLES = [
+    ':host{all:initial!important;--sw-accent:#1d4ed8;--sw-on-accent:#fff;--sw-ink:#1d4ed8}',
+    '*{box-sizing:border-box}[hidden]{display:none!important}',
+    '.sw-launcher,.sw-panel{position:fixed;right:20px;z-index:2147483000;',
+    'font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;',
+    'color:#111827;text-align:left;letter-spacing:normal}',
+    ':host([data-position=left]) .sw-launcher,:host([data-position=left]) .sw-panel{',
+    'right:auto;left:20px}',
+    '.sw-launcher{bottom:20px;width:56px;height:56px;border:0;border-radius:50%;padding:0;',
+    'display:flex;align-items:center;justify-content:center;cursor:pointer;',
+    'background:var(--sw-accent);color:var(--sw-on-accent);box-shadow:0 4px 14px rgba(0,0,0,.3)}',
+    '.sw-launcher svg{width:28px;height:28px;fill:currentColor}',
+    '.sw-x{display:none;font-size:32px;line-height:1}',
+    '.sw-launcher[aria-expanded=true] svg{display:none}',
+    '.sw-launcher[aria-expanded=true] .sw-x{display:block}',
+    '.sw-panel{bottom:88px;width:380px;max-width:calc(100vw - 40px);height:560px;',
+    'max-height:calc(100vh - 108px);display:flex;flex-direction:column;overflow:hidden;',
+    'background:#fff;border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.3);',
+    'animation:sw-in .18s ease-out}',
+    '@keyframes sw-in{from{opacity:0;transform:translateY(8px)}}',
+    '@media (max-width:480px){:host([data-position]) .sw-panel{left:10px;right:10px;',
+    'width:auto;max-width:none;bottom:84px;max-height:calc(100vh - 96px)}}',
+    '.sw-header{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;',
+    'background:var(--sw-accent);color:var(--sw-on-accent)}',
+    '.sw-title{flex:1;margin:0;font-size:17px;font-weight:600}',
+    '.sw-close{width:36px;height:36px;border:0;border-radius:8px;background:transparent;',
+    'color:inherit;font-family:inherit;font-size:24px;line-height:1;cursor:pointer}',
+    '.sw-log{position:relative;flex:1 1 auto;min-height:0;overflow-y:auto;padding:12px 14px;',
+    'display:flex;flex-direction:column;gap:10px;background:#f9fafb}',
+    '.sw-msg{max-width:88%;padding:8px 12px;border-radius:12px;overflow-wrap:anywhere}',
+    '.sw-bot{align-self:flex-start;background:#fff;border:1px solid #e5e7eb}',
+    '.sw-visitor{align-self:flex-end;background:var(--sw-accent);color:var(--sw-on-accent)}',
+    '.sw-answer{max-width:100%}.sw-typing{color:#4b5563}',
+    '.sw-answer-title{margin:0 0 4px;font-size:14px;font-weight:700}',
+    '.sw-msg p,.sw-msg ul,.sw-msg ol{margin:0 0 6px}.sw-msg>:last-child{margin-bottom:0}',
+    '.sw-msg ul,.sw-msg ol{padding-left:20px}',
+    '.sw-answer-body>:last-child{margin-bottom:0}',
+    '.sw-msg a{color:var(--sw-ink);text-decoration:underline}',
+    '.sw-feedback{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-top:8px;',
+    'padding-top:8px;border-top:1px solid #e5e7eb;font-size:14px;color:#374151}',
+    '.sw-thanks{margin:0}.sw-links{display:flex;flex-wrap:wrap;gap:4px 16px}',
+    '.sw-btn{font:inherit;font-size:14px;padding:5px 12px;border:1px solid var(--sw-ink);',
+    'border-radius:999px;background:#fff;color:var(--sw-ink);cursor:pointer}',
+    '.sw-btn:hover{background:#eef2ff}.sw-btn:disabled{opacity:.6;cursor:default}',
+    '.sw-choices{list-style:none;margin:6px 0 0;padding:0;display:grid;gap:6px}',
+    '.sw-choice{width:100%;text-align:left;border-radius:8px}',
+    '.sw-form{padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff}',
+    '.sw-row{display:flex;gap:8px}',
+    '.sw-input{flex:1;min-width:0;font:inherit;font-size:16px;padding:9px 12px;color:#111827;',
+    'background:#fff;border:1px solid #6b7280;border-radius:8px}',
+    '.sw-send{font:inherit;font-weight:600;padding:0 14px;border:0;border-radius:8px;',
+    'background:var(--sw-accent);color:var(--sw-on-accent);cursor:pointer}',
+    '.sw-suggest{list-style:none;margin:0 0 8px;padding:4px;border:1px solid #d1d5db;',
+    'border-radius:8px;background:#fff}',
+    '.sw-option{padding:6px 8px;border-radius:6px;cursor:pointer}',
+    '.sw-option:hover{background:#eef2ff}',
+    '.sw-option[aria-selected=true]{background:var(--sw-accent);color:var(--sw-on-accent)}',
+    '.sw-footer{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;',
+    'gap:8px;padding:0 12px 12px;background:#fff;font-size:13px}',
+    '.sw-handoff.sw-highlight{background:var(--sw-accent);color:var(--sw-on-accent);',
+    'border-color:var(--sw-accent);animation:sw-pulse .8s ease-out 2}',
+    '@keyframes sw-pulse{50%{transform:scale(1.06)}}',
+    '.sw-privacy{color:#4b5563}',
+    ':focus{outline:none}:focus-visible{outline:3px solid var(--sw-ink);outline-offset:2px}',
+    '.sw-header :focus-visible{outline-color:var(--sw-on-accent);outline-offset:-3px}',
+    '.sw-input:focus-visible{outline-offset:0}',
+    '.sw-sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;',
+    'overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+    '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
+  ].join('');
+
+  // Run fn, turning any exception into a console warning instead of an error in the host page.
+  function guard(fn) {
+    return function () {
+      try { return fn.apply(this, arguments); } catch (e) { warn(e && e.message); }
+    };
+  }
+
+  // Attach an event listener whose exceptions stay inside the widget.
+  function on(el, type, fn) {
+    el.addEventListener(type, guard(fn));
+  }
+
+  // Create an element with attributes and children; string children become text nodes.
+  function h(tag, attrs, kids) {
+    var el = D.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] != null) el.setAttribute(k, attrs[k]);
+    });
+    (kids || []).forEach(function (kid) { if (kid != null) el.append(kid); });
+    return el;
+  }
+
+  // Build the chat-bubble icon as inline SVG (no image request).
+  function bubbleIcon() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = D.createElementNS(ns, 'svg');
+    var path = D.createElementNS(ns, 'path');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    path.setAttribute('fill-rule', 'evenodd'); // the three dots are holes in the bubble
+    path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2h-9l-5 4v-4H4a2 2 0 0 ' +
+      '1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 ' +
+      '1 0 0 .01z');
+    svg.append(path);
+    return svg;
+  }
+
+  // Tags an answer may keep (A is handled apart), and tags removed together with their content.
+  var ALLOWED = new RegExp('^(ABBR|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[3-6]|HR|I|LI|OL|P|PRE|S|SPAN|' +
+    'STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$');
+  var DROP = new RegExp('^(SCRIPT|STYLE|TEMPLATE|IFRAME|OBJECT|EMBED|SVG|MATH|IMG|VIDEO|AUDIO|' +
+    'FORM|INPUT|TEXTAREA|SELECT|BUTTON|LINK|META|BASE)$');
+
+  // The one place HTML enters the page: the FAQ answer, already sanitised by the server (bleach).
+  function renderSanitisedAnswer(container, html) {
+    // The server sanitises answers with bleach; as a second line of defence the HTML is parsed
+    // in an inert <template> (no scripts run, nothing loads) and cut down to a small allowlist.
+    var tpl = D.createElement('template');
+    tpl.innerHTML = html;
+    Array.prototype.forEach.call(tpl.content.querySelectorAll('*'), function (el) {
+      var tag = el.tagName.toUpperCase();
+      if (DROP.test(tag)) return el.remove();
+      if (tag !== 'A' && !ALLOWED.test(tag)) return el.replaceWith.apply(el, el.childNodes);
+      Array.prototype.slice.call(el.attributes).forEach(function (attr) {
+        var keep = tag === 'A' && attr.name === 'href' && /^(https?:|mailto:)/i.test(attr.value);
+        if (!keep && attr.name !== 'title') el.removeAttribute(attr.name);
+      });
+    });
+    container.append(tpl.content);
+    container.querySelectorAll('a').forEach(function (a) {
+      a.setAttribute('target', '_blank');
+      a.setAttribute('rel', 'noopener noreferrer nofollow');
+    });
+  }
+
+  var stub = W.SupportWidget;
+  if (!W.fetch || !W.customElements || !Element.prototype.attachShadow) {
+    return warn('browser too old, widget disabled');
+  }
+  if ((stub && stub.loaded) || customElements.get(TAG)) {
+    return warn('already loaded; ignoring this copy');
+  }
+
+  var script = D.currentScript || D.querySelector('script[src*="widget.js"]');
+  var data = (script && script.dataset) || {};
+  var apiBase;
+  try {
+    apiBase = new URL(data.api || (script && script.src) || location.href, location.href);
+    apiBase = data.api ? apiBase.href.replace(/\/+$/, '') : apiBase.origin;
+    if (!/^https?:/.test(apiBase)) throw new Error('not http(s)');
+  } catch (e) {
+    return warn('cannot work out the API address: ' + e.message);
+  }
+  var askedLang = (data.lang || '').toLowerCase();
+  if (askedLang && !TEXTS[askedLang]) warn('unsupported data-lang "' + askedLang + '"');
+  var lang = TEXTS[askedLang] ? askedLang
+    : /^de/i.test(navigator.language || '') ? 'de' : 'en';
+  var t = TEXTS[lang];
+
+  customElements.define(TAG, class extends HTMLElement {});
+
+  var host, root, launcher, panel, titleEl, log, form, input, list, handoffBtn, privacyLink;
+  var config = null;
+  var busy = false;
+  var transcript = []; // what was said, in memory only, for the coming handoff flow
+  var options = [];
+  var active = -1;
+  var suggestTimer = 0;
+  var suggestSeq = 0;
+
+  // Call the API on its own origin with no cookies or referrer; resolves with the JSON body.
+  function api(path, body) {
+    var opts = {credentials: 'omit', referrerPolicy: 'no-referrer',
+      headers: {Accept: 'application/json'}};
+    if (body) {
+      opts.method = 'POST';
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(apiBase + path, opts).then(function (res) {
+      if (res.status === 204) return null;
+      return res.json().catch(function () { return null; }).then(function (json) {
+        if (res.ok) return json || {};
+        var err = (json && json.error) || {};
+        var e = new Error(path + ' answered ' + res.status + ' ' + (err.code || '') + ': ' +
+          (err.message || ''));
+        e.status = res.status;
+        e.code = err.code;
+        throw e;
+      });
+    });
+  }
+
+  // Tell whether white text on this colour reaches WCAG AA contrast (4.5:1).
+  function whiteReadableOn(color) {
+    var probe = h('span');
+    probe.style.color = color;
+    root.append(probe);
+    var rgb = getComputedStyle(probe).color;
+    probe.remove();
+    if (!/^rgba?\(/.test(rgb)) return true;
+    var c = rgb.match(/[\d.]+/g).slice(0, 3).map(function (v) {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 1.05 / (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] + 0.05) >= 4.5;
+  }
+
+  // Apply accent colour and corner; data- attributes win over the server's theme.
+  function applyTheme(theme) {
+    theme = theme || {};
+    var color = data.color || theme.color;
+    if (color && W.CSS && CSS.supports('color', color)) {
+      var white = whiteReadableOn(color);
+      host.style.setProperty('--sw-accent', color);
+      host.style.setProperty('--sw-on-accent', white ? '#fff' : '#111827');
+      host.style.setProperty('--sw-ink', white ? color : '#1e3a8a');
+    } else if (color) {
+      warn('ignoring invalid colour "' + color + '"');
+    }
+    var pos = data.position || theme.position;
+    host.setAttribute('data-position', pos === 'left' ? 'left' : 'right');
+  }
+
+  // Keep a line of the conversation in memory (at most 50, 2,000 characters each) for a handoff.
+  function remember(from, text) {
+    transcript.push({from: from, text: String(text).slice(0, 2000)});
+    if (transcript.length > 50) transcript.shift();
+  }
+
+  // Add a message to the log and bring it into view; returns the message element.
+  function addMessage(from, kids, cls) {
+    var msg = h('div', {class: 'sw-msg sw-' + from + (cls ? ' ' + cls : '')}, kids);
+    log.append(msg);
+    log.scrollTop = msg.offsetHeight > log.clientHeight ? msg.offsetTop - 8 : log.scrollHeight;
+    return msg;
+  }
+
+  // Add a bot message made of plain-text paragraphs and remember it for a later handoff.
+  function botSays(texts, cls) {
+    texts = [].concat(texts).filter(Boolean);
+    remember('bot', texts.join('\n'));
+    return addMessage('bot', texts.map(function (s) { return h('p', {}, [s]); }), cls);
+  }
+
+  // Make a small rounded button with a click handler.
+  function button(text, cls, onClick) {
+    var b = h('button', {type: 'button', class: 'sw-btn ' + cls}, [text]);
+    on(b, 'click', onClick);
+    return b;
+  }
+
+  // Emphasise "Talk to a person" when the server thinks a human should take over.
+  function offerHandoff() {
+    handoffBtn.classList.add('sw-highlight');
+  }
+
+  // Tell the visitor how to reach a person (the full handoff flow comes later).
+  function showContact() {
+    var contact = (config && config.contact) || {};
+    var hours = (config && config.service_hours) || {};
+    var msg = botSays([contact.text || t.contact, hours.text], 'sw-contact');
+    var links = [];
+    if (/^[^\s@<>"]+@[^\s@<>"]+$/.test(contact.email || '')) {
+      links.push(h('a', {href: 'mailto:' + contact.email}, [contact.email]));
+    }
+    var tel = String(contact.phone || '').replace(/[^\d+]/g, '');
+    if (tel) links.push(h('a', {href: 'tel:' + tel}, [String(contact.phone)]));
+    if (links.length) msg.append(h('p', {class: 'sw-links'}, links));
+  }
+
+  // Show a friendly sentence for a failed request; details go to the console only.
+  function showError(e) {
+    warn(e && e.message);
+    var s = e && e.status;
+    var tooLong = s === 413 || /too_long$/.test(e && e.code);
+    botSays(s === 429 ? t.wait : tooLong ? t.tooLong : s ? t.error : t.offline, 'sw-error');
+  }
+
+  // Show a matched FAQ answer with its question as heading and the "Did this help?" buttons.
+  function showAnswer(answer, question) {
+    var body = h('div', {class: 'sw-answer-body'});
+    renderSanitisedAnswer(body, String(answer.html || ''));
+    remember('bot', answer.question + '\n' + body.textContent);
+    var feedback = h('div', {class: 'sw-feedback'}, [h('span', {}, [t.helped])]);
+    var yes = button(t.yes, 'sw-yes', function () { sendFeedback(true); });
+    var no = button(t.no, 'sw-no', function () { sendFeedback(false); });
+    feedback.append(yes, no);
+    // Record the visitor's verdict, then thank them in place of the buttons.
+    function sendFeedback(helpful) {
+      input.focus();
+      yes.disabled = no.disabled = true;
+      if (!helpful) offerHandoff();
+      var thank = function () {
+        feedback.replaceChildren(h('p', {class: 'sw-thanks'}, [helpful ? t.thanks : t.thanksNo]));
+      };
+      api('/api/v1/feedback', {faq_id: answer.id, helpful: helpful, question: question})
+        .catch(function (e) { warn(e && e.message); }).then(thank);
+    }
+    var title = h('h3', {class: 'sw-answer-title'}, [String(answer.question || '')]);
+    var msg = addMessage('bot', [title, body, feedback], 'sw-answer');
+    msg.setAttribute('data-faq-id', String(answer.id || ''));
+  }
+
+  // Offer the close candidates as buttons; choosing one asks that question.
+  function showChoices(suggestions) {
+    remember('bot', t.didYouMean + ' ' + suggestions.map(function (s) {
+      return s.question;
+    }).join(' | '));
+    var items = suggestions.map(function (s) {
+      var choose = function () { ask(s.question); };
+      return h('li', {}, [button(String(s.question), 'sw-choice', choose)]);
+    });
+    addMessage('bot', [h('p', {}, [t.didYouMean]), h('ul', {class: 'sw-choices'}, items)],
+      'sw-did-you-mean');
+  }
+
+  // Send a question to the server and show what it found.
+  function ask(question) {
+    question = String(question || '').trim().slice(0, 1000);
+    if (!question || busy) return;
+    busy = true;
+    closeList();
+    input.value = '';
+    remember('visitor', question);
+    addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question]);
+    var typing = addMessage('bot', ['…'], 'sw-typing');
+    typing.setAttribute('aria-hidden', 'true');
+    var done = function () { typing.remove(); busy = false; };
+    api('/api/v1/ask', {question: question, lang: lang}).then(guard(function (res) {
+      done();
+      var suggestions = res.suggestions || [];
+      if (res.answered && res.answer) showAnswer(res.answer, question);
+      else if (suggestions.length) showChoices(suggestions);
+      else { botSays(t.noAnswer, 'sw-no-answer'); offerHandoff(); }
+      if (res.handoff_offered) offerHandoff();
+    }), function (e) { done(); showError(e); });
+  }
+
+  // Hide the suggestion list under the input.
+  function closeList() {
+    clearTimeout(suggestTimer);
+    suggestSeq++;
+    options = [];
+    active = -1;
+    list.hidden = true;
+    list.replaceChildren();
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+  }
+
+  // Fill the suggestion list with questions that complete what the visitor typed.
+  function showList(items) {
+    closeList();
+    options = items.slice(0, 5);
+    if (!options.length || root.activeElement !== input) return;
+    options.forEach(function (s, i) {
+      var li = h('li', {id: 'sw-opt-' + i, role: 'option', class: 'sw-option',
+        'aria-selected': 'false'}, [String(s.question)]);
+      on(li, 'mousedown', function (e) { e.preventDefault(); }); // keep focus in the input
+      on(li, 'click', function () { ask(s.question); });
+      list.append(li);
+    });
+    list.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+  }
+
+  // Move the highlighted suggestion by delta, wrapping around.
+  function moveActive(delta) {
+    active = (active + delta + options.length + (active < 0 && delta < 0 ? 1 : 0)) % options.length;
+    Array.prototype.forEach.call(list.children, function (li, i) {
+      li.setAttribute('aria-selected', String(i === active));
+    });
+    input.setAttribute('aria-activedescendant', 'sw-opt-' + active);
+  }
+
+  // Ask the server for completions ~200 ms after the visitor stops typing.
+  function onType() {
+    clearTimeout(suggestTimer);
+    var q = input.value.trim();
+    if (q.length < 3) return closeList();
+    suggestTimer = setTimeout(function () {
+      var seq = ++suggestSeq;
+      api('/api/v1/suggest?q=' + encodeURIComponent(q) + '&lang=' + lang).then(function (res) {
+        if (seq === suggestSeq && input.value.trim() === q) showList(res.suggestions || []);
+      }).catch(function (e) { warn(e && e.message); });
+    }, 200);
+  }
+
+  // Keys in the input: arrows move through suggestions, Enter picks, Escape closes the list.
+  function onInputKey(e) {
+    var open = !list.hidden && options.length;
+    if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+      e.preventDefault();
+      moveActive(e.key === 'ArrowDown' ? 1 : -1);
+    } else if (open && e.key === 'Enter' && active >= 0) {
+      e.preventDefault();
+      ask(options[active].question);
+    } else if (open && e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      closeList();
+    }
+  }
+
+  // Open the panel and put the cursor in the question field.
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute('aria-expanded', 'true');
+    input.focus();
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // Close the panel; if focus was inside the widget, return it to the launcher.
+  function close() {
+    if (panel.hidden) return;
+    var hadFocus = !!root.activeElement;
+    closeList();
+    panel.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    if (hadFocus) launcher.focus();
+  }
+
+  // Fill in what the server's widget-config says: title, greeting, placeholder, theme, privacy.
+  function useConfig(cfg) {
+    config = cfg || {};
+    if (!data.title && config.title) titleEl.textContent = String(config.title);
+    if (config.placeholder) input.placeholder = String(config.placeholder);
+    applyTheme(config.theme);
+    var privacy = config.privacy || {};
+    if (/^https?:\/\//i.test(privacy.url || '')) {
+      privacyLink.href = privacy.url;
+      privacyLink.hidden = false;
+    }
+    botSays(config.greeting || t.greeting, 'sw-greeting');
+  }
+
+  // Build the custom element, its shadow root and everything in it.
+  function build() {
+    host = D.createElement(TAG);
+    root = host.attachShadow({mode: 'open'});
+    if (root.adoptedStyleSheets && W.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
+      var sheet = new CSSStyleSheet(); // not subject to the host page's CSP style-src
+      sheet.replaceSync(STYLES);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.append(h('style', {}, [STYLES]));
+    }
+    launcher = h('button', {type: 'button', class: 'sw-launcher', id: 'sw-launcher',
+      'aria-label': t.launcher, 'aria-expanded': 'false', 'aria-controls': 'sw-panel'},
+    [bubbleIcon(), h('span', {class: 'sw-x', 'aria-hidden': 'true'}, ['×'])]);
+    titleEl = h('h2', {class: 'sw-title', id: 'sw-title'}, [data.title || t.title]);
+    var closeBtn = h('button', {type: 'button', class: 'sw-close', 'aria-label': t.close}, ['×']);
+    log = h('div', {class: 'sw-log', id: 'sw-log', role: 'log', 'aria-live': 'polite',
+      'aria-label': t.log, tabindex: '0'});
+    input = h('input', {type: 'text', class: 'sw-input', id: 'sw-input', autocomplete: 'off',
+      maxlength: '500', placeholder: t.placeholder, role: 'combobox', 'aria-autocomplete': 'list',
+      'aria-expanded': 'false', 'aria-controls': 'sw-suggest'});
+    list = h('ul', {class: 'sw-suggest', id: 'sw-suggest', role: 'listbox',
+      'aria-label': t.suggestions, hidden: ''});
+    form = h('form', {class: 'sw-form', id: 'sw-form'}, [
+      h('label', {for: 'sw-input', class: 'sw-sr'}, [t.label]),
+      list,
+      h('div', {class: 'sw-row'}, [input,
+        h('button', {type: 'submit', class: 'sw-send'}, [t.send])])
+    ]);
+    handoffBtn = button(t.handoff, 'sw-handoff', showContact);
+    handoffBtn.id = 'sw-handoff';
+    privacyLink = h('a', {class: 'sw-privacy', target: '_blank', rel: 'noopener noreferrer',
+      hidden: ''}, [t.privacy]);
+    panel = h('div', {class: 'sw-panel', id: 'sw-panel', role: 'dialog', 'aria-modal': 'false',
+      'aria-labelledby': 'sw-title', hidden: ''}, [
+      h('div', {class: 'sw-header'}, [titleEl, closeBtn]),
+      log,
+      form,
+      h('div', {class: 'sw-footer'}, [handoffBtn, privacyLink])
+    ]);
+    root.append(launcher, panel);
+
+    on(launcher, 'click', function () { if (panel.hidden) open(); else close(); });
+    on(closeBtn, 'click', close);
+    on(form, 'submit', function (e) { e.preventDefault(); ask(input.value); });
+    on(input, 'input', onType);
+    on(input, 'keydown', onInputKey);
+    on(input, 'blur', closeList);
+    on(root, 'keydown', function (e) {
+      if (e.key === 'Escape' && !panel.hidden) {
+        e.preventDefault();
+        e.stopPropagation();
+        close();
+      }
+    });
+    D.body.append(host);
+    applyTheme();
+  }
+
+  // Build the widget, swap the stub for the real API, run queued calls and load the config.
+  function init() {
+    build();
+    var queue = (stub && stub.q) || [];
+    var pub = {
+      loaded: true,
+      open: guard(open),
+      close: guard(close),
+      toggle: guard(function () { if (panel.hidden) open(); else close(); }),
+      ask: guard(function (question) { open(); ask(question); })
+    };
+    W.SupportWidget = pub;
+    Array.prototype.forEach.call(queue, function (call) {
+      var args = Array.prototype.slice.call(call || []);
+      if (typeof pub[args[0]] === 'function') pub[args[0]].apply(null, args.slice(1));
+      else warn('unknown queued call "' + args[0] + '"');
+    });
+    api('/api/v1/widget-config?lang=' + lang).then(guard(useConfig), function (e) {
+      warn(e && e.message);
+      useConfig(null);
+    });
+  }
+
+  if (D.body) guard(init)();
+  else D.addEventListener('DOMContentLoaded', guard(init));
+})();
