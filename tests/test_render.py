@@ -55,8 +55,28 @@ def test_sanitiser_is_idempotent_on_any_text(text):
 @given(
     st.lists(
         st.sampled_from(
-            ["<a href='", "javascript:", "https://x", "'>", "</a>", "<p>", "\x0c", "<!--", "-->",
-             "<scr", "ipt>", "&lt;", "&#106;", "<b>", "\x00", "<", ">", "\"", " onclick=", "text"]
+            [
+                "<a href='",
+                "javascript:",
+                "https://x",
+                "'>",
+                "</a>",
+                "<p>",
+                "\x0c",
+                "<!--",
+                "-->",
+                "<scr",
+                "ipt>",
+                "&lt;",
+                "&#106;",
+                "<b>",
+                "\x00",
+                "<",
+                ">",
+                '"',
+                " onclick=",
+                "text",
+            ]
         ),
         max_size=30,
     ).map("".join)

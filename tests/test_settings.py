@@ -48,9 +48,10 @@ def test_layers_defaults_file_environment(tmp_path):
         "https://x.example",
         "https://y.example",
     ]
-    assert load_settings(str(tmp_path), {"WIDGET_RATELIMIT_ENABLED": "false"})[
-        "RATELIMIT_ENABLED"
-    ] is False
+    assert (
+        load_settings(str(tmp_path), {"WIDGET_RATELIMIT_ENABLED": "false"})["RATELIMIT_ENABLED"]
+        is False
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,9 @@ def test_app_uses_instance_folder_and_creates_database(tmp_path, monkeypatch):
 
 
 def test_write_setting_keeps_other_lines(tmp_path):
-    (tmp_path / "config.toml").write_text("# my settings\nSHOP_NAME = 'Kept'\nANSWER_THRESHOLD = 0.5\n")
+    (tmp_path / "config.toml").write_text(
+        "# my settings\nSHOP_NAME = 'Kept'\nANSWER_THRESHOLD = 0.5\n"
+    )
     write_setting(str(tmp_path), "ANSWER_THRESHOLD", 0.71)
     write_setting(str(tmp_path), "SUGGEST_THRESHOLD", 0.3)
     text = (tmp_path / "config.toml").read_text()

@@ -14,6 +14,7 @@ from flask import Flask, Response, send_from_directory
 
 from . import db, errors, security, settings
 from .faq.library import FaqLibrary
+from .handoff_api import bp as handoff_api_bp
 from .paths import sample_faq_dir, static_dir
 from .visitor_api import bp as visitor_api_bp
 from .visitor_api import check_service_hours
@@ -46,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(visitor_api_bp)
+    app.register_blueprint(handoff_api_bp)
 
     @app.get("/widget.js")
     def widget_js() -> Response:

@@ -87,12 +87,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATELIMIT_FEEDBACK", "20 per minute;200 per day", "Limit per client for feedback.", str
     ),
+    Setting(
+        "RATELIMIT_HANDOFF",
+        "5 per hour;20 per day",
+        "Limit per client for handing a question to a person (`POST /api/v1/handoffs`); "
+        "a retry with the same `Idempotency-Key` counts too.",
+        str,
+    ),
+    Setting(
+        "RATELIMIT_MESSAGE",
+        "30 per hour",
+        "Limit per client for visitors' follow-up messages in a conversation.",
+        str,
+    ),
     Setting("MAX_QUESTION_LENGTH", 500, "Longest question a visitor may ask, in characters.", int),
     Setting(
         "MAX_CONTENT_LENGTH",
         65536,
         "Largest request body accepted, in bytes; larger "
-        "requests are refused with 413 before they are read.",
+        "requests are refused with 413 before they are read. A handoff may be up to 640 KiB "
+        "whatever this says, since its transcript may hold 50 messages of 2,000 characters.",
         int,
     ),
     Setting(

@@ -1,0 +1,378 @@
+"""The conversation store: handoffs, their messages and internal notes. All SQL for them is here.
+
+Plain functions over a sqlite-utils Database, with no Flask imports. A visitor proves access with
+a token of 256 random bits that is returned once and stored only as its sha256; it is compared in
+constant time, and an unknown id and a wrong token look the same (None). Nothing about the
+visitor is stored beyond what they typed and chose to give: no IP address, no user agent.
+Times are ISO 8601 in UTC, to the millisecond, so they sort as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from .db import write_transaction
+
+IDEMPOTENCY_HOURS = 24
+QUEUE_FILTERS = ("new", "mine", "waiting", "closed")
+_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_MAX_TOKEN_LENGTH = 200
+# Compared against when the id is unknown, so that case costs the same as a wrong token.
+_DUMMY_HASH = hashlib.sha256(b"no such conversation").hexdigest()
+_MESSAGE_COLUMNS = "id, author, kind, text, created_at, staff_id, in_transcript"
+
+
+class ConversationNotFound(LookupError):
+    """There is no conversation with this id (or it was deleted)."""
+
+
+class IdempotencyConflict(ValueError):
+    """The Idempotency-Key was already used, within 24 hours, with a different body."""
+
+
+class AlreadyClaimed(RuntimeError):
+    """Another staff member claimed the conversation first."""
+
+
+class ConsentRequired(ValueError):
+    """A name or e-mail address was given without consent to store it."""
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What the visitor asked a person, as the API validated it."""
+
+    question: str
+    lang: str
+    name: str | None = None
+    email: str | None = None
+    consent: bool = False
+    transcript: Sequence[tuple[str, str]] = ()
+
+    def body_hash(self) -> str:
+        """A hash of the request's content, to tell a retry from a different request."""
+        data = [self.question, self.lang, self.name, self.email, self.consent]
+        data.append([list(entry) for entry in self.transcript])
+        return _sha256(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+@dataclass(frozen=True)
+class CreatedHandoff:
+    """The answer to a create: the token is here in plain text once and never again."""
+
+    conversation_id: str
+    token: str
+    status: str
+    replayed: bool = False
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _now(now: datetime | None = None) -> str:
+    return (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _message(row: tuple) -> dict[str, Any]:
+    message_id, author, kind, text, created_at, staff_id, in_transcript = row
+    return {
+        "id": message_id,
+        "author": author,
+        "kind": kind,
+        "text": text,
+        "created_at": created_at,
+        "staff_id": staff_id,
+        "in_transcript": bool(in_transcript),
+    }
+
+
+def _insert_message(
+    db: Database,
+    conversation_id: str,
+    author: str,
+    text: str,
+    at: str,
+    kind: str = "message",
+    staff_id: int | None = None,
+    in_transcript: bool = False,
+) -> dict[str, Any]:
+    cursor = db.execute(
+        "INSERT INTO messages (conversation_id, author, kind, text, created_at, staff_id, "
+        "in_transcript) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [conversation_id, author, kind, text, at, staff_id, int(in_transcript)],
+    )
+    return _message((cursor.lastrowid, author, kind, text, at, staff_id, in_transcript))
+
+
+def create_handoff(
+    db: Database,
+    handoff: Handoff,
+    notice_version: str,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> CreatedHandoff:
+    """Store a new conversation, or answer a retry of the same create with a fresh token.
+
+    One `BEGIN IMMEDIATE` transaction: the transcript the bot showed (marked `in_transcript`),
+    then the question as the visitor's first message of the thread. Consent is recorded with
+    the privacy notice version and the time when a name or e-mail is given. Raises
+    ConsentRequired, or IdempotencyConflict for a used key with a different body.
+    """
+    if (handoff.name or handoff.email) and not handoff.consent:
+        raise ConsentRequired("a name or e-mail address needs the visitor's consent")
+    at = _now(now)
+    token = secrets.token_urlsafe(32)
+    key_hash = _sha256(idempotency_key) if idempotency_key is not None else None
+    with write_transaction(db):
+        purge_idempotency_keys(db, now)
+        replayed = _replay(db, key_hash, handoff.body_hash(), token) if key_hash else None
+        if replayed is not None:
+            return replayed
+        conversation_id = secrets.token_urlsafe(16)
+        contact = bool(handoff.name or handoff.email)
+        db.execute(
+            "INSERT INTO conversations (id, token_hash, status, lang, question, name, email, "
+            "consent_at, consent_notice_version, created_at, updated_at, last_visitor_at) "
+            "VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                conversation_id,
+                _sha256(token),
+                handoff.lang,
+                handoff.question,
+                handoff.name,
+                handoff.email,
+                at if contact else None,
+                notice_version if contact else None,
+                at,
+                at,
+                at,
+            ],
+        )
+        for author, text in handoff.transcript:
+            _insert_message(db, conversation_id, author, text, at, in_transcript=True)
+        _insert_message(db, conversation_id, "visitor", handoff.question, at)
+        if key_hash is not None:
+            db.execute(
+                "INSERT INTO idempotency_keys (key_hash, body_hash, conversation_id, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                [key_hash, handoff.body_hash(), conversation_id, at],
+            )
+    return CreatedHandoff(conversation_id, token, "new")
+
+
+def _replay(db: Database, key_hash: str, body_hash: str, token: str) -> CreatedHandoff | None:
+    """A retry's answer: the earlier conversation under a new token (the old one stops working)."""
+    row = db.execute(
+        "SELECT body_hash, conversation_id FROM idempotency_keys WHERE key_hash = ?", [key_hash]
+    ).fetchone()
+    if row is None:
+        return None
+    if not hmac.compare_digest(row[0], body_hash):
+        raise IdempotencyConflict("this Idempotency-Key was used for another body")
+    db.execute("UPDATE conversations SET token_hash = ? WHERE id = ?", [_sha256(token), row[1]])
+    (status,) = db.execute("SELECT status FROM conversations WHERE id = ?", [row[1]]).fetchone()
+    return CreatedHandoff(row[1], token, status, replayed=True)
+
+
+def visitor_may_access(db: Database, conversation_id: str, token: str) -> bool:
+    """Whether the token opens this conversation; False alike for unknown id and wrong token."""
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN_LENGTH:
+        token = ""
+    row = None
+    if isinstance(conversation_id, str) and _ID_SHAPE.fullmatch(conversation_id):
+        row = db.execute(
+            "SELECT token_hash FROM conversations WHERE id = ?", [conversation_id]
+        ).fetchone()
+    stored = row[0] if row else _DUMMY_HASH
+    matches = hmac.compare_digest(_sha256(token).encode(), stored.encode())
+    return matches and row is not None and bool(token)
+
+
+def get_conversation_for_visitor(
+    db: Database, conversation_id: str, token: str
+) -> dict[str, Any] | None:
+    """The conversation as its visitor may see it, or None (unknown id or wrong token).
+
+    Only messages, never internal notes, and no staff account ids.
+    """
+    if not visitor_may_access(db, conversation_id, token):
+        return None
+    row = db.execute(
+        "SELECT id, status, lang, question, created_at FROM conversations WHERE id = ?",
+        [conversation_id],
+    ).fetchone()
+    if row is None:
+        return None
+    rows = db.execute(
+        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND kind = 'message' "
+        "ORDER BY id",
+        [conversation_id],
+    ).fetchall()
+    messages = []
+    for message in map(_message, rows):
+        del message["staff_id"], message["kind"]
+        messages.append(message)
+    keys = ("id", "status", "lang", "question", "created_at")
+    return {**dict(zip(keys, row, strict=True)), "messages": messages}
+
+
+def get_conversation(db: Database, conversation_id: str) -> dict[str, Any]:
+    """Everything about a conversation, notes included, for staff; raises ConversationNotFound."""
+    db_rows = db.execute("SELECT * FROM conversations WHERE id = ?", [conversation_id])
+    names = [column[0] for column in db_rows.description]
+    row = db_rows.fetchone()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    conversation = dict(zip(names, row, strict=True))
+    del conversation["token_hash"]
+    rows = db.execute(
+        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
+        [conversation_id],
+    ).fetchall()
+    conversation["messages"] = [_message(r) for r in rows]
+    return conversation
+
+
+def add_visitor_message(
+    db: Database, conversation_id: str, text: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Add the visitor's follow-up; a waiting or closed conversation comes back to the queue.
+
+    It becomes `open` for the staff member it is assigned to, or `new` when nobody claimed it.
+    """
+    at = _now(now)
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE conversations SET updated_at = ?, last_visitor_at = ?, status = CASE "
+            "WHEN status IN ('waiting', 'closed') AND assigned_to IS NOT NULL THEN 'open' "
+            "WHEN status IN ('waiting', 'closed') THEN 'new' ELSE status END WHERE id = ?",
+            [at, at, conversation_id],
+        )
+        if cursor.rowcount != 1:
+            raise ConversationNotFound(conversation_id)
+        return _insert_message(db, conversation_id, "visitor", text, at)
+
+
+def delete_conversation(db: Database, conversation_id: str) -> bool:
+    """Erase a conversation with its messages and idempotency keys; False if there was none.
+
+    `secure_delete` overwrites the freed pages, so the text does not linger in the file.
+    """
+    db.execute("PRAGMA secure_delete = ON")
+    with write_transaction(db):
+        db.execute("DELETE FROM messages WHERE conversation_id = ?", [conversation_id])
+        db.execute("DELETE FROM idempotency_keys WHERE conversation_id = ?", [conversation_id])
+        cursor = db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
+        return cursor.rowcount == 1
+
+
+def purge_idempotency_keys(db: Database, now: datetime | None = None) -> int:
+    """Forget Idempotency-Keys older than 24 hours; returns how many."""
+    cutoff = _now((now or datetime.now(UTC)) - timedelta(hours=IDEMPOTENCY_HOURS))
+    return db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount
+
+
+def list_queue(
+    db: Database, queue: str, staff_id: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """One queue, newest activity first: `new` (unclaimed), `mine` (open and assigned to
+    staff_id), `waiting` (for the visitor) or `closed`."""
+    if queue not in QUEUE_FILTERS:
+        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)}")
+    where, params = "status = ?", [queue]
+    if queue == "mine":
+        where, params = "status = 'open' AND assigned_to = ?", [staff_id]
+    cursor = db.execute(
+        "SELECT id, status, lang, question, name, email, assigned_to, created_at, updated_at, "
+        f"last_visitor_at, first_staff_reply_at FROM conversations WHERE {where} "
+        "ORDER BY updated_at DESC, id LIMIT ?",
+        [*params, limit],
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def claim_conversation(
+    db: Database, conversation_id: str, staff_id: int, now: datetime | None = None
+) -> None:
+    """Assign an unclaimed conversation to staff_id with one conditional UPDATE.
+
+    Of two claims at once exactly one changes the row; the other raises AlreadyClaimed.
+    Claiming one's own conversation again is no error. Raises ConversationNotFound.
+    """
+    cursor = db.execute(
+        "UPDATE conversations SET assigned_to = ?, updated_at = ?, "
+        "status = CASE WHEN status = 'new' THEN 'open' ELSE status END "
+        "WHERE id = ? AND assigned_to IS NULL",
+        [staff_id, _now(now), conversation_id],
+    )
+    if cursor.rowcount == 1:
+        return
+    row = db.execute(
+        "SELECT assigned_to FROM conversations WHERE id = ?", [conversation_id]
+    ).fetchone()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    if row[0] != staff_id:
+        raise AlreadyClaimed(conversation_id)
+
+
+def add_staff_reply(
+    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Reply to the visitor; the conversation then waits for them. Claims it if unclaimed."""
+    at = _now(now)
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE conversations SET status = 'waiting', updated_at = ?, "
+            "first_staff_reply_at = COALESCE(first_staff_reply_at, ?), "
+            "assigned_to = COALESCE(assigned_to, ?) WHERE id = ?",
+            [at, at, staff_id, conversation_id],
+        )
+        if cursor.rowcount != 1:
+            raise ConversationNotFound(conversation_id)
+        return _insert_message(db, conversation_id, "staff", text, at, staff_id=staff_id)
+
+
+def add_note(
+    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """An internal note: staff only, never shown to the visitor, does not change the queue."""
+    with write_transaction(db):
+        if db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone():
+            return _insert_message(
+                db, conversation_id, "staff", text, _now(now), kind="note", staff_id=staff_id
+            )
+    raise ConversationNotFound(conversation_id)
+
+
+def close_conversation(db: Database, conversation_id: str, now: datetime | None = None) -> None:
+    """Move a conversation to `closed`; raises ConversationNotFound."""
+    _set_status(db, conversation_id, "'closed'", now)
+
+
+def reopen_conversation(db: Database, conversation_id: str, now: datetime | None = None) -> None:
+    """Back to `open` for its assignee, or `new` when nobody claimed it."""
+    _set_status(
+        db, conversation_id, "CASE WHEN assigned_to IS NULL THEN 'new' ELSE 'open' END", now
+    )
+
+
+def _set_status(db: Database, conversation_id: str, status_sql: str, now: datetime | None) -> None:
+    cursor = db.execute(
+        f"UPDATE conversations SET status = {status_sql}, updated_at = ? WHERE id = ?",
+        [_now(now), conversation_id],
+    )
+    if cursor.rowcount != 1:
+        raise ConversationNotFound(conversation_id)

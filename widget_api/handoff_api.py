@@ -1,0 +1,257 @@
+"""The visitor's side of a handoff, /api/v1: ask a person, read the replies, write, delete.
+
+Thin views: validate, call the conversation store, shape. Without the right bearer token every
+conversation call answers the same 404 as an unknown id, whatever shape the token has.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import conversations as store
+from .db import get_db
+from .errors import ApiError
+from .faq.render import remove_control_characters
+from .hours import ServiceHours, when_text
+from .security import limiter
+from .visitor_api import json_body, language, text_field
+
+bp = Blueprint("handoff_api", __name__, url_prefix="/api/v1")
+
+MAX_TRANSCRIPT_ENTRIES = 50
+MAX_MESSAGE_LENGTH = 2000
+MAX_NAME_LENGTH = 100
+MAX_EMAIL_LENGTH = 254
+# A full transcript is up to 100,000 characters; as JSON with \u escapes, 6 bytes each.
+HANDOFF_MAX_BYTES = 640 * 1024
+STAFF_DISPLAY_NAME = {"de": "Team", "en": "Team"}
+_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_LINE_BREAKS_OR_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+EXPECTED_REPLY = {
+    "open": {
+        "en": "Someone from our team is available now and usually answers within a few hours "
+        "today.",
+        "de": "Unser Team ist gerade da und antwortet meist innerhalb weniger Stunden, noch heute.",
+    },
+    "closed": {
+        "en": "Our team is not available right now. A person will answer from {when}.",
+        "de": "Unser Team ist gerade nicht da. Ein Mensch antwortet ab {when}.",
+    },
+    "never": {
+        "en": "A person from our team will answer as soon as they can.",
+        "de": "Ein Mensch aus unserem Team antwortet, sobald es geht.",
+    },
+}
+
+
+def expected_reply(hours: ServiceHours, now: datetime, lang: str) -> dict[str, Any]:
+    """When a person will answer: by today's closing when open now, else the next opening."""
+    if hours.open_at(now):
+        local = now.astimezone(hours.zone)
+        closing = next(
+            datetime.combine(local.date(), end, tzinfo=hours.zone)
+            for start, end in hours.weekly[local.weekday()]
+            if start <= local.time() < end
+        )
+        return {"text": EXPECTED_REPLY["open"][lang], "by": closing.isoformat()}
+    opening = hours.next_opening(now)
+    if opening is None:
+        return {"text": EXPECTED_REPLY["never"][lang], "by": None}
+    text = EXPECTED_REPLY["closed"][lang].format(when=when_text(opening, now, lang))
+    return {"text": text, "by": opening.isoformat()}
+
+
+def _not_found() -> ApiError:
+    # One answer for an unknown id and for a token that does not fit: they must look alike.
+    return ApiError(404, "not_found", "There is no conversation here, or it is not yours.")
+
+
+def _one_line(body: dict[str, Any], name: str, limit: int) -> str | None:
+    """An optional one-line field (name, e-mail): line breaks and control characters refused."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or _LINE_BREAKS_OR_CONTROLS.search(value):
+        raise ApiError(
+            400, f"invalid_{name}", f'"{name}" must be one line of text, without line breaks.'
+        )
+    value = value.strip()
+    if len(value) > limit:
+        raise ApiError(400, f"{name}_too_long", f'"{name}" may have at most {limit} characters.')
+    return value or None
+
+
+def _long_text(value: Any, name: str, code_prefix: str) -> str:
+    """A message text: control characters removed, not empty, at most 2,000 characters."""
+    if not isinstance(value, str):
+        raise ApiError(400, f"invalid_{code_prefix}", f"{name} must be text.")
+    value = remove_control_characters(value).strip()
+    if not value:
+        raise ApiError(400, f"missing_{code_prefix}", f"{name} must not be empty.")
+    if len(value) > MAX_MESSAGE_LENGTH:
+        raise ApiError(
+            400,
+            f"{code_prefix}_too_long",
+            f"{name} may have at most {MAX_MESSAGE_LENGTH} characters.",
+        )
+    return value
+
+
+def _transcript(value: Any) -> list[tuple[str, str]]:
+    """What the bot showed: at most 50 {"from": "visitor"|"bot", "text"} objects."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ApiError(400, "invalid_transcript", '"transcript" must be a list of messages.')
+    if len(value) > MAX_TRANSCRIPT_ENTRIES:
+        raise ApiError(
+            400,
+            "transcript_too_long",
+            f'"transcript" may have at most {MAX_TRANSCRIPT_ENTRIES} messages.',
+        )
+    entries = []
+    for number, entry in enumerate(value, start=1):
+        if not isinstance(entry, dict):
+            raise ApiError(
+                400,
+                "invalid_transcript_entry",
+                f'Transcript message {number} must be an object with "from" and "text".',
+            )
+        author = entry.get("from")
+        if not isinstance(author, str) or author not in ("visitor", "bot"):
+            raise ApiError(
+                400,
+                "invalid_transcript_from",
+                f'"from" of transcript message {number} must be "visitor" or "bot".',
+            )
+        entries.append(
+            (
+                author,
+                _long_text(entry.get("text"), f"Transcript message {number}", "transcript_text"),
+            )
+        )
+    return entries
+
+
+def _handoff(body: dict[str, Any]) -> store.Handoff:
+    question = text_field(body, "question")
+    lang = language(body.get("lang"), required=True)
+    name = _one_line(body, "name", MAX_NAME_LENGTH)
+    email = _one_line(body, "email", MAX_EMAIL_LENGTH)
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise ApiError(400, "invalid_email", '"email" must be an e-mail address.')
+    consent = body.get("consent", False)
+    if not isinstance(consent, bool):
+        raise ApiError(400, "invalid_consent", '"consent" must be true or false.')
+    if (name or email) and not consent:
+        raise ApiError(
+            400,
+            "consent_required",
+            "Please agree to the privacy notice to leave your name or e-mail address.",
+        )
+    transcript = _transcript(body.get("transcript"))
+    return store.Handoff(question, lang, name, email, consent, tuple(transcript))
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            "The Idempotency-Key header must be 1 to 200 printable ASCII characters.",
+        )
+    return key
+
+
+def _bearer_token() -> str:
+    """The token of `Authorization: Bearer <token>`; empty when the header has another shape."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _authorized(conversation_id: str) -> None:
+    if not store.visitor_may_access(get_db(), conversation_id, _bearer_token()):
+        raise _not_found()
+
+
+def _visitor_message(message: dict[str, Any], lang: str) -> dict[str, Any]:
+    shaped = {
+        "id": message["id"],
+        "from": message["author"],
+        "text": message["text"],
+        "created_at": message["created_at"],
+        "transcript": message["in_transcript"],
+    }
+    if message["author"] == "staff":
+        shaped["name"] = STAFF_DISPLAY_NAME[lang]
+    return shaped
+
+
+@bp.post("/handoffs")
+@limiter.limit(lambda: current_app.config["RATELIMIT_HANDOFF"])
+def create_handoff() -> tuple[Response, int]:
+    # The contract allows a larger body here than elsewhere; still refused before reading.
+    request.max_content_length = max(current_app.config["MAX_CONTENT_LENGTH"], HANDOFF_MAX_BYTES)
+    handoff = _handoff(json_body())
+    key = _idempotency_key()
+    try:
+        created = store.create_handoff(
+            get_db(), handoff, current_app.config["PRIVACY_NOTICE_VERSION"], key
+        )
+    except store.IdempotencyConflict:
+        raise ApiError(
+            409,
+            "idempotency_conflict",
+            "This Idempotency-Key was already used for a different request.",
+        ) from None
+    hours = current_app.extensions["service_hours"]
+    response = jsonify(
+        conversation_id=created.conversation_id,
+        token=created.token,
+        status=created.status,
+        expected_reply=expected_reply(hours, datetime.now(UTC), handoff.lang),
+    )
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
+
+
+@bp.get("/conversations/<conversation_id>")
+def get_conversation(conversation_id: str) -> Response:
+    conversation = store.get_conversation_for_visitor(get_db(), conversation_id, _bearer_token())
+    if conversation is None:
+        raise _not_found()
+    lang = conversation["lang"]
+    return jsonify(
+        conversation_id=conversation["id"],
+        status=conversation["status"],
+        lang=lang,
+        question=conversation["question"],
+        created_at=conversation["created_at"],
+        messages=[_visitor_message(m, lang) for m in conversation["messages"]],
+    )
+
+
+@bp.post("/conversations/<conversation_id>/messages")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MESSAGE"])
+def add_message(conversation_id: str) -> tuple[Response, int]:
+    _authorized(conversation_id)
+    text = _long_text(json_body().get("text"), '"text"', "text")
+    try:
+        message = store.add_visitor_message(get_db(), conversation_id, text)
+    except store.ConversationNotFound:
+        raise _not_found() from None
+    return jsonify(_visitor_message(message, "en")), 201
+
+
+@bp.delete("/conversations/<conversation_id>")
+def delete_conversation(conversation_id: str) -> Response:
+    _authorized(conversation_id)
+    store.delete_conversation(get_db(), conversation_id)
+    return Response(status=204)
