@@ -42,6 +42,107 @@ def _feedback(db: Database) -> None:
     db.execute("CREATE INDEX feedback_faq ON feedback (faq_id)")
 
 
+@migration("0002_conversations")
+def _conversations(db: Database) -> None:
+    # Ids and tokens are random (secrets); only the token's sha256 is stored. No IP address or
+    # user agent is stored, by design. assigned_to is a staff account id (no FK yet).
+    db.execute(
+        """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'new'
+                CHECK (status IN ('new', 'open', 'waiting', 'closed')),
+            lang TEXT NOT NULL CHECK (lang IN ('de', 'en')),
+            question TEXT NOT NULL,
+            name TEXT,
+            email TEXT,
+            consent_at TEXT,
+            consent_notice_version TEXT,
+            assigned_to INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_visitor_at TEXT,
+            first_staff_reply_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX conversations_queue ON conversations (status, updated_at)")
+    db.execute(
+        "CREATE INDEX conversations_assigned ON conversations (assigned_to, status, updated_at)"
+    )
+    db.execute("CREATE INDEX conversations_email ON conversations (email)")
+    db.execute(
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL
+                REFERENCES conversations (id) ON DELETE CASCADE,
+            author TEXT NOT NULL CHECK (author IN ('visitor', 'bot', 'staff')),
+            kind TEXT NOT NULL DEFAULT 'message' CHECK (kind IN ('message', 'note')),
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            staff_id INTEGER,
+            in_transcript INTEGER NOT NULL DEFAULT 0 CHECK (in_transcript IN (0, 1))
+        )
+        """
+    )
+    db.execute("CREATE INDEX messages_conversation ON messages (conversation_id, id)")
+    db.execute(
+        """
+        CREATE TABLE idempotency_keys (
+            key_hash TEXT PRIMARY KEY,
+            body_hash TEXT NOT NULL,
+            conversation_id TEXT NOT NULL
+                REFERENCES conversations (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)")
+    db.execute("CREATE INDEX idempotency_keys_conversation ON idempotency_keys (conversation_id)")
+
+
+@migration("0003_staff_and_drafts")
+def _staff_and_drafts(db: Database) -> None:
+    # Staff accounts: passwords only as werkzeug (scrypt) hashes. Drafts are kept in the
+    # database, linked to the conversation they came from so retention and erasure reach them.
+    db.execute(
+        """
+        CREATE TABLE staff_accounts (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('staff', 'editor', 'admin')),
+            disabled_at TEXT,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE faq_drafts (
+            id INTEGER PRIMARY KEY,
+            conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL DEFAULT 'entry' CHECK (kind IN ('entry', 'alternative')),
+            faq_id TEXT,
+            lang TEXT NOT NULL CHECK (lang IN ('de', 'en')),
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'proposed'
+                CHECK (status IN ('proposed', 'accepted', 'rejected')),
+            created_by INTEGER REFERENCES staff_accounts (id) ON DELETE SET NULL,
+            reviewed_by INTEGER REFERENCES staff_accounts (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            reviewed_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX faq_drafts_status ON faq_drafts (status, created_at)")
+    db.execute("CREATE INDEX faq_drafts_conversation ON faq_drafts (conversation_id)")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(
