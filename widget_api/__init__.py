@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import db, errors, security, settings
+from . import db, errors, security, settings, staff
 from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
 from .paths import sample_faq_dir, static_dir
@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(visitor_api_bp)
     app.register_blueprint(handoff_api_bp)
+    staff.init_app(app)
 
     @app.get("/widget.js")
     def widget_js() -> Response:

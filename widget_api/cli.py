@@ -83,7 +83,10 @@ def demo(host: str, port: int, demo_port: int) -> None:
     api_origin = f"http://{host}:{port}"
     demo_origins = [f"http://{host}:{demo_port}", f"http://localhost:{demo_port}"]
     config = _config()
-    app = create_app({"ALLOWED_ORIGINS": [*config["ALLOWED_ORIGINS"], *demo_origins]})
+    # Plain HTTP on 127.0.0.1: the staff cookie cannot be Secure-only here.
+    app = create_app(
+        {"ALLOWED_ORIGINS": [*config["ALLOWED_ORIGINS"], *demo_origins], "SECURE_COOKIES": False}
+    )
     shop = serve_in_thread(create_demo_app(f"{api_origin}/widget.js"), host, demo_port)
     click.echo(f"Service:   {api_origin}/api/v1/health")
     click.echo(f"Demo shop: {shop.url}/   (German: {shop.url}/?lang=de)")
@@ -207,6 +210,147 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     click.echo(f"{len(entries)} entries written to {', '.join(map(str, written))}")
     if any(problem.severity == "error" for problem in problems):
         sys.exit(1)
+
+
+def _database():
+    """The service's database (created and migrated if it does not exist yet)."""
+    from . import create_app
+    from .db import connect
+
+    try:
+        app = create_app()
+    except settings.SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    return connect(app.config["DATABASE"])
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts for the inbox: add, list, disable, reset passwords."""
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "editor", "admin"]),
+    default="staff",
+    show_default=True,
+    help="staff: the inbox; editor: also FAQ pages; admin: all.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def staff_add(email: str, role: str, password_stdin: bool) -> None:
+    """Create an account; the password is prompted for (or read from stdin)."""
+    from .accounts import AccountError, create_account
+
+    password = _read_password(password_stdin)
+    try:
+        account_id = create_account(_database(), email, password, role)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"account {account_id} created: {email} ({role})")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """Every account with its role and state."""
+    from .accounts import list_accounts
+
+    for account in list_accounts(_database()):
+        state = "disabled" if account["disabled_at"] else "active"
+        last = account["last_login_at"] or "never"
+        click.echo(
+            f"{account['id']:>4}  {account['email']:<40} {account['role']:<7} {state:<9}"
+            f" last sign-in: {last}"
+        )
+
+
+@staff.command("disable")
+@click.argument("email")
+@click.option("--enable", is_flag=True, help="Enable a disabled account again.")
+def staff_disable(email: str, enable: bool) -> None:
+    """Stop an account from signing in (or allow it again with --enable)."""
+    from .accounts import AccountError, set_disabled
+
+    try:
+        set_disabled(_database(), email, disabled=not enable)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{email} {'enabled' if enable else 'disabled'}")
+
+
+@staff.command("reset-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def staff_reset_password(email: str, password_stdin: bool) -> None:
+    """Give an account a new password."""
+    from .accounts import AccountError, reset_password
+
+    password = _read_password(password_stdin)
+    try:
+        reset_password(_database(), email, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"password of {email} changed")
+
+
+@main.group()
+def queue() -> None:
+    """The handoff queue, without a browser."""
+
+
+@queue.command("list")
+@click.option(
+    "--view",
+    type=click.Choice(["new", "open", "waiting", "closed", "all"]),
+    default="all",
+    show_default=True,
+    help="Which conversations.",
+)
+def queue_list(view: str) -> None:
+    """Conversations, newest activity first: id, status, language, age, first line."""
+    from . import conversations
+
+    db = _database()
+    views = ["new", "open", "waiting", "closed"] if view == "all" else [view]
+    rows = [row for name in views for row in conversations.list_queue(db, name)]
+    rows.sort(key=lambda row: row["updated_at"], reverse=True)
+    for row in rows:
+        line = row["question"].strip().splitlines()[0][:70] if row["question"].strip() else ""
+        click.echo(
+            f"{row['id']}  {row['status']:<8} {row['lang']}  {row['updated_at'][:16]}  {line}"
+        )
+    if not rows:
+        click.echo("the queue is empty", err=True)
+
+
+@queue.command("show")
+@click.argument("conversation_id")
+def queue_show(conversation_id: str) -> None:
+    """One conversation with every message and note."""
+    from . import conversations
+
+    try:
+        item = conversations.get_conversation(_database(), conversation_id)
+    except conversations.ConversationNotFound:
+        raise click.ClickException(f"no conversation {conversation_id}") from None
+    click.echo(f"{item['id']}  {item['status']}  {item['lang']}  created {item['created_at']}")
+    if item["email"] or item["name"]:
+        click.echo(
+            f"contact: {item['name'] or ''} <{item['email'] or ''}> "
+            f"(consent {item['consent_at']}, notice v{item['consent_notice_version']})"
+        )
+    for message in item["messages"]:
+        who = "note" if message["kind"] == "note" else message["author"]
+        if message["in_transcript"]:
+            who = f"shown by bot: {who}"
+        click.echo(f"[{message['created_at'][:16]}] {who}: {message['text']}")
 
 
 if __name__ == "__main__":

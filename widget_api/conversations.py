@@ -287,9 +287,9 @@ def list_queue(
     db: Database, queue: str, staff_id: int | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """One queue, newest activity first: `new` (unclaimed), `mine` (open and assigned to
-    staff_id), `waiting` (for the visitor) or `closed`."""
-    if queue not in QUEUE_FILTERS:
-        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)}")
+    staff_id), `waiting` (for the visitor) or `closed`; also `open` (claimed, anyone's)."""
+    if queue not in (*QUEUE_FILTERS, "open"):
+        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)} or open")
     where, params = "status = ?", [queue]
     if queue == "mine":
         where, params = "status = 'open' AND assigned_to = ?", [staff_id]

@@ -100,6 +100,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Limit per client for visitors' follow-up messages in a conversation.",
         str,
     ),
+    Setting(
+        "RATELIMIT_LOGIN_ADDRESS",
+        "10 per minute;100 per day",
+        "Staff sign-in attempts allowed per client address.",
+    ),
+    Setting(
+        "RATELIMIT_LOGIN_ACCOUNT",
+        "5 per minute;30 per hour",
+        "Staff sign-in attempts allowed per account, whatever address they come from.",
+    ),
+    Setting(
+        "SECURE_COOKIES",
+        True,
+        "Send the staff session cookie only over HTTPS (the `Secure` flag). Turned off only "
+        "by `widget-api demo`, which serves plain HTTP on 127.0.0.1.",
+        bool,
+    ),
     Setting("MAX_QUESTION_LENGTH", 500, "Longest question a visitor may ask, in characters.", int),
     Setting(
         "MAX_CONTENT_LENGTH",

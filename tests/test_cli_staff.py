@@ -1,0 +1,92 @@
+"""`widget-api staff ...` and `widget-api queue ...` on a real database."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from widget_api.cli import main
+from widget_api.conversations import Handoff, add_note, create_handoff
+from widget_api.db import connect
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(main, list(args), input=input)
+
+    return run
+
+
+def test_staff_accounts_lifecycle(cli, tmp_path):
+    result = cli(
+        "staff",
+        "add",
+        "ann@example.com",
+        "--role",
+        "editor",
+        "--password-stdin",
+        input="a long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "ann@example.com (editor)" in result.output
+    listed = cli("staff", "list")
+    assert "ann@example.com" in listed.output and "editor" in listed.output
+    assert "active" in listed.output
+
+    again = cli("staff", "add", "ann@example.com", "--password-stdin", input="a long password\n")
+    assert again.exit_code == 1 and "exists already" in again.output
+    short = cli("staff", "add", "bob@example.com", "--password-stdin", input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    bad = cli("staff", "add", "not-an-address", "--password-stdin", input="a long password\n")
+    assert bad.exit_code == 1 and "is not an e-mail address" in bad.output
+
+    assert cli("staff", "disable", "ann@example.com").exit_code == 0
+    assert "disabled" in cli("staff", "list").output
+    assert cli("staff", "disable", "ann@example.com", "--enable").exit_code == 0
+    reset = cli(
+        "staff",
+        "reset-password",
+        "ann@example.com",
+        "--password-stdin",
+        input="another long password\n",
+    )
+    assert reset.exit_code == 0
+    from widget_api.accounts import authenticate
+
+    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    assert authenticate(db, "ann@example.com", "another long password") is not None
+    assert cli("staff", "disable", "nobody@example.com").exit_code == 1
+
+
+def test_prompted_password_must_be_confirmed(cli):
+    result = cli("staff", "add", "ann@example.com", input="a long password\na long password\n")
+    assert result.exit_code == 0, result.output
+
+
+def test_queue_list_and_show(cli, tmp_path):
+    assert cli("queue", "list").output.strip() == "the queue is empty"
+    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    created = create_handoff(
+        db,
+        Handoff(
+            "Can I rent a tent?",
+            "en",
+            email="v@example.com",
+            consent=True,
+            transcript=[("bot", "No answer found.")],
+        ),
+        notice_version="1",
+    )
+    add_note(db, created.conversation_id, 1, "ask the warehouse")
+    listed = cli("queue", "list")
+    assert created.conversation_id in listed.output and "Can I rent a tent?" in listed.output
+    shown = cli("queue", "show", created.conversation_id)
+    assert "shown by bot: bot: No answer found." in shown.output
+    assert "note: ask the warehouse" in shown.output and "v@example.com" in shown.output
+    assert created.token not in shown.output
+    missing = cli("queue", "show", "nope")
+    assert missing.exit_code == 1 and "no conversation nope" in missing.output

@@ -1,0 +1,107 @@
+"""FAQ drafts that staff propose from real conversations. All SQL for drafts is here.
+
+A draft lives only in the database, linked to its conversation, so retention and erasure reach
+it. The service never answers from a draft; an editor reviews it and only then gets it as FAQ
+file text (which `faq check` accepts) to put into the FAQ folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlite_utils import Database
+
+from .faq.files import entries_to_file
+from .faq.model import FaqEntry
+from .store import utc_now
+
+DRAFT_STATUSES = ("proposed", "accepted", "rejected")
+_COLUMNS = (
+    "id, conversation_id, kind, faq_id, lang, question, answer, status, created_by, "
+    "reviewed_by, created_at, reviewed_at"
+)
+
+
+class DraftNotFound(LookupError):
+    """There is no draft with this id."""
+
+
+def _rows(cursor) -> list[dict[str, Any]]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def create_draft(
+    db: Database,
+    *,
+    lang: str,
+    question: str,
+    answer: str = "",
+    conversation_id: str | None = None,
+    faq_id: str | None = None,
+    created_by: int | None = None,
+) -> int:
+    """Propose a new entry (no faq_id) or a new phrasing for entry faq_id; returns the id."""
+    kind = "alternative" if faq_id else "entry"
+    if kind == "entry" and not answer.strip():
+        raise ValueError("a new FAQ entry needs an answer")
+    cursor = db.execute(
+        "INSERT INTO faq_drafts (conversation_id, kind, faq_id, lang, question, answer, "
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [conversation_id, kind, faq_id, lang, question, answer, created_by, utc_now()],
+    )
+    return cursor.lastrowid
+
+
+def list_drafts(db: Database, status: str | None = "proposed") -> list[dict[str, Any]]:
+    """Drafts with one status (all when None), newest first."""
+    if status is None:
+        return _rows(db.execute(f"SELECT {_COLUMNS} FROM faq_drafts ORDER BY id DESC"))
+    if status not in DRAFT_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(DRAFT_STATUSES)}")
+    return _rows(
+        db.execute(f"SELECT {_COLUMNS} FROM faq_drafts WHERE status = ? ORDER BY id DESC", [status])
+    )
+
+
+def get_draft(db: Database, draft_id: int) -> dict[str, Any]:
+    """One draft; raises DraftNotFound."""
+    rows = _rows(db.execute(f"SELECT {_COLUMNS} FROM faq_drafts WHERE id = ?", [draft_id]))
+    if not rows:
+        raise DraftNotFound(draft_id)
+    return rows[0]
+
+
+def review_draft(db: Database, draft_id: int, status: str, reviewer: int | None) -> None:
+    """An editor accepts or rejects a draft; raises DraftNotFound."""
+    if status not in ("accepted", "rejected"):
+        raise ValueError("a review accepts or rejects")
+    cursor = db.execute(
+        "UPDATE faq_drafts SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
+        [status, reviewer, utc_now(), draft_id],
+    )
+    if cursor.rowcount != 1:
+        raise DraftNotFound(draft_id)
+
+
+def suggested_id(question: str, draft_id: int) -> str:
+    """A readable, valid entry id from the question: ascii words joined by '-', then the id."""
+    ascii_text = unicodedata.normalize("NFKD", question.replace("ß", "ss"))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)[:6]
+    return "-".join([*words, f"draft{draft_id}"])
+
+
+def draft_as_faq_file(draft: dict[str, Any]) -> str:
+    """A new entry as a whole FAQ file, or an alternative as the line to add to its entry."""
+    if draft["kind"] == "alternative":
+        return f"alt: {draft['question']}\n"
+    entry = FaqEntry(
+        id=suggested_id(draft["question"], draft["id"]),
+        question=draft["question"],
+        answer=draft["answer"].strip(),
+        lang=draft["lang"],
+    )
+    return entries_to_file([entry], draft["lang"])

@@ -1,0 +1,78 @@
+"""Signing staff in and out, rate-limited per address and per account.
+
+Unknown address and wrong password get the same answer, status and (through accounts.py)
+the same hashing work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
+
+from ..accounts import authenticate
+from ..db import get_db
+from ..security import limiter
+from . import bp
+from .texts import t
+
+SESSION_HOURS = 12
+
+
+def account_key() -> str:
+    """Rate-limit key for the account being tried: a keyed hash of the address typed."""
+    email = request.form.get("email", "").strip().lower().encode()
+    secret = current_app.config["SECRET_KEY"].encode()
+    return "account:" + hmac.new(secret, email, hashlib.sha256).hexdigest()[:32]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the staff area, never another site."""
+    if target and target.startswith("/staff/") and not target.startswith("//"):
+        return target
+    return url_for("staff.queue")
+
+
+def _too_many(limit=None):
+    response = make_response(render_template("staff/login.html", error=t("too_many_logins")))
+    response.status_code = 429
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ADDRESS"],
+    methods=["POST"],
+    on_breach=_too_many,
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=account_key,
+    methods=["POST"],
+    on_breach=_too_many,
+)
+def login():
+    if request.method == "GET":
+        return render_template("staff/login.html", error=None)
+    account = authenticate(
+        get_db(), request.form.get("email", ""), request.form.get("password", "")
+    )
+    if account is None:
+        return render_template("staff/login.html", error=t("bad_login")), 401
+    csrf = session.get("csrf")
+    session.clear()
+    session.permanent = True
+    current_app.permanent_session_lifetime = timedelta(hours=SESSION_HOURS)
+    session["staff_id"] = account["id"]
+    if csrf:
+        session["csrf"] = csrf
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("staff.login"))

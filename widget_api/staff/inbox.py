@@ -1,0 +1,168 @@
+"""The inbox: the queue, one conversation, and what staff do with it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from .. import conversations, drafts
+from ..db import get_db
+from ..faq.render import remove_control_characters
+from . import bp, requires_role
+from .texts import t
+
+MAX_STAFF_TEXT = 5000
+
+
+def age(timestamp: str | None) -> str:
+    """How long ago, briefly: '5 min', '3 h', '2 d'."""
+    if not timestamp:
+        return ""
+    seconds = (datetime.now(UTC) - datetime.fromisoformat(timestamp)).total_seconds()
+    minutes = max(int(seconds // 60), 0)
+    if minutes < 60:
+        return t("minutes", n=minutes)
+    if minutes < 60 * 48:
+        return t("hours", n=minutes // 60)
+    return t("days", n=minutes // (60 * 24))
+
+
+def first_line(text: str, limit: int = 90) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@bp.app_template_filter("age")
+def _age_filter(timestamp: str | None) -> str:
+    return age(timestamp)
+
+
+@bp.app_template_filter("first_line")
+def _first_line_filter(text: str) -> str:
+    return first_line(text)
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("staff.queue"))
+
+
+@bp.get("/queue")
+@requires_role("staff")
+def queue():
+    view = request.args.get("view", "new")
+    if view not in conversations.QUEUE_FILTERS:
+        view = "new"
+    items = conversations.list_queue(get_db(), view, staff_id=g.staff["id"])
+    template = "staff/_queue_table.html" if request.args.get("partial") else "staff/queue.html"
+    return render_template(template, view=view, items=items, views=conversations.QUEUE_FILTERS)
+
+
+def _load(conversation_id: str) -> dict:
+    try:
+        return conversations.get_conversation(get_db(), conversation_id)
+    except conversations.ConversationNotFound:
+        abort(404)
+
+
+@bp.get("/conversations/<conversation_id>")
+@requires_role("staff")
+def conversation(conversation_id: str):
+    item = _load(conversation_id)
+    return render_template("staff/conversation.html", c=item)
+
+
+def _staff_text(field: str) -> str | None:
+    """The posted text, cleaned; None (with a message shown) when empty or too long."""
+    text = remove_control_characters(request.form.get(field, "")).strip()
+    if not text:
+        flash(t("empty_text"), "error")
+        return None
+    if len(text) > MAX_STAFF_TEXT:
+        flash(t("text_too_long"), "error")
+        return None
+    return text
+
+
+def _back(conversation_id: str):
+    return redirect(url_for("staff.conversation", conversation_id=conversation_id))
+
+
+@bp.post("/conversations/<conversation_id>/claim")
+@requires_role("staff")
+def claim(conversation_id: str):
+    try:
+        conversations.claim_conversation(get_db(), conversation_id, g.staff["id"])
+        flash(t("claimed"), "info")
+    except conversations.ConversationNotFound:
+        abort(404)
+    except conversations.AlreadyClaimed:
+        flash(t("claimed_by_other"), "error")
+        return render_template("staff/conversation.html", c=_load(conversation_id)), 409
+    return _back(conversation_id)
+
+
+@bp.post("/conversations/<conversation_id>/reply")
+@requires_role("staff")
+def reply(conversation_id: str):
+    _load(conversation_id)
+    text = _staff_text("text")
+    if text is not None:
+        conversations.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
+        flash(t("replied"), "info")
+    return _back(conversation_id)
+
+
+@bp.post("/conversations/<conversation_id>/note")
+@requires_role("staff")
+def note(conversation_id: str):
+    _load(conversation_id)
+    text = _staff_text("text")
+    if text is not None:
+        conversations.add_note(get_db(), conversation_id, g.staff["id"], text)
+        flash(t("noted"), "info")
+    return _back(conversation_id)
+
+
+@bp.post("/conversations/<conversation_id>/close")
+@requires_role("staff")
+def close(conversation_id: str):
+    _load(conversation_id)
+    conversations.close_conversation(get_db(), conversation_id)
+    flash(t("closed"), "info")
+    return _back(conversation_id)
+
+
+@bp.post("/conversations/<conversation_id>/reopen")
+@requires_role("staff")
+def reopen(conversation_id: str):
+    _load(conversation_id)
+    conversations.reopen_conversation(get_db(), conversation_id)
+    flash(t("reopened"), "info")
+    return _back(conversation_id)
+
+
+@bp.post("/conversations/<conversation_id>/draft")
+@requires_role("staff")
+def save_draft(conversation_id: str):
+    """Turn the visitor's question and one staff reply into a draft entry for editors."""
+    item = _load(conversation_id)
+    replies = {
+        str(m["id"]): m["text"]
+        for m in item["messages"]
+        if m["author"] == "staff" and m["kind"] == "message"
+    }
+    answer = replies.get(request.form.get("message_id", ""))
+    if answer is None:
+        abort(400)
+    drafts.create_draft(
+        get_db(),
+        lang=item["lang"],
+        question=item["question"],
+        answer=answer,
+        conversation_id=conversation_id,
+        created_by=g.staff["id"],
+    )
+    flash(t("draft_saved"), "info")
+    return _back(conversation_id)
