@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -86,10 +87,8 @@ class LiveServer:
     """The service and the demo shop page, each on its own 127.0.0.1 port (two origins)."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self._shop_placeholder = None
-        # The shop's origin must be allowed before the app starts, so take its port first.
-        import socket
-
+        # The shop page needs the API's URL and the API needs the shop's origin: pick the
+        # API's port first, start the shop, then the API with the shop's origin allowed.
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             api_port = probe.getsockname()[1]
