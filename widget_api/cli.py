@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -210,6 +211,51 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     click.echo(f"{len(entries)} entries written to {', '.join(map(str, written))}")
     if any(problem.severity == "error" for problem in problems):
         sys.exit(1)
+
+
+@faq.command("gaps")
+@click.option(
+    "--since",
+    "days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Only questions of the last DAYS days.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def faq_gaps(days: int, as_json: bool) -> None:
+    """What visitors asked that the FAQ did not answer, grouped, largest groups first."""
+    from . import store
+    from .faq.gaps import group_gaps
+
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+    gaps = group_gaps(store.logged_questions(_database(), since=since))
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "size": gap.size,
+                        "suggested_question": gap.suggested_question,
+                        "languages": gap.languages,
+                        "outcomes": gap.outcomes,
+                        "questions": [q["question"] for q in gap.questions],
+                    }
+                    for gap in gaps
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not gaps:
+        click.echo(f"no unanswered questions in the last {days} days", err=True)
+    for gap in gaps:
+        click.echo(f"{gap.size:>4} × {gap.suggested_question}  [{', '.join(gap.languages)}]")
+        for question in gap.questions[:5]:
+            if question["question"] != gap.suggested_question:
+                click.echo(f"       {question['question']}")
+        if gap.size > 6:
+            click.echo(f"       … and {gap.size - 6} more")
 
 
 def _database():

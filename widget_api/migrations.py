@@ -143,6 +143,26 @@ def _staff_and_drafts(db: Database) -> None:
     db.execute("CREATE INDEX faq_drafts_conversation ON faq_drafts (conversation_id)")
 
 
+@migration("0004_question_log")
+def _question_log(db: Database) -> None:
+    # What the bot could not answer, or a visitor found unhelpful: the question text only (no
+    # contact data, no address), kept for the gaps report and purged by retention.
+    db.execute(
+        """
+        CREATE TABLE question_log (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            lang TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('suggest', 'handoff', 'not_helpful')),
+            best_faq_id TEXT,
+            best_score REAL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX question_log_created ON question_log (created_at)")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

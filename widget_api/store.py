@@ -35,6 +35,34 @@ def feedback_counts(db: Database) -> dict[str, dict[str, int]]:
     return {faq_id: {"helpful": yes, "not_helpful": no} for faq_id, yes, no in rows}
 
 
+def log_question(
+    db: Database,
+    question: str,
+    lang: str | None,
+    outcome: str,
+    best_faq_id: str | None,
+    best_score: float | None,
+) -> int:
+    """Keep a question the bot did not answer (or that did not help) for the gaps report."""
+    cursor = db.execute(
+        "INSERT INTO question_log (question, lang, outcome, best_faq_id, best_score, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [question, lang, outcome, best_faq_id, best_score, utc_now()],
+    )
+    return cursor.lastrowid
+
+
+def logged_questions(db: Database, since: str | None = None) -> list[dict]:
+    """Logged questions, oldest first, optionally only those at or after `since` (ISO time)."""
+    cursor = db.execute(
+        "SELECT id, question, lang, outcome, best_faq_id, best_score, created_at "
+        "FROM question_log WHERE created_at >= ? ORDER BY id",
+        [since or ""],
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def database_status(db: Database) -> dict:
     """What the health endpoint says about the database; raises if it cannot be read."""
     (applied,) = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()

@@ -6,6 +6,8 @@ error shape and status.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from .security import limiter
 from .texts import widget_texts
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 SUGGEST_LIMIT = 5
 MIN_SUGGEST_LENGTH = 3
 
@@ -98,6 +101,31 @@ def _brief(candidate: Candidate) -> dict[str, Any]:
     }
 
 
+def _log_gap(
+    question: str,
+    lang: str | None,
+    outcome: str,
+    best: Candidate | None,
+    faq_id: str | None = None,
+) -> None:
+    """Keep what the FAQ did not answer for the editors' gaps report.
+
+    Best effort: a visitor still gets their answer (or the offer of a person) when the
+    database cannot take the note.
+    """
+    try:
+        store.log_question(
+            get_db(),
+            question,
+            lang,
+            outcome,
+            faq_id or (best.entry.id if best else None),
+            round(best.score, 4) if best else None,
+        )
+    except sqlite3.Error as error:
+        log.warning("question not logged for the gaps report: %s", error)
+
+
 @bp.post("/ask")
 @limiter.limit(lambda: current_app.config["RATELIMIT_ASK"])
 def ask() -> Response:
@@ -109,6 +137,9 @@ def ask() -> Response:
     answer = None
     if result.outcome == "answer" and result.answer is not None:
         answer = {**_brief(result.answer), "html": result.answer.entry.html}
+    else:
+        best = result.candidates[0] if result.candidates else None
+        _log_gap(question, lang, result.outcome, best)
     return jsonify(
         answered=answer is not None,
         answer=answer,
@@ -153,6 +184,8 @@ def feedback() -> Response:
     if entry is None:
         raise ApiError(404, "unknown_faq_entry", "There is no FAQ entry with this id.")
     store.record_feedback(get_db(), faq_id, helpful, question, entry.lang)
+    if not helpful and question:
+        _log_gap(question, entry.lang, "not_helpful", None, faq_id)
     return Response(status=204)
 
 

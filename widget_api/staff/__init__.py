@@ -93,7 +93,7 @@ def template_helpers() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     """Register the staff area and the session cookie's protections."""
-    from . import auth, drafts_views, inbox  # noqa: F401  (they register their views on bp)
+    from . import auth, drafts_views, editor_views, inbox  # noqa: F401  (they add views to bp)
 
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

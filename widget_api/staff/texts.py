@@ -73,6 +73,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_rejected": "rejected",
         "draft_entry": "new entry",
         "draft_alternative": "new phrasing for {faq_id}",
+        "gaps": "Unanswered questions",
+        "period": "Period",
+        "last_days": "last {n} days",
+        "gaps_intro": "What visitors asked that no FAQ entry answered, or that they marked as "
+        "not helpful, grouped by similarity. Largest groups first; each group's first line is a "
+        "suggested FAQ question.",
+        "closest": "closest entry",
+        "no_gaps": "No unanswered questions in this period.",
+        "unhelpful": "Answers marked as not helpful",
+        "entry": "FAQ entry",
+        "not_helpful": "Not helpful",
+        "helpful": "Helpful",
+        "no_unhelpful": "No answer was marked as not helpful.",
         "accepted_hint": "Accepted. Add this text to a file in the FAQ folder; `widget-api faq "
         "check` accepts it as it is.",
     },
@@ -144,6 +157,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_rejected": "abgelehnt",
         "draft_entry": "neuer Eintrag",
         "draft_alternative": "neue Formulierung für {faq_id}",
+        "gaps": "Unbeantwortete Fragen",
+        "period": "Zeitraum",
+        "last_days": "letzte {n} Tage",
+        "gaps_intro": "Was Besucher gefragt haben, ohne dass ein FAQ-Eintrag passte, oder was sie "
+        "als nicht hilfreich markiert haben, nach Ähnlichkeit gruppiert. Größte Gruppen zuerst; "
+        "die erste Zeile jeder Gruppe ist ein Vorschlag für eine FAQ-Frage.",
+        "closest": "nächster Eintrag",
+        "no_gaps": "Keine unbeantworteten Fragen in diesem Zeitraum.",
+        "unhelpful": "Als nicht hilfreich markierte Antworten",
+        "entry": "FAQ-Eintrag",
+        "not_helpful": "Nicht hilfreich",
+        "helpful": "Hilfreich",
+        "no_unhelpful": "Keine Antwort wurde als nicht hilfreich markiert.",
         "accepted_hint": "Angenommen. Füge diesen Text in eine Datei im FAQ-Ordner ein; "
         "`widget-api faq check` akzeptiert ihn so.",
     },
