@@ -150,3 +150,52 @@ def test_demo_serves_api_and_shop_page_on_two_origins(tmp_path):
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_faq_tune_prints_and_writes_thresholds(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
+    faq = write_jsonl(tmp_path / "faq.jsonl", FAQ)
+    queries = write_jsonl(tmp_path / "q.jsonl", QUESTIONS)
+    result = CliRunner().invoke(main, ["faq", "tune", "--faq", str(faq), "--queries", str(queries)])
+    assert result.exit_code == 0, result.output
+    printed = dict(line.split(" = ") for line in result.output.strip().splitlines())
+    assert set(printed) == {"ANSWER_THRESHOLD", "ANSWER_MARGIN", "SUGGEST_THRESHOLD"}
+    assert not (tmp_path / "instance" / "config.toml").exists()
+
+    written = CliRunner().invoke(
+        main, ["faq", "tune", "--faq", str(faq), "--queries", str(queries), "--write"]
+    )
+    assert written.exit_code == 0
+    from widget_api.settings import load_settings
+
+    values = load_settings(str(tmp_path / "instance"), {})
+    assert values["ANSWER_THRESHOLD"] == float(printed["ANSWER_THRESHOLD"])
+    assert values["SUGGEST_THRESHOLD"] == float(printed["SUGGEST_THRESHOLD"])
+
+    # faq eval then uses the configured thresholds; --tune-on chooses them for one run.
+    figures = json.loads(
+        CliRunner()
+        .invoke(main, ["faq", "eval", "--faq", str(faq), "--queries", str(queries), "--json"])
+        .output
+    )
+    assert figures["thresholds"]["answer"] == values["ANSWER_THRESHOLD"]
+    tuned = json.loads(
+        CliRunner()
+        .invoke(
+            main,
+            [
+                "faq",
+                "eval",
+                "--faq",
+                str(faq),
+                "--queries",
+                str(queries),
+                "--tune-on",
+                str(queries),
+                "--json",
+            ],
+        )
+        .output
+    )
+    assert "auroc" in tuned and "answer_rate_at_max_wrong" in tuned
+    assert tuned["answered_wrong"] <= 0.05

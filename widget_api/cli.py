@@ -133,6 +133,13 @@ def faq_check(path: Path | None) -> None:
         sys.exit(1)
 
 
+def _read_questions(path: Path):
+    try:
+        return read_labelled_questions(path)
+    except FaqFormatError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @faq.command("eval")
 @click.option(
     "--faq",
@@ -146,21 +153,79 @@ def faq_check(path: Path | None) -> None:
     type=click.Path(exists=True, path_type=Path),
     help='Labelled questions, JSONL: {"text", "expected"} a line.',
 )
+@click.option(
+    "--tune-on",
+    type=click.Path(exists=True, path_type=Path),
+    help="Choose the thresholds on this labelled set for this run only.",
+)
+@click.option(
+    "--max-wrong",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Largest share of wrong answers allowed when thresholds are chosen.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def faq_eval(faq_path: Path | None, queries: Path, as_json: bool) -> None:
+def faq_eval(
+    faq_path: Path | None, queries: Path, tune_on: Path | None, max_wrong: float, as_json: bool
+) -> None:
     """Measure how well the FAQ answers a labelled question set."""
-    from .faq.evaluate import evaluate, format_report
+    from .faq.evaluate import evaluate, format_report, tune_thresholds
 
     entries, synonyms = _load_entries(faq_path or _configured_faq_dir())
-    try:
-        questions = read_labelled_questions(queries)
-    except FaqFormatError as error:
-        raise click.ClickException(str(error)) from None
-    result = evaluate(FaqIndex(entries, synonyms=synonyms), questions, _configured_thresholds())
+    questions = _read_questions(queries)
+    index = FaqIndex(entries, synonyms=synonyms)
+    if tune_on:
+        thresholds = tune_thresholds(index, _read_questions(tune_on), max_wrong=max_wrong)
+    else:
+        thresholds = _configured_thresholds()
+    result = evaluate(index, questions, thresholds, max_wrong=max_wrong)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         click.echo(format_report(result))
+
+
+@faq.command("tune")
+@click.option(
+    "--faq",
+    "faq_path",
+    type=click.Path(path_type=Path),
+    help="FAQ folder or JSONL file (default: the configured FAQ).",
+)
+@click.option(
+    "--queries",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Labelled questions to choose the thresholds on.",
+)
+@click.option(
+    "--max-wrong",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Largest share of the answers given that may be wrong.",
+)
+@click.option("--write", is_flag=True, help="Store the thresholds in the instance config.toml.")
+def faq_tune(faq_path: Path | None, queries: Path, max_wrong: float, write: bool) -> None:
+    """Choose the answer and suggestion thresholds from a labelled question set."""
+    from .faq.evaluate import tune_thresholds
+
+    entries, synonyms = _load_entries(faq_path or _configured_faq_dir())
+    index = FaqIndex(entries, synonyms=synonyms)
+    chosen = tune_thresholds(index, _read_questions(queries), max_wrong=max_wrong)
+    values = {
+        "ANSWER_THRESHOLD": round(chosen.answer, 4),
+        "ANSWER_MARGIN": round(chosen.margin, 4),
+        "SUGGEST_THRESHOLD": round(chosen.suggest, 4),
+    }
+    for name, value in values.items():
+        click.echo(f"{name} = {value}")
+    if write:
+        instance = settings.resolve_instance_path()
+        for name, value in values.items():
+            path = settings.write_setting(instance, name, value)
+        click.echo(f"written to {path}; the service uses them after a restart", err=True)
 
 
 @faq.command("export")
