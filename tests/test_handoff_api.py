@@ -56,9 +56,9 @@ def test_conversation_shows_messages_but_never_notes_or_staff(app, client):
         client, {**QUESTION, "transcript": [{"from": "bot", "text": "I do not know that."}]}
     )
     db = connect(app.config["DATABASE"])
-    store.claim_conversation(db, created["conversation_id"], staff_id=42)
-    store.add_staff_reply(db, created["conversation_id"], 42, "Yes, Monday to Friday.")
-    store.add_note(db, created["conversation_id"], 42, "INTERNAL: regular customer")
+    store.claim_conversation(db, created["conversation_id"], staff_id=987654321)
+    store.add_staff_reply(db, created["conversation_id"], 987654321, "Yes, Monday to Friday.")
+    store.add_note(db, created["conversation_id"], 987654321, "INTERNAL: regular customer")
     response = client.get(conversation_url(created), headers=bearer(created["token"]))
     assert response.status_code == 200
     body = response.get_json()
@@ -70,7 +70,7 @@ def test_conversation_shows_messages_but_never_notes_or_staff(app, client):
     ]
     assert body["messages"][-1]["name"] == "Team"
     text = response.get_data(as_text=True)
-    assert "INTERNAL" not in text and "42" not in text.replace(body["conversation_id"], "")
+    assert "INTERNAL" not in text and "987654321" not in text.replace(body["conversation_id"], "")
     assert "staff_id" not in text and "assigned_to" not in text and "token" not in text
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import db, errors, security, settings, staff
+from . import db, errors, notify, security, settings, staff
 from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
 from .paths import sample_faq_dir, static_dir
+from .stats import AskCounter
 from .visitor_api import bp as visitor_api_bp
 from .visitor_api import check_service_hours
 
@@ -43,9 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["faq_library"] = FaqLibrary(
         app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
     )
+    app.extensions["ask_counter"] = AskCounter()
     db.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    notify.init_app(app)
     app.register_blueprint(visitor_api_bp)
     app.register_blueprint(handoff_api_bp)
     staff.init_app(app)

@@ -22,6 +22,8 @@ from .faq.model import FaqEntry, Thresholds
 from .faq.text import parse_synonyms
 from .paths import sample_faq_dir
 
+SECRET_SETTINGS = ("SECRET_KEY", "SMTP_PASSWORD")
+
 
 def _config() -> dict:
     """The settings as the service would see them, without creating anything."""
@@ -106,7 +108,7 @@ def settings_command(markdown: bool) -> None:
         click.echo(settings.configuration_markdown(), nl=False)
         return
     for name, value in _config().items():
-        shown = "(set)" if name == "SECRET_KEY" and value else value
+        shown = "(set)" if name in SECRET_SETTINGS and value else value
         click.echo(f"{name} = {shown!r}")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import conversations as store
+from . import notify
 from .db import get_db
 from .errors import ApiError
 from .faq.render import remove_control_characters
@@ -210,6 +211,7 @@ def create_handoff() -> tuple[Response, int]:
             "idempotency_conflict",
             "This Idempotency-Key was already used for a different request.",
         ) from None
+    notify.handoff_created(created)
     hours = current_app.extensions["service_hours"]
     response = jsonify(
         conversation_id=created.conversation_id,

@@ -196,6 +196,95 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated dates (YYYY-MM-DD) when nobody answers, e.g. public holidays.",
         list,
     ),
+    Setting(
+        "SMTP_HOST",
+        "",
+        "SMTP server for e-mail notifications (a new handoff to staff, a staff reply to a "
+        "visitor who left an address and consent). Empty: no e-mail is sent.",
+    ),
+    Setting(
+        "SMTP_PORT",
+        587,
+        "Port of the SMTP server; 465 means TLS from the first byte (SMTPS).",
+        int,
+    ),
+    Setting("SMTP_USERNAME", "", "User name for the SMTP server. Empty: no login."),
+    Setting(
+        "SMTP_PASSWORD",
+        "",
+        "Password for the SMTP server; better given as the environment variable than in a file.",
+    ),
+    Setting(
+        "SMTP_STARTTLS",
+        True,
+        "Switch the SMTP connection to TLS with STARTTLS (certificate checked). A login needs "
+        "STARTTLS or port 465, so the password never travels in clear text.",
+        bool,
+    ),
+    Setting(
+        "SMTP_FROM",
+        "",
+        "Sender of notification e-mails, e.g. `support@example.com` or "
+        "`Nordlicht Support <support@example.com>`. Required when `SMTP_HOST` is set.",
+    ),
+    Setting(
+        "SMTP_TIMEOUT_SECONDS",
+        10.0,
+        "How long to wait for the SMTP server before an attempt counts as failed.",
+        float,
+    ),
+    Setting(
+        "STAFF_NOTIFY_EMAIL",
+        "",
+        "Address that gets an e-mail for every new handoff (the question and a link to it in "
+        "the inbox, in the `DEFAULT_LANG` language). Empty: none.",
+    ),
+    Setting(
+        "STAFF_URL",
+        "",
+        "Address of the staff inbox as staff open it, e.g. `https://support.example.com/staff`, "
+        "for the link in staff e-mails. Empty: built from the address the handoff request came "
+        "to; set it behind a reverse proxy.",
+    ),
+    Setting(
+        "SITE_URL",
+        "https://shop.example.com",
+        "The company's website, the plain link in e-mails to visitors (they answer in the chat "
+        "there).",
+    ),
+    Setting(
+        "WEBHOOK_URL",
+        "",
+        "http(s) URL that gets a JSON POST for every new handoff "
+        '(`{"event": "handoff.created", "conversation_id", "lang", "created_at"}`); redirects '
+        "are not followed. Empty: no webhook.",
+    ),
+    Setting(
+        "WEBHOOK_INCLUDE_PERSONAL_DATA",
+        False,
+        "Also send the question and the visitor's name and e-mail address to the webhook.",
+        bool,
+    ),
+    Setting(
+        "WEBHOOK_TIMEOUT_SECONDS",
+        5.0,
+        "How long to wait for the webhook receiver before an attempt counts as failed.",
+        float,
+    ),
+    Setting(
+        "WEBHOOK_RETRIES",
+        3,
+        "How often a failed webhook delivery (no answer, or a 5xx, 408 or 429 status) is tried "
+        "again. E-mails are tried again twice.",
+        int,
+    ),
+    Setting(
+        "NOTIFY_RETRY_DELAY_SECONDS",
+        2.0,
+        "Wait before the first retry of a failed e-mail or webhook; it doubles with each "
+        "further retry. Sending never holds up a visitor's request.",
+        float,
+    ),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
