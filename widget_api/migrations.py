@@ -163,6 +163,22 @@ def _question_log(db: Database) -> None:
     db.execute("CREATE INDEX question_log_created ON question_log (created_at)")
 
 
+@migration("0005_ask_stats")
+def _ask_stats(db: Database) -> None:
+    # Counts only, per day, language and outcome: how the bot is doing, without any text.
+    db.execute(
+        """
+        CREATE TABLE ask_stats (
+            day TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('answer', 'suggest', 'handoff')),
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, lang, outcome)
+        )
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

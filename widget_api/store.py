@@ -63,6 +63,61 @@ def logged_questions(db: Database, since: str | None = None) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def add_ask_counts(db: Database, counts: dict[tuple[str, str, str], int]) -> None:
+    """Add (day, lang, outcome) -> n to the daily statistics, in one transaction."""
+    if not counts:
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        for (day, lang, outcome), count in counts.items():
+            db.execute(
+                "INSERT INTO ask_stats (day, lang, outcome, count) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (day, lang, outcome) DO UPDATE SET count = count + excluded.count",
+                [day, lang, outcome, count],
+            )
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def daily_ask_counts(db: Database, since_day: str) -> dict[str, dict[str, int]]:
+    """day -> {outcome: count} for days on or after since_day (YYYY-MM-DD)."""
+    result: dict[str, dict[str, int]] = {}
+    for day, outcome, count in db.execute(
+        "SELECT day, outcome, SUM(count) FROM ask_stats WHERE day >= ? GROUP BY day, outcome",
+        [since_day],
+    ).fetchall():
+        result.setdefault(day, {})[outcome] = count
+    return result
+
+
+def helpful_counts(db: Database, since: str) -> tuple[int, int]:
+    """(helpful, not helpful) feedback given at or after `since`."""
+    row = db.execute(
+        "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback "
+        "WHERE created_at >= ?",
+        [since],
+    ).fetchone()
+    return row[0], row[1]
+
+
+def handoff_figures(db: Database, since: str) -> dict[str, object]:
+    """Handoffs waiting for staff now, and the first-reply delays (seconds) since `since`."""
+    (waiting,) = db.execute(
+        "SELECT COUNT(*) FROM conversations WHERE status IN ('new', 'open')"
+    ).fetchone()
+    delays = [
+        row[0]
+        for row in db.execute(
+            "SELECT (julianday(first_staff_reply_at) - julianday(created_at)) * 86400 "
+            "FROM conversations WHERE first_staff_reply_at IS NOT NULL AND created_at >= ?",
+            [since],
+        ).fetchall()
+    ]
+    return {"waiting": waiting, "first_reply_seconds": delays}
+
+
 def database_status(db: Database) -> dict:
     """What the health endpoint says about the database; raises if it cannot be read."""
     (applied,) = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()

@@ -134,11 +134,13 @@ def ask() -> Response:
     lang = language(body.get("lang"))
     snapshot = faq_library().current()
     result = snapshot.index.match(question, lang=lang, thresholds=thresholds())
+    best = result.candidates[0] if result.candidates else None
+    counted_lang = lang or (best.entry.lang if best else current_app.config["DEFAULT_LANG"])
+    current_app.extensions["ask_counter"].count(counted_lang, result.outcome, get_db)
     answer = None
     if result.outcome == "answer" and result.answer is not None:
         answer = {**_brief(result.answer), "html": result.answer.entry.html}
     else:
-        best = result.candidates[0] if result.candidates else None
         _log_gap(question, lang, result.outcome, best)
     return jsonify(
         answered=answer is not None,

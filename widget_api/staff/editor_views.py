@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, request
@@ -12,6 +13,7 @@ from ..faq.gaps import group_gaps
 from . import bp, requires_role
 
 GAP_PERIODS = (7, 30, 90)
+OUTCOMES = ("answer", "suggest", "handoff")
 
 
 @bp.get("/gaps")
@@ -33,4 +35,68 @@ def gaps_page():
     )
     return render_template(
         "staff/gaps.html", gaps=gaps, days=days, periods=GAP_PERIODS, unhelpful=unhelpful
+    )
+
+
+def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
+    today = datetime.now(UTC).date()
+    rows = []
+    for offset in range(days - 1, -1, -1):
+        day = (today - timedelta(days=offset)).isoformat()
+        outcomes = counts.get(day, {})
+        rows.append({"day": day, **{k: outcomes.get(k, 0) for k in OUTCOMES}})
+    return rows
+
+
+@bp.get("/stats")
+@requires_role("editor")
+def stats_page():
+    days = request.args.get("days", type=int)
+    days = days if days in GAP_PERIODS else 30
+    db = get_db()
+    current_app.extensions["ask_counter"].flush(db)
+    since = datetime.now(UTC) - timedelta(days=days - 1)
+    rows = _daily_rows(store.daily_ask_counts(db, since.date().isoformat()), days)
+    totals = {k: sum(row[k] for row in rows) for k in OUTCOMES}
+    asked = sum(totals.values())
+    helpful, not_helpful = store.helpful_counts(db, since.date().isoformat())
+    handoffs = store.handoff_figures(db, since.date().isoformat())
+    delays = handoffs["first_reply_seconds"]
+    return render_template(
+        "staff/stats.html",
+        days=days,
+        periods=GAP_PERIODS,
+        rows=rows,
+        peak=max((row["answer"] + row["suggest"] + row["handoff"] for row in rows), default=0),
+        asked=asked,
+        shares={k: (totals[k] / asked if asked else None) for k in OUTCOMES},
+        helpful_ratio=helpful / (helpful + not_helpful) if helpful + not_helpful else None,
+        feedback_count=helpful + not_helpful,
+        waiting=handoffs["waiting"],
+        median_first_reply=statistics.median(delays) if delays else None,
+    )
+
+
+@bp.get("/try")
+@requires_role("editor")
+def try_page():
+    """Type a question, see the ranked entries, their scores, the thresholds and why."""
+    from ..faq.matcher import decide
+    from ..visitor_api import thresholds
+
+    question = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
+    lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
+    limits = thresholds()
+    ranked, result = [], None
+    if question:
+        snapshot = current_app.extensions["faq_library"].current()
+        ranked = snapshot.index.rank(question, lang=lang, limit=10)
+        result = decide(ranked, limits)
+    return render_template(
+        "staff/try.html",
+        question=question,
+        lang=lang,
+        ranked=ranked,
+        result=result,
+        thresholds=limits,
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import conversations, drafts
+from .. import conversations, drafts, notify
 from ..db import get_db
 from ..faq.render import remove_control_characters
 from . import bp, requires_role
@@ -70,7 +70,9 @@ def _load(conversation_id: str) -> dict:
 @requires_role("staff")
 def conversation(conversation_id: str):
     item = _load(conversation_id)
-    return render_template("staff/conversation.html", c=item)
+    entries = current_app.extensions["faq_library"].current().entries.values()
+    same_lang = sorted((e for e in entries if e.lang == item["lang"]), key=lambda e: e.question)
+    return render_template("staff/conversation.html", c=item, faq_entries=same_lang)
 
 
 def _staff_text(field: str) -> str | None:
@@ -99,7 +101,7 @@ def claim(conversation_id: str):
         abort(404)
     except conversations.AlreadyClaimed:
         flash(t("claimed_by_other"), "error")
-        return render_template("staff/conversation.html", c=_load(conversation_id)), 409
+        return conversation(conversation_id), 409
     return _back(conversation_id)
 
 
@@ -110,6 +112,7 @@ def reply(conversation_id: str):
     text = _staff_text("text")
     if text is not None:
         conversations.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
+        notify.staff_replied(conversation_id, text)
         flash(t("replied"), "info")
     return _back(conversation_id)
 
@@ -140,6 +143,28 @@ def reopen(conversation_id: str):
     _load(conversation_id)
     conversations.reopen_conversation(get_db(), conversation_id)
     flash(t("reopened"), "info")
+    return _back(conversation_id)
+
+
+@bp.post("/conversations/<conversation_id>/link")
+@requires_role("staff")
+def link_entry(conversation_id: str):
+    """ "This is entry X": the visitor's wording becomes a proposed phrasing for that entry."""
+    item = _load(conversation_id)
+    faq_id = request.form.get("faq_id", "").strip()
+    entry = current_app.extensions["faq_library"].current().entries.get(faq_id)
+    if entry is None:
+        flash(t("unknown_entry", faq_id=faq_id), "error")
+        return _back(conversation_id)
+    drafts.create_draft(
+        get_db(),
+        lang=entry.lang,
+        question=item["question"],
+        conversation_id=conversation_id,
+        faq_id=entry.id,
+        created_by=g.staff["id"],
+    )
+    flash(t("linked", faq_id=entry.id), "info")
     return _back(conversation_id)
 
 
