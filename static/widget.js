@@ -9,9 +9,12 @@
  *     open: function () { this.q.push(['open']); },
  *     close: function () { this.q.push(['close']); }};
  *
- * Privacy: no cookies, no storage, no third-party requests; requests carry no credentials and
- * no referrer. The only HTML ever inserted is the server's sanitised FAQ answer, in
- * renderSanitisedAnswer(); every other text goes in through textContent/createElement.
+ * Privacy: no cookies, no third-party requests; requests carry no credentials and no referrer.
+ * Nothing is stored until the visitor hands a question to a person: then one localStorage key
+ * ("support-widget:conversation") keeps the conversation's id and token so the reply can be
+ * read on a later visit; deleting the conversation removes it. The only HTML ever inserted is
+ * the server's sanitised FAQ answer, in renderSanitisedAnswer(); every other text goes in
+ * through textContent/createElement.
  */
 (function () {
   'use strict';
@@ -41,7 +44,23 @@
       error: 'Sorry, something went wrong. Please try again.',
       wait: 'That was a lot of questions at once. Please wait a moment and try again.',
       tooLong: 'That question is too long. Please ask it in fewer words.',
-      offline: 'We could not reach our support service. Please check your connection and try again.'
+      offline: 'We could not reach our support service. Please check your connection and ' +
+        'try again.',
+      hQuestion: 'Your question for our team', hName: 'Name (optional)',
+      hEmail: 'E-mail (optional)', hConsent: 'I agree to the privacy notice above.',
+      notice: 'We store your question and, only if you give them, your name and e-mail address, ' +
+        'to answer you.',
+      policy: 'Privacy policy', hSend: 'Send to our team', cancel: 'Cancel',
+      needQuestion: 'Please write your question.',
+      needConsent: 'To leave your name or e-mail address, please tick the consent box.',
+      badEmail: 'Please check your e-mail address.',
+      badName: 'Please write your name on one line, in at most 100 characters.',
+      writing: 'You are writing to our team.', msgLabel: 'Your message to our team',
+      msgPlaceholder: 'Write to our team…', team: 'Team',
+      restored: 'Your conversation with our team:',
+      del: 'Delete this conversation', delAsk: 'Delete this conversation and all its messages?',
+      delYes: 'Yes, delete', delNo: 'Keep it', deleted: 'Your conversation has been deleted.',
+      gone: 'This conversation no longer exists.', unread1: '1 new reply', unreadN: ' new replies'
     },
     de: {
       title: 'Kundenservice', launcher: 'Support-Chat', close: 'Schließen', log: 'Unterhaltung',
@@ -60,7 +79,25 @@
         'dann noch einmal.',
       tooLong: 'Die Frage ist zu lang. Bitte fass dich etwas kürzer.',
       offline: 'Unser Support-Dienst ist gerade nicht erreichbar. Bitte prüf deine ' +
-        'Verbindung und versuch es noch einmal.'
+        'Verbindung und versuch es noch einmal.',
+      hQuestion: 'Deine Frage an unser Team', hName: 'Name (freiwillig)',
+      hEmail: 'E-Mail (freiwillig)', hConsent: 'Ich bin mit dem Datenschutzhinweis oben ' +
+        'einverstanden.',
+      notice: 'Wir speichern deine Frage und, nur wenn du sie angibst, deinen Namen und deine ' +
+        'E-Mail-Adresse, um dir zu antworten.',
+      policy: 'Datenschutzerklärung', hSend: 'An unser Team senden', cancel: 'Abbrechen',
+      needQuestion: 'Bitte schreib deine Frage.',
+      needConsent: 'Wenn du Name oder E-Mail-Adresse angibst, setz bitte das Häkchen bei der ' +
+        'Einwilligung.',
+      badEmail: 'Bitte prüf deine E-Mail-Adresse.',
+      badName: 'Bitte schreib deinen Namen in eine Zeile, mit höchstens 100 Zeichen.',
+      writing: 'Du schreibst an unser Team.', msgLabel: 'Deine Nachricht an unser Team',
+      msgPlaceholder: 'Schreib unserem Team…', team: 'Team',
+      restored: 'Dein Gespräch mit unserem Team:',
+      del: 'Dieses Gespräch löschen', delAsk: 'Dieses Gespräch mit allen Nachrichten löschen?',
+      delYes: 'Ja, löschen', delNo: 'Behalten', deleted: 'Dein Gespräch wurde gelöscht.',
+      gone: 'Dieses Gespräch gibt es nicht mehr.', unread1: '1 neue Antwort',
+      unreadN: ' neue Antworten'
     }
   };
 
@@ -127,6 +164,25 @@
     'border-color:var(--sw-accent);animation:sw-pulse .8s ease-out 2}',
     '@keyframes sw-pulse{50%{transform:scale(1.06)}}',
     '.sw-privacy{color:#4b5563}',
+    '.sw-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;',
+    'border-radius:11px;background:#b91c1c;color:#fff;font-size:13px;font-weight:700;',
+    'line-height:22px;text-align:center}',
+    '.sw-staff{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;',
+    'border-left:4px solid var(--sw-accent)}',
+    '.sw-who{display:block;font-size:13px;font-weight:700}',
+    '.sw-mode{margin:0 0 6px;font-size:13px;font-weight:600;color:#374151}',
+    '.sw-hoff{flex:1 1 auto;min-height:0;overflow-y:auto;margin:0;padding:12px 14px;',
+    'display:flex;flex-direction:column;gap:6px;background:#f9fafb}',
+    '.sw-hoff h3{margin:0 0 4px;font-size:16px}.sw-hoff p{margin:0;font-size:13px;color:#374151}',
+    '.sw-hoff label{font-size:14px;font-weight:600}.sw-hoff .sw-input{flex:none;width:100%}',
+    'textarea.sw-input{resize:vertical}.sw-hoff a{color:var(--sw-ink)}',
+    '.sw-check{display:flex;gap:8px;align-items:flex-start}',
+    '.sw-check input{flex:none;width:20px;height:20px;margin:2px 0 0}',
+    '.sw-hoff .sw-check label{font-weight:400}.sw-hoff .sw-err{color:#b91c1c;font-weight:600}',
+    '.sw-actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:4px}',
+    '.sw-hoff .sw-send{padding:8px 14px}',
+    '.sw-confirm{flex-basis:100%;display:flex;flex-wrap:wrap;align-items:center;gap:8px}',
+    '.sw-confirm p{margin:0;flex-basis:100%;font-weight:600}',
     ':focus{outline:none}:focus-visible{outline:3px solid var(--sw-ink);outline-offset:2px}',
     '.sw-header :focus-visible{outline-color:var(--sw-on-accent);outline-offset:-3px}',
     '.sw-input:focus-visible{outline-offset:0}',
@@ -228,20 +284,38 @@
   customElements.define(TAG, class extends HTMLElement {});
 
   var host, root, launcher, panel, titleEl, log, form, input, list, handoffBtn, privacyLink;
+  var inputLabel, modeLine, badge, status, hform, hq, hname, hemail, hconsent, herr, hsend;
+  var hnotice, hpolicy, hcontact, delBtn, confirmBox, delNo, delYes;
   var config = null;
   var busy = false;
-  var transcript = []; // what was said, in memory only, for the coming handoff flow
+  var placeholder = t.placeholder;
+  var transcript = []; // what was said, in memory only, sent along with a handoff
+  var lastQuestion = '';
+  var prefill = ''; // what the handoff form's question was filled with
+  var sentBody = ''; // the last handoff request tried, and its Idempotency-Key
+  var handoffKey = '';
+  var KEY = 'support-widget:conversation'; // the only storage, and only after a handoff
+  var POLL_MIN = 5000;
+  var POLL_MAX = 60000;
+  var EMAIL = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/; // the server's own check
+  var conv = null; // {conversation_id, token, seen}: seen is the last staff reply read
+  var shown = {}; // ids of the conversation's messages already in the log
+  var lastStaff = 0;
+  var pollTimer = 0;
+  var pollDelay = POLL_MIN;
+  var polling = false;
+  var showAll = false;
   var options = [];
   var active = -1;
   var suggestTimer = 0;
   var suggestSeq = 0;
 
   // Call the API on its own origin with no cookies or referrer; resolves with the JSON body.
-  function api(path, body) {
-    var opts = {credentials: 'omit', referrerPolicy: 'no-referrer',
-      headers: {Accept: 'application/json'}};
+  function api(path, body, method, headers) {
+    var opts = {credentials: 'omit', referrerPolicy: 'no-referrer', method: method || 'GET',
+      headers: Object.assign({Accept: 'application/json'}, headers)};
     if (body) {
-      opts.method = 'POST';
+      opts.method = method || 'POST';
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
@@ -323,18 +397,296 @@
     handoffBtn.classList.add('sw-highlight');
   }
 
-  // Tell the visitor how to reach a person (the full handoff flow comes later).
-  function showContact() {
+  // The ways to reach the company without the widget: contact text, e-mail, phone, hours.
+  function contactInfo() {
     var contact = (config && config.contact) || {};
     var hours = (config && config.service_hours) || {};
-    var msg = botSays([contact.text || t.contact, hours.text], 'sw-contact');
     var links = [];
     if (/^[^\s@<>"]+@[^\s@<>"]+$/.test(contact.email || '')) {
       links.push(h('a', {href: 'mailto:' + contact.email}, [contact.email]));
     }
     var tel = String(contact.phone || '').replace(/[^\d+]/g, '');
     if (tel) links.push(h('a', {href: 'tel:' + tel}, [String(contact.phone)]));
-    if (links.length) msg.append(h('p', {class: 'sw-links'}, links));
+    return [h('p', {}, [String(contact.text || t.contact)]),
+      hours.text ? h('p', {}, [String(hours.text)]) : null,
+      links.length ? h('p', {class: 'sw-links'}, links) : null];
+  }
+
+  // Show the handoff form in place of the chat, filled with the visitor's last question.
+  function openHandoff() {
+    var privacy = (config && config.privacy) || {};
+    hnotice.firstChild.textContent = String(privacy.notice || t.notice) + ' ';
+    hpolicy.hidden = !/^https?:\/\//i.test(privacy.url || '');
+    if (!hpolicy.hidden) hpolicy.href = privacy.url;
+    hcontact.replaceChildren.apply(hcontact, contactInfo().filter(Boolean));
+    if (!hq.value || hq.value === prefill) hq.value = prefill = lastQuestion;
+    herr.textContent = '';
+    showForm(true);
+    hq.focus();
+  }
+
+  // Switch between the chat (log and input) and the handoff form.
+  function showForm(on) {
+    closeList();
+    hform.hidden = !on;
+    log.hidden = form.hidden = handoffBtn.hidden = on;
+    if (!on) setMode();
+  }
+
+  // Leave the form without sending; focus goes back to the button that opened it.
+  function cancelHandoff() {
+    showForm(false);
+    handoffBtn.focus();
+  }
+
+  // Show why the handoff cannot be sent and put the cursor where it can be fixed.
+  function handoffProblem(text, field) {
+    herr.textContent = text;
+    if (field) {
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+    }
+  }
+
+  // The sentence and field for an error the server answered to a handoff.
+  function handoffError(e) {
+    var c = (e && e.code) || '';
+    return c === 'consent_required' ? [t.needConsent, hconsent]
+      : /email/.test(c) ? [t.badEmail, hemail] : /name/.test(c) ? [t.badName, hname]
+        : /question_too/.test(c) ? [t.tooLong, hq] : /question/.test(c) ? [t.needQuestion, hq]
+          : [e.status === 429 ? t.wait : e.status ? t.error : t.offline];
+  }
+
+  // A random Idempotency-Key for one handoff, so a retry cannot make a second conversation.
+  function randomKey() {
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join('');
+  }
+
+  // Check the form, then hand the question and what the bot showed to a person.
+  function sendHandoff(e) {
+    e.preventDefault();
+    if (busy) return;
+    [hq, hname, hemail, hconsent].forEach(function (f) { f.removeAttribute('aria-invalid'); });
+    var question = hq.value.trim();
+    var name = hname.value.trim();
+    var email = hemail.value.trim();
+    var problem = !question ? [t.needQuestion, hq] : email && !EMAIL.test(email)
+      ? [t.badEmail, hemail] : (name || email) && !hconsent.checked ? [t.needConsent, hconsent]
+        : null;
+    if (problem) return handoffProblem(problem[0], problem[1]);
+    var body = {question: question, lang: lang, consent: hconsent.checked,
+      transcript: transcript.filter(function (m) { return m.text.trim(); })};
+    if (name) body.name = name;
+    if (email) body.email = email;
+    // The same request keeps its key (a resend after an unclear failure cannot make two).
+    if (JSON.stringify(body) !== sentBody) handoffKey = randomKey();
+    sentBody = JSON.stringify(body);
+    var headers = {'Idempotency-Key': handoffKey};
+    var post = function () { return api('/api/v1/handoffs', body, 'POST', headers); };
+    busy = hsend.disabled = true;
+    herr.textContent = '';
+    post().catch(function (err) {
+      if (err.status) throw err;
+      warn('retrying the handoff once: ' + err.message);
+      return post(); // a network error: the same key makes a retry safe
+    }).then(guard(function (res) {
+      busy = hsend.disabled = false;
+      sentBody = '';
+      conv = {conversation_id: String(res.conversation_id), token: String(res.token), seen: 0};
+      save();
+      hform.reset();
+      hq.value = '';
+      showForm(false);
+      addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
+      addMessage('bot', [h('p', {}, [String((res.expected_reply || {}).text || '')])],
+        'sw-conv sw-expected');
+      input.focus();
+      schedulePoll(true);
+    }), function (err) {
+      busy = hsend.disabled = false;
+      warn(err && err.message);
+      var p = handoffError(err);
+      handoffProblem(p[0], p[1]);
+    });
+  }
+
+  // Keep the conversation's id and token (the visitor asked for a person, so now it may).
+  function save() {
+    try {
+      localStorage.setItem(KEY, JSON.stringify(conv));
+    } catch (e) {
+      warn('cannot keep the conversation for a later visit: ' + e.message);
+    }
+  }
+
+  // The conversation kept by an earlier visit, or null.
+  function load() {
+    try {
+      var c = JSON.parse(localStorage.getItem(KEY));
+      if (c && typeof c.conversation_id === 'string' && typeof c.token === 'string') return c;
+    } catch (e) { /* storage blocked or unreadable: nothing to restore */ }
+    return null;
+  }
+
+  // Forget the conversation: the stored key, the timer, the badge, its messages in the log.
+  function forget(text) {
+    try { localStorage.removeItem(KEY); } catch (e) { /* storage blocked */ }
+    conv = null;
+    shown = {};
+    lastStaff = 0;
+    clearTimeout(pollTimer);
+    setBadge(0);
+    log.querySelectorAll('.sw-conv').forEach(function (el) { el.remove(); });
+    setMode();
+    if (text) botSays(text, 'sw-gone');
+  }
+
+  // Call the API for the current conversation with its bearer token.
+  function convApi(suffix, body, method) {
+    return api('/api/v1/conversations/' + encodeURIComponent(conv.conversation_id) + suffix,
+      body, method, {Authorization: 'Bearer ' + conv.token});
+  }
+
+  // Show whether the input goes to the bot or to the team, and which footer button fits.
+  function setMode() {
+    modeLine.hidden = !conv;
+    handoffBtn.hidden = !!conv || !hform.hidden;
+    delBtn.hidden = !conv;
+    confirmBox.hidden = true;
+    input.placeholder = conv ? t.msgPlaceholder : placeholder;
+    inputLabel.textContent = conv ? t.msgLabel : t.label;
+    input.maxLength = conv ? 2000 : 500;
+  }
+
+  // Show the unread count on the launcher, in its accessible name too, and announce it.
+  function setBadge(n) {
+    var said = n === 1 ? t.unread1 : n + t.unreadN;
+    badge.textContent = n > 9 ? '9+' : String(n);
+    badge.hidden = !n;
+    launcher.setAttribute('aria-label', n ? t.launcher + ', ' + said : t.launcher);
+    status.textContent = n ? said : '';
+  }
+
+  // The staff replies are read once the panel is open; otherwise count the new ones.
+  function updateUnread(messages) {
+    if (!conv) return;
+    if (!panel.hidden) {
+      if (lastStaff > conv.seen) {
+        conv.seen = lastStaff;
+        save();
+      }
+      return setBadge(0);
+    }
+    setBadge(messages.filter(function (m) {
+      return m.from === 'staff' && m.id > conv.seen;
+    }).length);
+  }
+
+  // Add the conversation's messages not shown yet (visitors' own only when restoring).
+  function showThread(messages) {
+    var fresh = 0;
+    messages.forEach(function (m) {
+      if (m.transcript || shown[m.id] || !(showAll || m.from === 'staff')) return;
+      shown[m.id] = 1;
+      if (m.from === 'staff') {
+        fresh++;
+        lastStaff = Math.max(lastStaff, m.id);
+        addMessage('staff', [h('strong', {class: 'sw-who'}, [String(m.name || t.team)]),
+          String(m.text)], 'sw-conv');
+      } else {
+        addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), String(m.text)], 'sw-conv');
+      }
+    });
+    showAll = false;
+    updateUnread(messages);
+    return fresh;
+  }
+
+  // Wait before the next look for replies; reset means "something happened, look soon".
+  function schedulePoll(reset) {
+    clearTimeout(pollTimer);
+    if (reset) pollDelay = POLL_MIN;
+    if (conv) pollTimer = setTimeout(guard(poll), pollDelay);
+  }
+
+  // Fetch the conversation and show new replies; back off while quiet; 404 means it is gone.
+  function poll() {
+    clearTimeout(pollTimer);
+    if (!conv || polling || D.hidden) return; // a hidden page looks again when shown
+    var c = conv;
+    polling = true;
+    convApi('').then(guard(function (res) {
+      polling = false;
+      if (conv !== c) return;
+      var fresh = showThread(res.messages || []);
+      pollDelay = fresh ? POLL_MIN : Math.min(pollDelay * 2, POLL_MAX);
+      schedulePoll();
+    }), function (e) {
+      polling = false;
+      if (conv !== c) return;
+      if (e.status === 404) return forget(t.gone);
+      warn(e && e.message);
+      pollDelay = Math.min(pollDelay * 2, POLL_MAX);
+      schedulePoll();
+    });
+  }
+
+  // Pick up a conversation kept by an earlier visit and show its thread.
+  function restore() {
+    conv = load();
+    if (!conv) return;
+    conv.seen = +conv.seen || 0;
+    setMode();
+    addMessage('bot', [h('p', {}, [t.restored])], 'sw-conv');
+    showAll = true;
+    poll();
+  }
+
+  // Send a follow-up to the team instead of asking the bot.
+  function sendMessage(text) {
+    text = String(text || '').trim().slice(0, 2000);
+    if (!text || busy) return;
+    busy = true;
+    input.value = '';
+    addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), text], 'sw-conv');
+    var c = conv;
+    convApi('/messages', {text: text}).then(guard(function (m) {
+      busy = false;
+      if (m && m.id) shown[m.id] = 1;
+      schedulePoll(true);
+    }), function (e) {
+      busy = false;
+      if (e.status === 404 && conv === c) return forget(t.gone);
+      showError(e);
+    });
+  }
+
+  // Show or hide the inline "really delete?" question in the footer.
+  function confirmDelete(on) {
+    confirmBox.hidden = !on;
+    delBtn.hidden = on;
+    (on ? delNo : delBtn).focus();
+  }
+
+  // Delete the conversation on the server, then forget it here.
+  function deleteConversation() {
+    var c = conv;
+    if (!c || busy) return;
+    busy = delYes.disabled = true;
+    convApi('', null, 'DELETE').catch(function (e) {
+      if (e.status !== 404) throw e; // already gone is just as good
+    }).then(guard(function () {
+      busy = delYes.disabled = false;
+      if (conv === c) forget(t.deleted);
+      input.focus();
+    }), function (e) {
+      busy = delYes.disabled = false;
+      confirmDelete(false);
+      showError(e);
+    });
   }
 
   // Show a friendly sentence for a failed request; details go to the console only.
@@ -390,6 +742,7 @@
     busy = true;
     closeList();
     input.value = '';
+    lastQuestion = question;
     remember('visitor', question);
     addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question]);
     var typing = addMessage('bot', ['…'], 'sw-typing');
@@ -446,7 +799,7 @@
   function onType() {
     clearTimeout(suggestTimer);
     var q = input.value.trim();
-    if (q.length < 3) return closeList();
+    if (q.length < 3 || conv) return closeList(); // no FAQ suggestions for the team
     suggestTimer = setTimeout(function () {
       var seq = ++suggestSeq;
       api('/api/v1/suggest?q=' + encodeURIComponent(q) + '&lang=' + lang).then(function (res) {
@@ -471,12 +824,17 @@
     }
   }
 
-  // Open the panel and put the cursor in the question field.
+  // Open the panel, put the cursor in the question field, mark replies read and look for more.
   function open() {
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
-    input.focus();
+    (hform.hidden ? input : hq).focus();
     log.scrollTop = log.scrollHeight;
+    if (conv) {
+      updateUnread([]);
+      pollDelay = POLL_MIN;
+      poll();
+    }
   }
 
   // Close the panel; if focus was inside the widget, return it to the launcher.
@@ -493,7 +851,8 @@
   function useConfig(cfg) {
     config = cfg || {};
     if (!data.title && config.title) titleEl.textContent = String(config.title);
-    if (config.placeholder) input.placeholder = String(config.placeholder);
+    if (config.placeholder) placeholder = String(config.placeholder);
+    setMode();
     applyTheme(config.theme);
     var privacy = config.privacy || {};
     if (/^https?:\/\//i.test(privacy.url || '')) {
@@ -514,9 +873,11 @@
     } else {
       root.append(h('style', {}, [STYLES]));
     }
+    badge = h('span', {class: 'sw-badge', id: 'sw-badge', 'aria-hidden': 'true', hidden: ''});
     launcher = h('button', {type: 'button', class: 'sw-launcher', id: 'sw-launcher',
       'aria-label': t.launcher, 'aria-expanded': 'false', 'aria-controls': 'sw-panel'},
-    [bubbleIcon(), h('span', {class: 'sw-x', 'aria-hidden': 'true'}, ['×'])]);
+    [bubbleIcon(), h('span', {class: 'sw-x', 'aria-hidden': 'true'}, ['×']), badge]);
+    status = h('span', {class: 'sw-sr', role: 'status'});
     titleEl = h('h2', {class: 'sw-title', id: 'sw-title'}, [data.title || t.title]);
     var closeBtn = h('button', {type: 'button', class: 'sw-close', 'aria-label': t.close}, ['×']);
     log = h('div', {class: 'sw-log', id: 'sw-log', role: 'log', 'aria-live': 'polite',
@@ -526,28 +887,45 @@
       'aria-expanded': 'false', 'aria-controls': 'sw-suggest'});
     list = h('ul', {class: 'sw-suggest', id: 'sw-suggest', role: 'listbox',
       'aria-label': t.suggestions, hidden: ''});
+    inputLabel = h('label', {for: 'sw-input', class: 'sw-sr'}, [t.label]);
+    modeLine = h('p', {class: 'sw-mode', id: 'sw-mode', hidden: ''}, [t.writing]);
     form = h('form', {class: 'sw-form', id: 'sw-form'}, [
-      h('label', {for: 'sw-input', class: 'sw-sr'}, [t.label]),
+      inputLabel,
+      modeLine,
       list,
       h('div', {class: 'sw-row'}, [input,
         h('button', {type: 'submit', class: 'sw-send'}, [t.send])])
     ]);
-    handoffBtn = button(t.handoff, 'sw-handoff', showContact);
+    handoffBtn = button(t.handoff, 'sw-handoff', openHandoff);
     handoffBtn.id = 'sw-handoff';
+    buildHandoffForm();
+    delBtn = button(t.del, 'sw-delete', function () { confirmDelete(true); });
+    delBtn.id = 'sw-delete';
+    delYes = button(t.delYes, 'sw-del-yes', deleteConversation);
+    delNo = button(t.delNo, 'sw-del-no', function () { confirmDelete(false); });
+    confirmBox = h('div', {class: 'sw-confirm', role: 'group', 'aria-labelledby': 'sw-del-q',
+      hidden: ''}, [h('p', {id: 'sw-del-q'}, [t.delAsk]), delYes, delNo]);
     privacyLink = h('a', {class: 'sw-privacy', target: '_blank', rel: 'noopener noreferrer',
       hidden: ''}, [t.privacy]);
     panel = h('div', {class: 'sw-panel', id: 'sw-panel', role: 'dialog', 'aria-modal': 'false',
       'aria-labelledby': 'sw-title', hidden: ''}, [
       h('div', {class: 'sw-header'}, [titleEl, closeBtn]),
+      hform,
       log,
       form,
-      h('div', {class: 'sw-footer'}, [handoffBtn, privacyLink])
+      h('div', {class: 'sw-footer'}, [handoffBtn, delBtn, confirmBox, privacyLink])
     ]);
-    root.append(launcher, panel);
+    root.append(launcher, status, panel);
 
     on(launcher, 'click', function () { if (panel.hidden) open(); else close(); });
     on(closeBtn, 'click', close);
-    on(form, 'submit', function (e) { e.preventDefault(); ask(input.value); });
+    on(form, 'submit', function (e) {
+      e.preventDefault();
+      if (conv) sendMessage(input.value);
+      else ask(input.value);
+    });
+    on(hform, 'submit', sendHandoff);
+    on(D, 'visibilitychange', function () { if (!D.hidden) poll(); });
     on(input, 'input', onType);
     on(input, 'keydown', onInputKey);
     on(input, 'blur', closeList);
@@ -560,6 +938,31 @@
     });
     D.body.append(host);
     applyTheme();
+    setMode();
+  }
+
+  // Build the hidden "talk to a person" form: question, optional contact, consent, contact info.
+  function buildHandoffForm() {
+    // One labelled field: the label above, the control below.
+    var field = function (label, el) { return [h('label', {for: el.id}, [label]), el]; };
+    hq = h('textarea', {class: 'sw-input', id: 'sw-hq', rows: '3', maxlength: '500',
+      required: ''});
+    hname = h('input', {class: 'sw-input', id: 'sw-hname', maxlength: '100',
+      autocomplete: 'name'});
+    hemail = h('input', {class: 'sw-input', id: 'sw-hemail', type: 'email', maxlength: '254',
+      autocomplete: 'email'});
+    hconsent = h('input', {type: 'checkbox', id: 'sw-hconsent', 'aria-describedby': 'sw-notice'});
+    hpolicy = h('a', {target: '_blank', rel: 'noopener noreferrer'}, [t.policy]);
+    hnotice = h('p', {id: 'sw-notice'}, ['', hpolicy]);
+    herr = h('p', {class: 'sw-err', id: 'sw-herr', role: 'alert'});
+    hsend = h('button', {type: 'submit', class: 'sw-send', id: 'sw-hsend'}, [t.hSend]);
+    hcontact = h('div', {class: 'sw-contact'});
+    hform = h('form', {class: 'sw-hoff', id: 'sw-hoff', 'aria-labelledby': 'sw-htitle',
+      novalidate: '', hidden: ''}, [h('h3', {id: 'sw-htitle'}, [t.handoff])].concat(
+      field(t.hQuestion, hq), field(t.hName, hname), field(t.hEmail, hemail), [hnotice,
+        h('div', {class: 'sw-check'}, [hconsent, h('label', {for: 'sw-hconsent'}, [t.hConsent])]),
+        herr, h('div', {class: 'sw-actions'},
+          [hsend, button(t.cancel, 'sw-cancel', cancelHandoff)]), hcontact]));
   }
 
   // Build the widget, swap the stub for the real API, run queued calls and load the config.
@@ -582,7 +985,7 @@
     api('/api/v1/widget-config?lang=' + lang).then(guard(useConfig), function (e) {
       warn(e && e.message);
       useConfig(null);
-    });
+    }).then(guard(restore));
   }
 
   if (D.body) guard(init)();

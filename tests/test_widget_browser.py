@@ -9,10 +9,15 @@ Playwright's CSS locators pierce open shadow roots, so `#sw-...` finds the widge
 from __future__ import annotations
 
 import re
+from contextlib import closing
 from dataclasses import dataclass, field
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from widget_api import conversations
+from widget_api.db import connect
 
 pytestmark = pytest.mark.browser
 
@@ -200,6 +205,85 @@ def test_phone_screen(browser, live_server):
         assert panel["y"] + panel["height"] <= launcher["y"]
         # The page does not scroll sideways because of the widget.
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    finally:
+        context.close()
+
+
+def test_german_handoff_form_on_a_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True)
+    context.set_default_timeout(TIMEOUT)
+    try:
+        visit = open_shop(context, live_server, "?lang=de")
+        page = visit.page
+        page.locator("#sw-launcher").click()
+        page.locator(".sw-greeting").wait_for()
+        ask_by_keyboard(page, "Kann ich bei euch ein Kanu mieten?")
+        page.locator("#sw-handoff").click()
+        assert page.locator("#sw-htitle").inner_text() == "Mit einer Person sprechen"
+        assert page.locator("label[for=sw-hq]").inner_text() == "Deine Frage an unser Team"
+        assert page.locator("#sw-hq").input_value() == "Kann ich bei euch ein Kanu mieten?"
+        assert "Dritte" in page.locator("#sw-notice").inner_text()
+        assert "@" in page.locator(".sw-contact").inner_text()
+
+        # Checked in the browser: a broken address; then a server refusal named by its code.
+        page.locator("#sw-hemail").fill("kein-at-zeichen")
+        page.locator("#sw-hsend").click()
+        assert page.locator("#sw-herr").inner_text() == "Bitte prüf deine E-Mail-Adresse."
+        assert focused_id(page) == "sw-hemail"
+        page.locator("#sw-hemail").fill("")
+        page.locator("#sw-hname").fill("Ada")
+        page.locator("#sw-hconsent").check()
+        for selector in ("#sw-hq", "#sw-hname", "#sw-hconsent", "#sw-hsend", ".sw-cancel"):
+            box = page.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+        # The server refuses the name (400); the corrected request meets a dead network twice
+        # (sent, retried once with the same Idempotency-Key); sent again unchanged, it keeps
+        # that key, so the server could never make two conversations of it.
+        keys: list[str] = []
+        cors = {"Access-Control-Allow-Origin": live_server.demo_url}
+
+        def flaky(route):
+            if route.request.method != "POST":
+                return route.continue_()
+            keys.append(route.request.headers["idempotency-key"])
+            if len(keys) == 1:
+                error = {"code": "invalid_name", "message": "one line"}
+                return route.fulfill(status=400, json={"error": error}, headers=cors)
+            if len(keys) in (2, 3):
+                return route.abort("internetdisconnected")
+            return route.continue_()
+
+        page.route("**/api/v1/handoffs", flaky)
+        page.locator("#sw-hsend").click()
+        expect(page.locator("#sw-herr")).to_contain_text("Namen in eine Zeile")
+        assert focused_id(page) == "sw-hname"
+        page.locator("#sw-hname").fill("Ada Lovelace")
+        page.locator("#sw-hsend").click()
+        expect(page.locator("#sw-herr")).to_contain_text("nicht erreichbar")
+        page.locator("#sw-hsend").click()
+        page.locator(".sw-expected").wait_for()
+        assert len(keys) == 4 and keys[1] == keys[2] == keys[3] != keys[0]
+        assert re.fullmatch(r"[0-9a-f]{32}", keys[1])
+        stored = page.evaluate(
+            "() => JSON.parse(localStorage.getItem('support-widget:conversation'))"
+        )
+        assert page.locator("#sw-mode").inner_text() == "Du schreibst an unser Team."
+        assert page.locator("#sw-delete").inner_text() == "Dieses Gespräch löschen"
+        for selector in ("#sw-input", "#sw-delete"):
+            box = page.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360, selector
+
+        # Erased on the server meanwhile (say, by the operator): the next visit forgets it.
+        with closing(connect(live_server.app.config["DATABASE"])) as db:
+            assert conversations.delete_conversation(db, stored["conversation_id"])
+        page.reload()
+        page.locator("#sw-launcher").click()
+        expect_text(page.locator(".sw-gone"), "Dieses Gespräch gibt es nicht mehr.")
+        assert page.evaluate("() => localStorage.length") == 0
+        assert page.locator("#sw-handoff").is_visible()
+        assert any("retrying the handoff once" in w for w in visit.warnings)
     finally:
         context.close()
 
