@@ -90,3 +90,33 @@ def test_queue_list_and_show(cli, tmp_path):
     assert created.token not in shown.output
     missing = cli("queue", "show", "nope")
     assert missing.exit_code == 1 and "no conversation nope" in missing.output
+
+
+def test_faq_drafts_list_review_and_file_text(cli, tmp_path):
+    from widget_api import drafts
+
+    assert cli("faq", "drafts").exit_code == 0
+    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    created = create_handoff(db, Handoff("Do you rent canoes?", "en"), notice_version="1")
+    draft_id = drafts.create_draft(
+        db,
+        lang="en",
+        question="Do you rent canoes?",
+        answer="No, we only sell them.",
+        conversation_id=created.conversation_id,
+    )
+    listed = cli("faq", "drafts")
+    assert f"{draft_id:>4}  proposed" in listed.output and "new entry" in listed.output
+    shown = cli("faq", "drafts", "--show", str(draft_id))
+    assert (
+        shown.output.startswith("---\nlang: en\n---\n") and "## Do you rent canoes?" in shown.output
+    )
+    accepted = cli("faq", "drafts", "--accept", str(draft_id))
+    assert accepted.exit_code == 0 and "No, we only sell them." in accepted.output
+    assert "accepted" in cli("faq", "drafts", "--status", "accepted").output
+    faq = tmp_path / "faq"
+    faq.mkdir()
+    (faq / "draft.md").write_text(accepted.stdout)
+    assert cli("faq", "check", str(faq)).exit_code == 0
+    missing = cli("faq", "drafts", "--show", "999")
+    assert missing.exit_code == 1 and "no draft 999" in missing.output

@@ -333,6 +333,10 @@ def at(text: str) -> datetime:
         ("2025-12-01T07:00:00+01:00", "de", "2025-12-01T09:00:00+01:00", "heute um 9:00 Uhr"),
         ("2025-12-24T18:00:00+01:00", "en", "2025-12-26T09:00:00+01:00", "Friday, 26 December"),
         ("2025-12-06T12:00:00+01:00", "de", "2025-12-08T09:00:00+01:00", "Montag, 8.12."),
+        # Shortly before closing nobody promises "today": the closing and the next opening.
+        ("2025-12-01T16:30:00+01:00", "en", "2025-12-02T09:00:00+01:00", "here until 17:00"),
+        ("2025-12-01T16:30:00+01:00", "de", "2025-12-02T09:00:00+01:00", "morgen um 9:00 Uhr"),
+        ("2025-12-01T15:59:00+01:00", "en", "2025-12-01T17:00:00+01:00", "within a few hours"),
     ],
 )
 def test_expected_reply_follows_the_service_hours(now, lang, by, words):

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import db, errors, notify, security, settings, staff
+from . import db, errors, notify, request_log, retention, security, settings, staff
 from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
 from .paths import sample_faq_dir, static_dir
@@ -49,6 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     notify.init_app(app)
+    retention.init_app(app)
+    request_log.init_app(app)
     app.register_blueprint(visitor_api_bp)
     app.register_blueprint(handoff_api_bp)
     staff.init_app(app)

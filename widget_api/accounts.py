@@ -75,6 +75,12 @@ def authenticate(db: Database, email: str, password: str) -> dict[str, Any] | No
     return get_account(db, row[2])
 
 
+def account_id_for_email(db: Database, email: str) -> int | None:
+    """The id of the account with this address (case ignored), or None."""
+    row = db.execute("SELECT id FROM staff_accounts WHERE email = ?", [email.strip()]).fetchone()
+    return row[0] if row else None
+
+
 def get_account(db: Database, account_id: int) -> dict[str, Any] | None:
     """An account by id, or None."""
     row = db.execute(f"SELECT {_COLUMNS} FROM staff_accounts WHERE id = ?", [account_id])

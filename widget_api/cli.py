@@ -80,7 +80,7 @@ def main() -> None:
 @click.option("--demo-port", default=5001, show_default=True, help="Port of the demo shop page.")
 def demo(host: str, port: int, demo_port: int) -> None:
     """Run the service and a demo shop page that embeds the widget (development only)."""
-    from . import create_app
+    from . import create_app, request_log
     from .demo import create_demo_app, serve_in_thread
 
     api_origin = f"http://{host}:{port}"
@@ -90,6 +90,7 @@ def demo(host: str, port: int, demo_port: int) -> None:
     app = create_app(
         {"ALLOWED_ORIGINS": [*config["ALLOWED_ORIGINS"], *demo_origins], "SECURE_COOKIES": False}
     )
+    request_log.log_to_console()
     shop = serve_in_thread(create_demo_app(f"{api_origin}/widget.js"), host, demo_port)
     click.echo(f"Service:   {api_origin}/api/v1/health")
     click.echo(f"Demo shop: {shop.url}/   (German: {shop.url}/?lang=de)")
@@ -227,6 +228,7 @@ def faq_tune(faq_path: Path | None, queries: Path, max_wrong: float, write: bool
         instance = settings.resolve_instance_path()
         for name, value in values.items():
             path = settings.write_setting(instance, name, value)
+        _audit(_database(), "settings.changed", **values)
         click.echo(f"written to {path}; the service uses them after a restart", err=True)
 
 
@@ -278,6 +280,50 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     click.echo(f"{len(entries)} entries written to {', '.join(map(str, written))}")
     if any(problem.severity == "error" for problem in problems):
         sys.exit(1)
+
+
+@faq.command("drafts")
+@click.option(
+    "--status",
+    type=click.Choice(["proposed", "accepted", "rejected", "all"]),
+    default="proposed",
+    show_default=True,
+    help="Which drafts to list.",
+)
+@click.option("--show", "show_id", type=int, help="Print draft ID as FAQ file text.")
+@click.option("--accept", "accept_id", type=int, help="Accept draft ID (an editor's review).")
+@click.option("--reject", "reject_id", type=int, help="Reject draft ID.")
+def faq_drafts(
+    status: str, show_id: int | None, accept_id: int | None, reject_id: int | None
+) -> None:
+    """FAQ drafts proposed from staff replies: list, review, and print as FAQ file text."""
+    from . import drafts
+
+    db = _database()
+    try:
+        if accept_id is not None or reject_id is not None:
+            draft_id = accept_id if accept_id is not None else reject_id
+            verdict = "accepted" if accept_id is not None else "rejected"
+            drafts.review_draft(db, draft_id, verdict, reviewer=None)
+            _audit(db, f"draft.{verdict}", draft_id)
+            click.echo(f"draft {draft_id} {verdict}", err=True)
+            if verdict == "accepted":
+                click.echo(drafts.draft_as_faq_file(drafts.get_draft(db, draft_id)), nl=False)
+            return
+        if show_id is not None:
+            click.echo(drafts.draft_as_faq_file(drafts.get_draft(db, show_id)), nl=False)
+            return
+    except drafts.DraftNotFound as error:
+        raise click.ClickException(f"no draft {error.args[0]}") from None
+    items = drafts.list_drafts(db, None if status == "all" else status)
+    for item in items:
+        what = f"phrasing for {item['faq_id']}" if item["kind"] == "alternative" else "new entry"
+        click.echo(
+            f"{item['id']:>4}  {item['status']:<8} {item['lang']}  {what:<30} "
+            f"{item['question'][:60]}"
+        )
+    if not items:
+        click.echo(f"no {status if status != 'all' else ''} drafts".replace("  ", " "), err=True)
 
 
 @faq.command("gaps")
@@ -337,6 +383,13 @@ def _database():
     return connect(app.config["DATABASE"])
 
 
+def _audit(db, action: str, target: str | int | None = None, **details) -> None:
+    """Record a command's change in the audit log (ids and counts only)."""
+    from . import audit
+
+    audit.record(db, action, actor="cli", target=target, details=details)
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -364,9 +417,11 @@ def staff_add(email: str, role: str, password_stdin: bool) -> None:
 
     password = _read_password(password_stdin)
     try:
-        account_id = create_account(_database(), email, password, role)
+        db = _database()
+        account_id = create_account(db, email, password, role)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    _audit(db, "account.created", account_id, role=role)
     click.echo(f"account {account_id} created: {email} ({role})")
 
 
@@ -392,9 +447,11 @@ def staff_disable(email: str, enable: bool) -> None:
     from .accounts import AccountError, set_disabled
 
     try:
-        set_disabled(_database(), email, disabled=not enable)
+        db = _database()
+        account_id = set_disabled(db, email, disabled=not enable)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    _audit(db, "account.enabled" if enable else "account.disabled", account_id)
     click.echo(f"{email} {'enabled' if enable else 'disabled'}")
 
 
@@ -407,9 +464,11 @@ def staff_reset_password(email: str, password_stdin: bool) -> None:
 
     password = _read_password(password_stdin)
     try:
-        reset_password(_database(), email, password)
+        db = _database()
+        account_id = reset_password(db, email, password)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    _audit(db, "account.password_reset", account_id)
     click.echo(f"password of {email} changed")
 
 
@@ -465,6 +524,10 @@ def queue_show(conversation_id: str) -> None:
             who = f"shown by bot: {who}"
         click.echo(f"[{message['created_at'][:16]}] {who}: {message['text']}")
 
+
+# Operators' commands (serve, backup, restore) and the privacy commands (purge, gdpr, audit)
+# register themselves on `main`.
+from . import cli_ops, cli_privacy  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,8 @@
 WAL lets readers and the one writer work side by side across worker processes;
 `synchronous=FULL` makes an acknowledged write survive a crash or power loss; the busy timeout
 makes a writer wait for another process's transaction instead of failing at once.
+`secure_delete` zeroes whatever a delete or an update frees, on every connection, so deleted
+text is not left behind in the file's free space (retention.py compacts the file daily too).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def connect(path: str | Path) -> Database:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
     return Database(conn)
 
 

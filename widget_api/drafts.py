@@ -105,3 +105,22 @@ def draft_as_faq_file(draft: dict[str, Any]) -> str:
         lang=draft["lang"],
     )
     return entries_to_file([entry], draft["lang"])
+
+
+def drafts_of(db: Database, conversation_ids: list[str]) -> list[dict[str, Any]]:
+    """The drafts made from these conversations, oldest first."""
+    marks = ", ".join("?" * len(conversation_ids))
+    return _rows(
+        db.execute(
+            f"SELECT {_COLUMNS} FROM faq_drafts WHERE conversation_id IN ({marks}) ORDER BY id",
+            list(conversation_ids),
+        )
+    )
+
+
+def delete_drafts_of(db: Database, conversation_ids: list[str]) -> int:
+    """Delete the drafts made from these conversations (the cascade would too); how many."""
+    marks = ", ".join("?" * len(conversation_ids))
+    return db.execute(
+        f"DELETE FROM faq_drafts WHERE conversation_id IN ({marks})", list(conversation_ids)
+    ).rowcount

@@ -7,18 +7,19 @@ conversation call answers the same 404 as an unknown id, whatever shape the toke
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from . import audit, notify
 from . import conversations as store
-from . import notify
-from .db import get_db
+from .db import get_db, write_transaction
 from .errors import ApiError
 from .faq.render import remove_control_characters
 from .hours import ServiceHours, when_text
 from .security import limiter
+from .store import checkpoint
 from .visitor_api import json_body, language, text_field
 
 bp = Blueprint("handoff_api", __name__, url_prefix="/api/v1")
@@ -29,6 +30,9 @@ MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
 # A full transcript is up to 100,000 characters; as JSON with \u escapes, 6 bytes each.
 HANDOFF_MAX_BYTES = 640 * 1024
+CHECKPOINT_WAIT_MS = 200
+# Within this long before closing, a reply "today" is no longer promised.
+CLOSING_SOON = timedelta(hours=1)
 STAFF_DISPLAY_NAME = {"de": "Team", "en": "Team"}
 _IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -43,6 +47,12 @@ EXPECTED_REPLY = {
         "en": "Our team is not available right now. A person will answer from {when}.",
         "de": "Unser Team ist gerade nicht da. Ein Mensch antwortet ab {when}.",
     },
+    "closing_soon": {
+        "en": "Our team is here until {until}. If we cannot answer before then, a person will "
+        "answer from {when}.",
+        "de": "Unser Team ist bis {until} Uhr da. Schaffen wir es bis dahin nicht, antwortet "
+        "ein Mensch ab {when}.",
+    },
     "never": {
         "en": "A person from our team will answer as soon as they can.",
         "de": "Ein Mensch aus unserem Team antwortet, sobald es geht.",
@@ -51,7 +61,11 @@ EXPECTED_REPLY = {
 
 
 def expected_reply(hours: ServiceHours, now: datetime, lang: str) -> dict[str, Any]:
-    """When a person will answer: by today's closing when open now, else the next opening."""
+    """When a person will answer: by today's closing when open now, else the next opening.
+
+    Shortly before closing, "today" would be a promise nobody can keep, so the answer names
+    the closing time and the next opening instead.
+    """
     if hours.open_at(now):
         local = now.astimezone(hours.zone)
         closing = next(
@@ -59,6 +73,15 @@ def expected_reply(hours: ServiceHours, now: datetime, lang: str) -> dict[str, A
             for start, end in hours.weekly[local.weekday()]
             if start <= local.time() < end
         )
+        if closing - local >= CLOSING_SOON:
+            return {"text": EXPECTED_REPLY["open"][lang], "by": closing.isoformat()}
+        opening = hours.next_opening(closing)
+        if opening is not None:
+            until = f"{closing.hour}:{closing.minute:02d}"
+            text = EXPECTED_REPLY["closing_soon"][lang].format(
+                until=until, when=when_text(opening, now, lang)
+            )
+            return {"text": text, "by": opening.isoformat()}
         return {"text": EXPECTED_REPLY["open"][lang], "by": closing.isoformat()}
     opening = hours.next_opening(now)
     if opening is None:
@@ -254,6 +277,15 @@ def add_message(conversation_id: str) -> tuple[Response, int]:
 
 @bp.delete("/conversations/<conversation_id>")
 def delete_conversation(conversation_id: str) -> Response:
+    """The visitor's own delete: the same erasure as `widget-api gdpr erase`, audited."""
     _authorized(conversation_id)
-    store.delete_conversation(get_db(), conversation_id)
+    db = get_db()
+    with write_transaction(db):
+        removed = store.erase_conversations(db, [conversation_id])
+        audit.record(
+            db, "conversation.deleted", actor="visitor", target=conversation_id, details=removed
+        )
+    # Old page versions in the -wal file go now if no reader is in the way, else at the
+    # daily compaction; a visitor never waits long for it.
+    checkpoint(db, wait_ms=CHECKPOINT_WAIT_MS)
     return Response(status=204)

@@ -179,6 +179,42 @@ def _ask_stats(db: Database) -> None:
     )
 
 
+@migration("0006_audit_log")
+def _audit_log(db: Database) -> None:
+    # Who did what, when: actions on conversations, accounts, settings and personal data.
+    # staff_id is NULL when the actor is the CLI, the service itself or a visitor; details is
+    # a JSON object of counts and ids, never an address or a text (audit.py refuses them).
+    db.execute(
+        """
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            actor TEXT NOT NULL CHECK (actor IN ('staff', 'cli', 'system', 'visitor')),
+            staff_id INTEGER,
+            action TEXT NOT NULL,
+            target TEXT,
+            details TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    db.execute("CREATE INDEX audit_log_created ON audit_log (created_at)")
+
+
+@migration("0007_maintenance")
+def _maintenance(db: Database) -> None:
+    # One row per daily job; a worker process runs a job only after claiming its row with one
+    # conditional UPDATE, so several processes run it exactly once a day.
+    db.execute(
+        """
+        CREATE TABLE maintenance (
+            name TEXT PRIMARY KEY,
+            last_run TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute("INSERT INTO maintenance (name, last_run) VALUES ('purge', '')")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

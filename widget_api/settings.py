@@ -197,6 +197,55 @@ SETTINGS: tuple[Setting, ...] = (
         list,
     ),
     Setting(
+        "PRIVACY_NOTICE_EN",
+        "",
+        "The widget's privacy notice in English, shown before a visitor leaves a name or "
+        "e-mail address. Empty: a default notice that says what is stored, why, for how long "
+        "(from the `RETENTION_*` settings), how to delete it and whom to ask "
+        "(`CONTACT_EMAIL`). Change `PRIVACY_NOTICE_VERSION` when you change it.",
+    ),
+    Setting(
+        "PRIVACY_NOTICE_DE",
+        "",
+        "The widget's privacy notice in German. Empty: the default notice, in German.",
+    ),
+    Setting(
+        "RETENTION_CLOSED_DAYS",
+        90,
+        "Closed conversations are deleted, with their messages, notes and drafts, this many "
+        "days after they were closed (their last change). 0 keeps them until deleted by hand.",
+        int,
+    ),
+    Setting(
+        "RETENTION_INACTIVE_CLOSE_DAYS",
+        30,
+        "Conversations without any activity for this many days are closed (and then deleted "
+        "after `RETENTION_CLOSED_DAYS`). 0 never closes them automatically.",
+        int,
+    ),
+    Setting(
+        "RETENTION_QUESTION_LOG_DAYS",
+        30,
+        "Unanswered questions (the gaps report) and visitors' feedback are deleted after this "
+        "many days. 0 keeps them.",
+        int,
+    ),
+    Setting(
+        "RETENTION_AUDIT_DAYS",
+        365,
+        "Audit log entries are deleted after this many days. 0 keeps them.",
+        int,
+    ),
+    Setting(
+        "MAINTENANCE_CHECK_SECONDS",
+        300,
+        "How often each worker process checks whether today's retention run (purge and "
+        "compaction of the database file) is due; exactly one process runs it once a day (UTC). "
+        "0 turns the automatic run off (then run `widget-api purge` from cron). Not started "
+        "when the app is created for tests (`TESTING`).",
+        int,
+    ),
+    Setting(
         "SMTP_HOST",
         "",
         "SMTP server for e-mail notifications (a new handoff to staff, a staff reply to a "
@@ -284,6 +333,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Wait before the first retry of a failed e-mail or webhook; it doubles with each "
         "further retry. Sending never holds up a visitor's request.",
         float,
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "How many reverse proxies (e.g. nginx) stand in front of the service. 0: the "
+        "`X-Forwarded-For`/`-Proto` headers are ignored, so a client cannot choose the address "
+        "it is rate-limited by. N > 0: the address and scheme are taken from the N-th hop from "
+        "the right of those headers, as the proxies set them.",
+        int,
     ),
 )
 

@@ -123,3 +123,106 @@ def database_status(db: Database) -> dict:
     (applied,) = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()
     (journal,) = db.execute("PRAGMA journal_mode").fetchone()
     return {"status": "ok", "migrations": applied, "journal_mode": journal}
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def questions_with_texts(db: Database, texts: list[str]) -> dict[str, list[dict]]:
+    """The question-log and feedback rows whose question is one of `texts` (a visitor's words)."""
+    found: dict[str, list[dict]] = {"question_log": [], "feedback": []}
+    columns = {
+        "question_log": "id, question, lang, outcome, best_faq_id, best_score, created_at",
+        "feedback": "id, faq_id, helpful, question, lang, created_at",
+    }
+    for table, wanted in columns.items():
+        for chunk in _chunks(sorted(set(texts))):
+            marks = ", ".join("?" * len(chunk))
+            cursor = db.execute(
+                f"SELECT {wanted} FROM {table} WHERE question IN ({marks}) ORDER BY id", chunk
+            )
+            names = [column[0] for column in cursor.description]
+            found[table] += [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return found
+
+
+def forget_questions(db: Database, texts: list[str]) -> dict[str, int]:
+    """Delete question-log and feedback rows whose question is one of `texts`; counts."""
+    removed = {"question_log": 0, "feedback": 0}
+    for table in removed:
+        for chunk in _chunks(sorted(set(texts))):
+            marks = ", ".join("?" * len(chunk))
+            removed[table] += db.execute(
+                f"DELETE FROM {table} WHERE question IN ({marks})", chunk
+            ).rowcount
+    return removed
+
+
+def purge_question_log(db: Database, before: str) -> dict[str, int]:
+    """Delete logged questions and feedback created before `before` (ISO time); counts."""
+    return {
+        "question_log": db.execute(
+            "DELETE FROM question_log WHERE created_at < ?", [before]
+        ).rowcount,
+        "feedback": db.execute("DELETE FROM feedback WHERE created_at < ?", [before]).rowcount,
+    }
+
+
+def claim_daily_job(db: Database, name: str, now: datetime) -> str | None:
+    """Claim today's (UTC) run of a maintenance job with one conditional UPDATE.
+
+    Returns the claim's timestamp when this caller won it, None when the job already ran
+    today: of any number of processes asking at once, exactly one gets it.
+    """
+    now = now.astimezone(UTC)
+    stamp = now.isoformat(timespec="microseconds")
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(
+        timespec="microseconds"
+    )
+    cursor = db.execute(
+        "UPDATE maintenance SET last_run = ? WHERE name = ? AND last_run < ?",
+        [stamp, name, day_start],
+    )
+    return stamp if cursor.rowcount == 1 else None
+
+
+def release_daily_job(db: Database, name: str, stamp: str) -> None:
+    """Give up a claim after a failed run, so the next check tries again."""
+    db.execute(
+        "UPDATE maintenance SET last_run = '' WHERE name = ? AND last_run = ?", [name, stamp]
+    )
+
+
+def last_job_run(db: Database, name: str) -> str | None:
+    """When the job last ran (ISO time), or None."""
+    row = db.execute("SELECT last_run FROM maintenance WHERE name = ?", [name]).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def checkpoint(db: Database, wait_ms: int | None = None) -> bool:
+    """Copy the WAL into the database file and truncate it to zero bytes.
+
+    Old page versions (deleted text among them) live on in the -wal file until it is truncated.
+    Waits for readers at most `wait_ms` (default: the connection's busy timeout); False when
+    some reader kept it from finishing (the next checkpoint catches up).
+    """
+    if wait_ms is not None:
+        (previous,) = db.execute("PRAGMA busy_timeout").fetchone()
+        db.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        if wait_ms is not None:
+            db.execute(f"PRAGMA busy_timeout = {int(previous)}")
+    return busy == 0
+
+
+def compact_database(db: Database) -> bool:
+    """Rewrite the file without free pages (VACUUM), then truncate the WAL.
+
+    With `secure_delete` freed space is zeroed already; VACUUM also drops pages and cell
+    gaps left from before, so no deleted text stays in the file. Returns checkpoint's result.
+    """
+    db.execute("VACUUM")
+    return checkpoint(db)

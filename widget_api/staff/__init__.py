@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
+from .. import audit
 from ..accounts import get_account, role_allows
 from ..db import get_db
 from .texts import staff_lang, t
@@ -78,6 +79,13 @@ def requires_role(role: str) -> Callable:
     return decorate
 
 
+def audit_staff(action: str, target: str | int | None = None, **details: Any) -> None:
+    """Record what the signed-in staff member did (ids and counts only, never text)."""
+    audit.record(
+        get_db(), action, actor="staff", staff_id=g.staff["id"], target=target, details=details
+    )
+
+
 @bp.after_request
 def staff_headers(response):
     response.headers["Content-Security-Policy"] = STAFF_CSP
@@ -93,7 +101,8 @@ def template_helpers() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     """Register the staff area and the session cookie's protections."""
-    from . import auth, drafts_views, editor_views, inbox  # noqa: F401  (they add views to bp)
+    # They add views to bp.
+    from . import audit_views, auth, drafts_views, editor_views, inbox  # noqa: F401
 
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

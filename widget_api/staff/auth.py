@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from flask import current_app, make_response, redirect, render_template, request, session, url_for
 
-from ..accounts import authenticate
+from .. import audit
+from ..accounts import account_id_for_email, authenticate
 from ..db import get_db
 from ..security import limiter
 from . import bp
@@ -57,11 +58,17 @@ def _too_many(limit=None):
 def login():
     if request.method == "GET":
         return render_template("staff/login.html", error=None)
-    account = authenticate(
-        get_db(), request.form.get("email", ""), request.form.get("password", "")
-    )
+    db = get_db()
+    typed = request.form.get("email", "")
+    account = authenticate(db, typed, request.form.get("password", ""))
     if account is None:
+        # Never the typed address (it may be a password typed into the wrong field): only
+        # which account it was, when it names one.
+        known = account_id_for_email(db, typed)
+        details = {"known_account": known is not None}
+        audit.record(db, "staff.sign_in_failed", actor="staff", staff_id=known, details=details)
         return render_template("staff/login.html", error=t("bad_login")), 401
+    audit.record(db, "staff.signed_in", actor="staff", staff_id=account["id"])
     csrf = session.get("csrf")
     session.clear()
     session.permanent = True
@@ -74,5 +81,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if "staff_id" in session:
+        audit.record(get_db(), "staff.signed_out", actor="staff", staff_id=session["staff_id"])
     session.clear()
     return redirect(url_for("staff.login"))

@@ -6,7 +6,7 @@ from flask import Response, abort, g, redirect, render_template, url_for
 
 from .. import drafts
 from ..db import get_db
-from . import bp, requires_role
+from . import audit_staff, bp, requires_role
 
 
 @bp.get("/drafts")
@@ -23,6 +23,7 @@ def _review(draft_id: int, status: str):
         drafts.review_draft(get_db(), draft_id, status, g.staff["id"])
     except drafts.DraftNotFound:
         abort(404)
+    audit_staff(f"draft.{status}", draft_id)
     return redirect(url_for("staff.drafts_page"))
 
 

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from .. import conversations, drafts, notify
 from ..db import get_db
 from ..faq.render import remove_control_characters
-from . import bp, requires_role
+from . import audit_staff, bp, requires_role
 from .texts import t
 
 MAX_STAFF_TEXT = 5000
@@ -96,6 +96,7 @@ def _back(conversation_id: str):
 def claim(conversation_id: str):
     try:
         conversations.claim_conversation(get_db(), conversation_id, g.staff["id"])
+        audit_staff("conversation.claimed", conversation_id)
         flash(t("claimed"), "info")
     except conversations.ConversationNotFound:
         abort(404)
@@ -111,7 +112,8 @@ def reply(conversation_id: str):
     _load(conversation_id)
     text = _staff_text("text")
     if text is not None:
-        conversations.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
+        message = conversations.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
+        audit_staff("conversation.replied", conversation_id, message_id=message["id"])
         notify.staff_replied(conversation_id, text)
         flash(t("replied"), "info")
     return _back(conversation_id)
@@ -123,7 +125,8 @@ def note(conversation_id: str):
     _load(conversation_id)
     text = _staff_text("text")
     if text is not None:
-        conversations.add_note(get_db(), conversation_id, g.staff["id"], text)
+        message = conversations.add_note(get_db(), conversation_id, g.staff["id"], text)
+        audit_staff("conversation.note_added", conversation_id, message_id=message["id"])
         flash(t("noted"), "info")
     return _back(conversation_id)
 
@@ -133,6 +136,7 @@ def note(conversation_id: str):
 def close(conversation_id: str):
     _load(conversation_id)
     conversations.close_conversation(get_db(), conversation_id)
+    audit_staff("conversation.closed", conversation_id)
     flash(t("closed"), "info")
     return _back(conversation_id)
 
@@ -142,6 +146,7 @@ def close(conversation_id: str):
 def reopen(conversation_id: str):
     _load(conversation_id)
     conversations.reopen_conversation(get_db(), conversation_id)
+    audit_staff("conversation.reopened", conversation_id)
     flash(t("reopened"), "info")
     return _back(conversation_id)
 
@@ -156,7 +161,7 @@ def link_entry(conversation_id: str):
     if entry is None:
         flash(t("unknown_entry", faq_id=faq_id), "error")
         return _back(conversation_id)
-    drafts.create_draft(
+    draft_id = drafts.create_draft(
         get_db(),
         lang=entry.lang,
         question=item["question"],
@@ -164,6 +169,7 @@ def link_entry(conversation_id: str):
         faq_id=entry.id,
         created_by=g.staff["id"],
     )
+    audit_staff("draft.created", conversation_id, draft_id=draft_id, kind="alternative")
     flash(t("linked", faq_id=entry.id), "info")
     return _back(conversation_id)
 
@@ -181,7 +187,7 @@ def save_draft(conversation_id: str):
     answer = replies.get(request.form.get("message_id", ""))
     if answer is None:
         abort(400)
-    drafts.create_draft(
+    draft_id = drafts.create_draft(
         get_db(),
         lang=item["lang"],
         question=item["question"],
@@ -189,5 +195,6 @@ def save_draft(conversation_id: str):
         conversation_id=conversation_id,
         created_by=g.staff["id"],
     )
+    audit_staff("draft.created", conversation_id, draft_id=draft_id, kind="entry")
     flash(t("draft_saved"), "info")
     return _back(conversation_id)

@@ -118,6 +118,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_unhelpful": "No answer was marked as not helpful.",
         "accepted_hint": "Accepted. Add this text to a file in the FAQ folder; `widget-api faq "
         "check` accepts it as it is.",
+        "audit": "Audit log",
+        "audit_intro": "Who did what and when: sign-ins, work on conversations, drafts, "
+        "accounts, settings, exports, erasures and retention runs. Never any message text or "
+        "visitor address. `widget-api audit` lists the same on the command line.",
+        "audit_time": "Time (UTC)",
+        "audit_actor": "Who",
+        "audit_action": "Action",
+        "audit_target": "Target",
+        "audit_details": "Details",
+        "audit_more": "Only the newest 500 entries are shown; use `widget-api audit` for all.",
+        "no_audit": "No entries in this period.",
+        "actor_staff": "unknown account",
+        "actor_cli": "command line",
+        "actor_system": "the service",
+        "actor_visitor": "a visitor",
     },
     "de": {
         "inbox": "Support-Posteingang",
@@ -233,6 +248,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_unhelpful": "Keine Antwort wurde als nicht hilfreich markiert.",
         "accepted_hint": "Angenommen. Füge diesen Text in eine Datei im FAQ-Ordner ein; "
         "`widget-api faq check` akzeptiert ihn so.",
+        "audit": "Protokoll",
+        "audit_intro": "Wer hat wann was getan: Anmeldungen, Arbeit an Gesprächen, Entwürfe, "
+        "Konten, Einstellungen, Auskünfte, Löschungen und Aufbewahrungsläufe. Nie ein "
+        "Nachrichtentext oder eine Besucheradresse. `widget-api audit` zeigt dasselbe auf der "
+        "Kommandozeile.",
+        "audit_time": "Zeit (UTC)",
+        "audit_actor": "Wer",
+        "audit_action": "Aktion",
+        "audit_target": "Ziel",
+        "audit_details": "Details",
+        "audit_more": "Nur die neuesten 500 Einträge werden gezeigt; alle mit `widget-api audit`.",
+        "no_audit": "Keine Einträge in diesem Zeitraum.",
+        "actor_staff": "unbekanntes Konto",
+        "actor_cli": "Kommandozeile",
+        "actor_system": "der Dienst",
+        "actor_visitor": "ein Besucher",
     },
 }
 

@@ -1,0 +1,199 @@
+"""Retention: what is deleted when, and the daily run that does it exactly once.
+
+`purge` applies the `RETENTION_*` settings in one transaction and returns counts per kind,
+never content; with `dry_run` the same transaction is rolled back, so the counts are exactly
+what a real run would remove. Deleting goes through `conversations.erase_conversations`, the
+same function as a visitor's own delete and `gdpr erase`.
+
+The running service purges by itself: each worker process has a daemon thread that checks every
+`MAINTENANCE_CHECK_SECONDS` whether today's (UTC) run is due, and runs it only after claiming
+the `maintenance` row with one conditional UPDATE, so of several processes exactly one runs it
+a day. A run ends with VACUUM and a WAL truncation, so the file keeps no deleted text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlite_utils import Database
+
+from . import audit, conversations, store
+from .db import connect, write_transaction
+from .settings import SettingsError
+
+log = logging.getLogger(__name__)
+JOB = "purge"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """Days after which each kind of data goes; 0 turns that rule off."""
+
+    closed_days: int = 90
+    inactive_close_days: int = 30
+    question_log_days: int = 30
+    audit_days: int = 365
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> RetentionPolicy:
+        """The policy the settings describe; raises SettingsError for a negative number."""
+        names = {
+            "closed_days": "RETENTION_CLOSED_DAYS",
+            "inactive_close_days": "RETENTION_INACTIVE_CLOSE_DAYS",
+            "question_log_days": "RETENTION_QUESTION_LOG_DAYS",
+            "audit_days": "RETENTION_AUDIT_DAYS",
+        }
+        for name in names.values():
+            if config[name] < 0:
+                raise SettingsError(f"{name} must be 0 (off) or a number of days")
+        return cls(**{field: config[name] for field, name in names.items()})
+
+
+def _cutoff(now: datetime, days: int) -> str:
+    return (now - timedelta(days=days)).astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def purge(
+    db: Database,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    policy: RetentionPolicy | None = None,
+) -> dict[str, int]:
+    """Delete what the policy says is due; returns counts per kind (nothing is kept on dry_run).
+
+    Closed conversations past `closed_days` go first, then conversations idle for
+    `inactive_close_days` are closed (their deletion clock starts now), then old questions,
+    feedback, idempotency keys and audit entries. Does not compact the file: see `run`.
+    """
+    now = now or datetime.now(UTC)
+    policy = policy or RetentionPolicy()
+    counts = dict.fromkeys(
+        (
+            "conversations_deleted",
+            "messages_deleted",
+            "notes_deleted",
+            "drafts_deleted",
+            "conversations_closed",
+            "questions_deleted",
+            "feedback_deleted",
+            "idempotency_keys_deleted",
+            "audit_entries_deleted",
+        ),
+        0,
+    )
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        if policy.closed_days:
+            ids = conversations.closed_before(db, _cutoff(now, policy.closed_days))
+            erased = conversations.erase_conversations(db, ids)
+            for kind in ("conversations", "messages", "notes", "drafts"):
+                counts[f"{kind}_deleted"] += erased[kind]
+            counts["questions_deleted"] += erased["question_log"]
+            counts["feedback_deleted"] += erased["feedback"]
+        if policy.inactive_close_days:
+            counts["conversations_closed"] = conversations.close_inactive(
+                db, _cutoff(now, policy.inactive_close_days), now
+            )
+        if policy.question_log_days:
+            old = store.purge_question_log(db, _cutoff(now, policy.question_log_days))
+            counts["questions_deleted"] += old["question_log"]
+            counts["feedback_deleted"] += old["feedback"]
+        counts["idempotency_keys_deleted"] = conversations.purge_idempotency_keys(db, now)
+        if policy.audit_days:
+            counts["audit_entries_deleted"] = audit.purge(db, _cutoff(now, policy.audit_days))
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("ROLLBACK" if dry_run else "COMMIT")
+    return counts
+
+
+def run(db: Database, policy: RetentionPolicy, actor: str, now: datetime | None = None) -> dict:
+    """Purge, record it in the audit log, and compact the file so no deleted text stays."""
+    counts = purge(db, now, policy=policy)
+    with write_transaction(db):
+        audit.record(db, "retention.purged", actor=actor, details=counts, now=now)
+    store.compact_database(db)
+    return counts
+
+
+def run_daily_if_due(
+    database: str, policy: RetentionPolicy, now: datetime | None = None
+) -> dict[str, int] | None:
+    """Run today's purge if no process has yet; the counts, or None when it was not due."""
+    now = now or datetime.now(UTC)
+    db = connect(database)
+    try:
+        claim = store.claim_daily_job(db, JOB, now)
+        if claim is None:
+            return None
+        try:
+            counts = run(db, policy, "system", now)
+        except BaseException:
+            store.release_daily_job(db, JOB, claim)
+            raise
+        log.info("retention run: %s", audit.describe(counts))
+        return counts
+    finally:
+        db.close()
+
+
+class DailyMaintenance:
+    """A daemon thread per worker process that runs `run_daily_if_due` every few minutes.
+
+    Started on the first request, not in create_app, so a process forked after create_app
+    (gunicorn's workers) starts its own; the row claim keeps the run to one a day.
+    """
+
+    def __init__(self, database: str, policy: RetentionPolicy, interval: float) -> None:
+        self.database, self.policy, self.interval = database, policy, interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+
+    def ensure_started(self) -> None:
+        """Start this process's thread unless it runs already."""
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._pid == os.getpid() and self._thread and self._thread.is_alive():
+                return
+            self._stop.clear()
+            self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._loop, name="maintenance", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop the thread (after a run in progress finishes)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_daily_if_due(self.database, self.policy)
+            except Exception:  # the thread must outlive a failed run; the next check retries
+                log.exception("retention run failed; it is tried again at the next check")
+            self._stop.wait(self.interval)
+
+
+def init_app(app: Flask) -> None:
+    """Check the retention settings; start the daily maintenance with the first request."""
+    policy = RetentionPolicy.from_config(app.config)
+    interval = app.config["MAINTENANCE_CHECK_SECONDS"]
+    if interval < 0:
+        raise SettingsError("MAINTENANCE_CHECK_SECONDS must be 0 (off) or a number of seconds")
+    if not interval or app.testing:
+        return
+    maintenance = DailyMaintenance(app.config["DATABASE"], policy, interval)
+    app.extensions["maintenance"] = maintenance
+    app.before_request(maintenance.ensure_started)

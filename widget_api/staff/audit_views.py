@@ -1,0 +1,32 @@
+"""The audit log page for admins: who did what and when, newest first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import render_template, request
+
+from .. import audit
+from ..db import get_db
+from . import bp, requires_role
+
+AUDIT_PERIODS = (1, 7, 30, 365)
+AUDIT_PAGE_LIMIT = 500
+
+
+@bp.get("/audit")
+@requires_role("admin")
+def audit_page():
+    days = request.args.get("days", type=int)
+    days = days if days in AUDIT_PERIODS else 7
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+    items = audit.entries(get_db(), since=since, limit=AUDIT_PAGE_LIMIT + 1)
+    for item in items:
+        item["details_text"] = audit.describe(item["details"])
+    return render_template(
+        "staff/audit.html",
+        items=items[:AUDIT_PAGE_LIMIT],
+        more=len(items) > AUDIT_PAGE_LIMIT,
+        days=days,
+        periods=AUDIT_PERIODS,
+    )
