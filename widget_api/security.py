@@ -13,11 +13,15 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .settings import SettingsError
 
 API_PREFIX = "/api/v1/"
 CORS_ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key"
 CORS_ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
 CORS_MAX_AGE = "600"
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
 def client_key() -> str:
@@ -53,7 +57,7 @@ def preflight() -> Response | None:
 
 
 def add_headers(response: Response) -> Response:
-    """CORS for allowed origins on the API; security headers everywhere."""
+    """CORS for allowed origins on the API; security headers on every response."""
     origin = request.headers.get("Origin", "")
     if (
         request.path.startswith(API_PREFIX)
@@ -63,16 +67,33 @@ def add_headers(response: Response) -> Response:
         _cors_headers(response, origin)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Staff pages set their own policy; everything else (API, errors, 404s) may load nothing.
+    response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
     if request.path.startswith(API_PREFIX):
         response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-        )
     return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from `PROXY_COUNT` proxies' headers, if any.
+
+    Only when the operator says how many proxies there are: otherwise any client could send
+    its own `X-Forwarded-For` and be a new client, for the rate limits, with every request.
+    The host is not taken from headers (the proxy passes `Host`; `STAFF_URL` fixes links).
+    """
+    count = app.config["PROXY_COUNT"]
+    if count < 0:
+        raise SettingsError("PROXY_COUNT must be 0 or more")
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def init_app(app: Flask) -> None:
     """Attach the limiter, the preflight answer and the response headers."""
+    trust_proxies(app)
+    # When Redis cannot be reached, count in this process's memory until it is back, rather
+    # than failing every visitor's request (limits are then per worker for that time).
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     # Registered first so a preflight is answered before anything else looks at the request.
     app.before_request_funcs.setdefault(None, []).insert(0, preflight)

@@ -1,0 +1,95 @@
+"""Operators' commands on `widget-api`: serve in production, back up, restore.
+
+Registered on the `main` group by one import at the bottom of cli.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import serving
+from .backup import BackupFailed, RestoreRefused, check_backup, make_backup, restore_backup
+from .cli import _config, main
+from .settings import resolve_instance_path
+
+DEFAULT_DATABASE_NAME = "widget.sqlite3"
+
+
+def _database_path() -> Path:
+    """The configured database file (as create_app resolves it), without opening it."""
+    return Path(_config()["DATABASE"] or Path(resolve_instance_path()) / DEFAULT_DATABASE_NAME)
+
+
+@main.command()
+@click.option(
+    "--bind",
+    default=serving.DEFAULT_BIND,
+    show_default=True,
+    help="Address:port to listen on (behind a reverse proxy: a local address).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=serving.DEFAULT_WORKERS,
+    show_default=True,
+    help="Worker processes; more than 1 needs Redis for the rate limits.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=serving.DEFAULT_THREADS,
+    show_default=True,
+    help="Threads per worker process.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="Also write gunicorn's access log to stdout (method, path without query, status, "
+    "duration, worker pid). The service logs each request to stderr either way.",
+)
+def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
+    """Run the service under gunicorn for production (behind a reverse proxy)."""
+    options = serving.ServeOptions(bind, workers, threads, access_log)
+    try:
+        serving.serve(options, _config(), _database_path())
+    except serving.ServeRefused as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup(path: Path, force: bool) -> None:
+    """Write a consistent copy of the database to PATH (a file, or a folder for a dated file).
+
+    Safe while the service runs. The copy holds personal data: keep it private.
+    """
+    try:
+        info = make_backup(_database_path(), path, force=force)
+    except BackupFailed as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {info.path} ({info.size} bytes, checked)")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Only check PATH; replace nothing.")
+def restore(path: Path, check_only: bool) -> None:
+    """Replace the database with the backup at PATH, after checking it.
+
+    Stop the service first: restore refuses while it runs. Data erased since the backup was
+    made comes back with it; repeat those erasures (see docs/deploy.md).
+    """
+    try:
+        if check_only:
+            info = check_backup(path)
+            click.echo(f"{path}: ok ({len(info.migrations)} schema steps)")
+            return
+        database = _database_path()
+        info = restore_backup(path, database)
+    except RestoreRefused as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"{database} restored from {path} ({info.size} bytes); start the service again")

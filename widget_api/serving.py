@@ -1,0 +1,140 @@
+"""Production serving: the app under gunicorn, several worker processes with threads each.
+
+Started through gunicorn's BaseApplication API (no shell, no `gunicorn.conf.py` is read): the
+options are ours and few. The app is built lazily in each worker after the fork, so every
+worker has its own SQLite connections and its own background threads. The app logs one line
+per request itself (request_log.py), into gunicorn's error log; gunicorn's own access log is
+off unless asked for, and then holds method, path without the query string, status, duration
+and the worker's pid: no address, no user agent, no referrer, no token.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+DEFAULT_BIND = "127.0.0.1:8000"
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
+# %(U)s is the path without the query string; %(p)s the worker's pid; %(M)s milliseconds.
+ACCESS_LOG_FORMAT = '%(t)s %(p)s "%(m)s %(U)s" %(s)s %(M)sms'
+
+
+class ServeRefused(RuntimeError):
+    """The service would not work as configured (the message says why and what to change)."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What `widget-api serve` was asked for."""
+
+    bind: str = DEFAULT_BIND
+    workers: int = DEFAULT_WORKERS
+    threads: int = DEFAULT_THREADS
+    access_log: bool = False
+
+
+def check_serving(options: ServeOptions, config: Mapping[str, Any]) -> None:
+    """Refuse a setup whose rate limits would not hold; raises ServeRefused.
+
+    With `memory://` storage each worker process counts for itself, so a limit of N would
+    allow N per worker.
+    """
+    storage = config["RATELIMIT_STORAGE_URI"]
+    if options.workers < 1 or options.threads < 1:
+        raise ServeRefused("--workers and --threads must be at least 1")
+    if config["RATELIMIT_ENABLED"] and storage.startswith("memory://") and options.workers > 1:
+        raise ServeRefused(
+            f"{options.workers} workers with RATELIMIT_STORAGE_URI={storage} would count "
+            "rate limits per worker, so every limit would allow several times as much. "
+            "Set WIDGET_RATELIMIT_STORAGE_URI to a Redis URL (e.g. redis://127.0.0.1:6379/0, "
+            "see docs/deploy.md) or serve with --workers 1."
+        )
+    if storage.startswith(("redis://", "rediss://", "redis+")) and not importlib.util.find_spec(
+        "redis"
+    ):
+        raise ServeRefused(
+            "RATELIMIT_STORAGE_URI is a Redis URL but the redis package is not installed: "
+            "pip install 'widget-api[redis]'"
+        )
+
+
+def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
+    """The gunicorn settings for these options."""
+    return {
+        "bind": [options.bind],
+        "workers": options.workers,
+        "threads": options.threads,
+        "worker_class": "gthread",
+        "accesslog": "-" if options.access_log else None,
+        "access_log_format": ACCESS_LOG_FORMAT,
+        "errorlog": "-",
+        # ProxyFix (PROXY_COUNT) is the one place forwarded headers are trusted.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        # Gunicorn's control socket would live in $HOME; the service needs none.
+        "control_socket_disable": True,
+        "proc_name": "widget-api",
+    }
+
+
+class WidgetApplication(BaseApplication):
+    """Gunicorn running `create_app()`, built in each worker (no preload)."""
+
+    def __init__(self, options: ServeOptions) -> None:
+        self.options = gunicorn_options(options)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            if name in self.cfg.settings and value is not None:
+                self.cfg.set(name, value)
+
+    def load(self):
+        from . import create_app
+
+        # The app's own log (one line per request, errors) goes where gunicorn's goes, with
+        # the worker's pid; without this, Python would drop everything below WARNING.
+        app_log = logging.getLogger("widget_api")
+        app_log.handlers = list(logging.getLogger("gunicorn.error").handlers)
+        app_log.propagate = False
+        app = create_app()
+        app_log.info("worker %d ready", os.getpid())
+        return app
+
+
+def hold_serve_lock(database: str | Path) -> int:
+    """Take a shared lock on `<database>.lock` for as long as this process (and its workers) run.
+
+    `widget-api restore` takes it exclusively, so it refuses while the service runs and the
+    service refuses to start during a restore. Returns the file descriptor, kept open.
+    """
+    path = Path(f"{database}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise ServeRefused(f"cannot open {path}: {error.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ServeRefused(
+            f"a restore of {database} is in progress; start again when it is done"
+        ) from None
+    return fd
+
+
+def serve(options: ServeOptions, config: Mapping[str, Any], database: str | Path) -> None:
+    """Run gunicorn until it is stopped (SIGTERM or SIGINT: graceful); exits the process."""
+    check_serving(options, config)
+    hold_serve_lock(database)
+    WidgetApplication(options).run()
