@@ -1,0 +1,231 @@
+"""Ranking and deciding with a small hand-made German and English FAQ."""
+
+import threading
+
+import pytest
+
+from widget_api.faq.matcher import FaqIndex, decide
+from widget_api.faq.model import Candidate, FaqEntry, Thresholds
+
+
+def entry(id_: str, lang: str, question: str, *alternatives: str) -> FaqEntry:
+    return FaqEntry(
+        id=id_, question=question, answer=f"Answer {id_}", lang=lang, alternatives=alternatives
+    )
+
+
+FAQ = [
+    entry(
+        "versand-dauer",
+        "de",
+        "Wie lange dauert der Versand?",
+        "Wann kommt meine Bestellung an?",
+        "Lieferzeit",
+        "Wie lange dauert die Lieferung?",
+    ),
+    entry(
+        "versandkosten",
+        "de",
+        "Was kostet der Versand?",
+        "Versandkosten",
+        "Wie hoch sind die Versandkosten?",
+        "Ist der Versand kostenlos?",
+    ),
+    entry(
+        "rueckgabe",
+        "de",
+        "Wie kann ich einen Artikel zurückgeben?",
+        "Rücksendung",
+        "Retoure anmelden",
+        "Ware zurückschicken",
+    ),
+    entry(
+        "groesse", "de", "Welche Größe passt mir?", "Größentabelle", "Fällt die Größe klein aus?"
+    ),
+    entry(
+        "zahlung",
+        "de",
+        "Welche Zahlungsarten gibt es?",
+        "Kann ich mit PayPal bezahlen?",
+        "Zahlung auf Rechnung",
+    ),
+    entry(
+        "shipping-time",
+        "en",
+        "How long does shipping take?",
+        "When will my order arrive?",
+        "delivery time",
+        "How many days does delivery take?",
+    ),
+    entry(
+        "shipping-cost", "en", "How much does shipping cost?", "shipping fees", "Is delivery free?"
+    ),
+    entry("returns", "en", "How do I return an item?", "send something back", "I want a refund"),
+    entry("password", "en", "I forgot my password", "reset password", "I can't log in"),
+    entry(
+        "delete-account",
+        "en",
+        "How do I delete my account?",
+        "close my account",
+        "remove my profile",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> FaqIndex:
+    return FaqIndex(FAQ)
+
+
+def top(index: FaqIndex, question: str, lang: str | None = None) -> str:
+    return index.rank(question, lang)[0].entry.id
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("wie lange dauer der versnad", "de", "versand-dauer"),  # typos
+        ("wie lange dauer der versnad", None, "versand-dauer"),  # language not given
+        ("Wie lange braucht die Lieferung?", "de", "versand-dauer"),
+        ("Versandkosten nach Österreich", "de", "versandkosten"),
+        ("Was kosten Versand und Verpackung?", "de", "versandkosten"),
+        ("Kosten für den Versand", "de", "versandkosten"),  # compound parts meet
+        ("Welche Grösse brauche ich", "de", "groesse"),
+        ("groesse", "de", "groesse"),
+        ("Kann ich per Paypal zahlen?", "de", "zahlung"),
+        ("how many days until my order arrives", "en", "shipping-time"),
+        ("what are the shipping costs", "en", "shipping-cost"),
+        ("i forgot my pasword", "en", "password"),
+        ("how can i delete my acount", None, "delete-account"),
+        ("I would like to send an item back", "en", "returns"),
+    ],
+)
+def test_rank_finds_the_entry(index, question, lang, expected):
+    assert top(index, question, lang) == expected
+
+
+def test_typo_question_is_answered_with_explanation(index):
+    result = index.match("wie lange dauer der versnad", "de")
+    assert result.outcome == "answer"
+    assert result.answer.entry.id == "versand-dauer"
+    assert result.answer.matched_phrasing == "Wie lange dauert der Versand?"
+    assert {"lange", "dauer", "versnad"} <= set(result.answer.matched_terms)
+
+
+def test_two_close_entries_give_suggestions(index):
+    result = index.match("Versand", "de")
+    assert result.outcome == "suggest"
+    assert {c.entry.id for c in result.suggestions} == {"versand-dauer", "versandkosten"}
+    result = index.match("shipping", "en")
+    assert result.outcome == "suggest"
+    assert {c.entry.id for c in result.suggestions} == {"shipping-time", "shipping-cost"}
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("Wie wird das Wetter morgen?", "de"),
+        ("what is the capital of France", None),
+        ("Erzähl mir einen Witz", "de"),
+        ("asdf qwertz", "en"),
+        ("???", "en"),
+        ("", None),
+    ],
+)
+def test_unrelated_question_is_handed_off(index, question, lang):
+    assert index.match(question, lang).outcome == "handoff"
+
+
+def test_rank_keeps_to_the_language_asked(index):
+    assert {c.entry.lang for c in index.rank("Versand shipping", "de")} == {"de"}
+    assert {c.entry.lang for c in index.rank("Versand shipping", "en")} == {"en"}
+    assert {c.entry.lang for c in index.rank("Versand shipping", None)} == {"de", "en"}
+    # A language the FAQ has no entries in is ignored rather than giving nothing.
+    only_en = FaqIndex([e for e in FAQ if e.lang == "en"])
+    assert top(only_en, "shipping cost", "de") == "shipping-cost"
+
+
+def test_scores_are_sorted_floats_between_zero_and_one(index):
+    for question in ("Versand", "how long does shipping take?", "Größe", "password reset"):
+        scores = [c.score for c in index.rank(question, limit=20)]
+        assert scores == sorted(scores, reverse=True)
+        assert all(isinstance(s, float) and 0.0 <= s <= 1.0 for s in scores)
+    assert len(index.rank("my", "en", limit=2)) <= 2
+
+
+def test_exact_phrasing_scores_high(index):
+    best = index.rank("How do I delete my account?", "en")[0]
+    assert best.entry.id == "delete-account" and best.score >= 0.9
+
+
+def test_synonyms_connect_words_the_faq_does_not_use():
+    plain = FaqIndex(FAQ)
+    assert top(plain, "Was kostet die Zustellung?", "de") == "versandkosten"
+    with_synonyms = FaqIndex(FAQ, synonyms=[("Versand", "Zustellung", "Porto")])
+    assert with_synonyms.rank("Zustellung", "de")[0].score > plain.rank("Zustellung", "de")[0].score
+    assert top(with_synonyms, "Wie teuer ist das Porto?", "de") == "versandkosten"
+
+
+def test_entries_and_languages(index):
+    assert index.entries == tuple(FAQ)
+    assert set(index.languages) == {"de", "en"}
+    empty = FaqIndex([])
+    assert empty.rank("anything") == [] and empty.match("anything").outcome == "handoff"
+
+
+def test_concurrent_reads_agree(index):
+    expected = [c.entry.id for c in index.rank("wie lange dauer der versnad")]
+    results: list[list[str]] = []
+
+    def work() -> None:
+        for _ in range(50):
+            results.append([c.entry.id for c in index.rank("wie lange dauer der versnad")])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 200 and all(r == expected for r in results)
+
+
+def cand(id_: str, score: float) -> Candidate:
+    return Candidate(entry=entry(id_, "en", f"question {id_}"), score=score)
+
+
+THRESHOLDS = Thresholds(answer=0.6, margin=0.1, suggest=0.3)
+
+
+def test_decide_answers_a_clear_leader():
+    result = decide([cand("a", 0.8), cand("b", 0.5)], THRESHOLDS)
+    assert result.outcome == "answer" and result.answer.entry.id == "a"
+    assert result.suggestions == () and len(result.candidates) == 2
+
+
+def test_decide_boundaries_are_inclusive():
+    assert decide([cand("a", 0.6), cand("b", 0.5)], THRESHOLDS).outcome == "answer"
+    assert decide([cand("a", 0.3)], THRESHOLDS).outcome == "suggest"
+
+
+def test_decide_suggests_when_the_lead_is_too_small():
+    result = decide([cand("a", 0.8), cand("b", 0.75), cand("c", 0.2)], THRESHOLDS)
+    assert result.outcome == "suggest" and result.answer is None
+    assert [c.entry.id for c in result.suggestions] == ["a", "b"]
+
+
+def test_decide_limits_and_sorts_suggestions():
+    ranked = [cand("d", 0.31), cand("a", 0.5), cand("b", 0.45), cand("c", 0.4)]
+    result = decide(ranked, THRESHOLDS, max_suggestions=3)
+    assert [c.entry.id for c in result.suggestions] == ["a", "b", "c"]
+    assert decide(ranked, THRESHOLDS, max_suggestions=1).suggestions[0].entry.id == "a"
+
+
+def test_decide_hands_off_when_nothing_fits():
+    assert decide([cand("a", 0.29)], THRESHOLDS).outcome == "handoff"
+    result = decide([], THRESHOLDS)
+    assert result.outcome == "handoff" and result.answer is None and result.candidates == ()
+
+
+def test_decide_single_candidate_leads_by_its_score():
+    assert decide([cand("a", 0.65)], THRESHOLDS).outcome == "answer"
+    assert decide([cand("a", 0.65)], Thresholds(answer=0.6, margin=0.7)).outcome == "suggest"

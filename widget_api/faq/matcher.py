@@ -1,0 +1,342 @@
+"""Finding the FAQ entries that answer a visitor's question, with a confidence from 0 to 1.
+
+The index is built once from the FAQ and never changes; the web app swaps a whole new index
+in when the FAQ is reloaded, so any number of threads may call `rank` at the same time.
+
+How a question is scored (per language, each language has its own index):
+1. The question goes through the same `Analyser` as the FAQ (normalise, stop words, stem,
+   compounds, synonyms). A word the FAQ never uses is corrected to the closest FAQ word
+   when one is close enough (typos); otherwise it stays unknown and lowers the confidence,
+   because a question about things the FAQ never mentions is probably not answered by it.
+2. Candidates come from an inverted index over terms, so the cost grows with the number of
+   phrasings that share a term with the question, not with the size of the FAQ.
+3. Each term weighs its inverse document frequency (stop words and word pairs less). An
+   entry scores by its best phrasing (the shared weight over the geometric mean of question
+   and phrasing weight, so both must be covered) and by its term profile over all its
+   phrasings (cosine: how typical the question's terms are for the entry), half each. Little
+   shared weight lowers that (one common word is weak evidence), and the result is stretched
+   by a fixed power so that the default thresholds suit it. Scores are comparable across
+   questions, so they can be thresholded: see `decide`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from operator import itemgetter
+
+from rapidfuzz import fuzz, process
+
+from .model import LANGUAGES, Candidate, FaqEntry, MatchResult, Thresholds
+from .text import Analyser, tokenise
+
+# A question word the FAQ does not know may be corrected to an FAQ word at least this similar
+# (rapidfuzz ratio, 0-100): one typo in a 5-letter word is about 80.
+TYPO_MIN_SIMILARITY = 80.0
+TYPO_MIN_LENGTH = 4
+# A word the FAQ never uses weighs like a term in no phrasing (the largest idf) times this:
+# questions about things the FAQ never mentions should not look answered.
+UNKNOWN_WEIGHT = 1.0
+# Stop words still tell "how" from "when" and "my" from "your", but weigh this much less.
+STOP_WEIGHT = 0.3
+# Neighbouring word pairs ("how long", "my name") are terms too, at this share of their idf.
+BIGRAM_WEIGHT = 0.3
+# How many entries, by term profile, get their phrasings compared with the question, and how
+# many phrasings of each (chosen by their content words) are scored exactly.
+SHORTLIST = 15
+EXACT_PHRASINGS = 8
+# Shared weight below about this share of the largest idf lowers the confidence: one common
+# word in common is weak evidence however short the question.
+EVIDENCE_SCALE = 0.5
+# Scores are similarity ** CALIBRATION: a monotone stretch that puts well-separated answers
+# around 0.6 (the default answer threshold) on the evaluation sets; ranks are unchanged.
+CALIBRATION = 0.5
+# An entry's profile weighs a term by the share of its phrasings using it, to this power:
+# above 1 the words most phrasings of the entry share (its defining words) count most.
+PROFILE_POWER = 1.5
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class _QueryTerm:
+    term: str  # "" for a word the FAQ does not know
+    word: str
+    weight: float
+
+
+def _with_bigrams(terms: list[str]) -> list[str]:
+    """Terms plus neighbouring pairs; "" (an unknown word) breaks a pair."""
+    pairs = [f"{a} {b}" for a, b in pairwise(terms) if a and b]
+    return terms + pairs
+
+
+class _LanguageIndex:
+    """The inverted index and term statistics for the entries of one language."""
+
+    def __init__(self, lang: str, entries: list[FaqEntry], synonyms: Sequence[Sequence[str]]):
+        vocabulary = {w for e in entries for p in e.phrasings for w in tokenise(p, lang)}
+        self.analyser = Analyser(lang, synonyms, vocabulary)
+        self.entries = entries
+        self.words: dict[str, str] = {}  # every FAQ word -> its term, for typo correction
+        found: list[tuple[int, str, frozenset[str]]] = []
+        for e_idx, entry in enumerate(entries):
+            seen: set[frozenset[str]] = set()
+            for text in entry.phrasings:
+                terms = frozenset(self._phrasing_terms(text))
+                if terms and terms not in seen:  # the same terms again change no score
+                    seen.add(terms)
+                    found.append((e_idx, text, terms))
+        df: dict[str, int] = defaultdict(int)
+        for _, _, terms in found:
+            for term in terms:
+                df[term] += 1
+        n = max(len(found), 1)
+        self.idf: dict[str, float] = {}
+        for term, count in df.items():
+            idf = math.log(1 + (n - count + 0.5) / (count + 0.5))  # BM25's idf, always > 0
+            if term[0] == "~":
+                idf *= STOP_WEIGHT
+            if " " in term:
+                idf *= BIGRAM_WEIGHT
+            self.idf[term] = idf
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        # Phrasings are numbered entry by entry, lightest first, so that `rank` can stop
+        # looking at an entry's phrasings once no heavier one can beat the best so far.
+        weight_of = {terms: sum(self.idf[t] for t in terms) for _, _, terms in found}
+        found.sort(key=lambda f: (f[0], weight_of[f[2]]))
+        self.phrasing_entry = [e_idx for e_idx, _, _ in found]
+        self.phrasing_text = [text for _, text, _ in found]
+        self.phrasing_terms = [terms for _, _, terms in found]
+        self.phrasing_weight = [weight_of[terms] for _, _, terms in found]
+        self.inv_root_weight = [1 / math.sqrt(w) if w > 0 else 0.0 for w in self.phrasing_weight]
+        postings: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for p_idx, (e_idx, _, terms) in enumerate(found):
+            for term in terms:
+                postings[term][e_idx].append(p_idx)
+        counts = [0] * len(entries)
+        for e_idx in self.phrasing_entry:
+            counts[e_idx] += 1
+        # The entry's term profile: idf times (share of its phrasings using the term) ** power.
+        self.profile = {
+            t: {
+                e: self.idf[t] * (len(ps) / counts[e]) ** PROFILE_POWER
+                for e, ps in per_entry.items()
+            }
+            for t, per_entry in postings.items()
+        }
+        norms = [0.0] * len(entries)
+        for per_entry in self.profile.values():
+            for e_idx, weight in per_entry.items():
+                norms[e_idx] += weight * weight
+        self.profile_norm = [math.sqrt(n) for n in norms]
+        # term -> entry -> the entry's phrasings with the term, for phrasing-level scores.
+        self.postings = {
+            t: {e: tuple(ps) for e, ps in per_entry.items()} for t, per_entry in postings.items()
+        }
+        self.word_list = sorted(self.words)
+        self.correct = lru_cache(maxsize=16384)(self._correct)
+
+    def _phrasing_terms(self, text: str) -> list[str]:
+        """A phrasing's terms: each word's term, neighbouring pairs, compound parts."""
+        primary, parts = [], []
+        for token in self.analyser.tokens(text):
+            self.words.setdefault(token.word, token.term)
+            primary.append(token.term)
+            parts.extend(token.parts)
+        return _with_bigrams(primary) + parts
+
+    def _correct(self, word: str) -> tuple[str, float] | None:
+        """The FAQ term a misspelt word most likely means, with the similarity (0-1)."""
+        if len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+            return None
+        found = process.extractOne(
+            word, self.word_list, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SIMILARITY
+        )
+        if found is None:
+            return None
+        return self.words[found[0]], found[1] / 100.0
+
+    def query_terms(self, question: str) -> list[_QueryTerm]:
+        """The question's terms with their weights; unknown words get the term "" (no match).
+
+        A word the FAQ does not know is tried, in order, as the first half of a word the FAQ
+        writes together ("log in" -> "login"), by its compound parts, and as a typo of an FAQ
+        word; only when all fail does it count as unknown.
+        """
+        tokens = self.analyser.tokens(question)
+        found: list[_QueryTerm] = []
+        primary: list[str] = []  # one term (or "") per word, for the word pairs
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            i += 1
+            if token.term in self.idf:
+                found.append(_QueryTerm(token.term, token.word, self.idf[token.term]))
+                found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in token.parts)
+                primary.append(token.term)
+                continue
+            joined = token.word + tokens[i].word if i < len(tokens) else ""
+            if joined in self.words:
+                term = self.words[joined]
+                found.append(_QueryTerm(term, f"{token.word} {tokens[i].word}", self.idf[term]))
+                primary.append(term)
+                i += 1
+                continue
+            primary.append("")
+            parts = [p for p in token.parts if p in self.idf]
+            if parts:
+                found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in parts)
+                continue
+            corrected = None if token.stop else self.correct(token.word)
+            if corrected is not None:
+                term, similarity = corrected
+                found.append(_QueryTerm(term, token.word, self.idf[term] * similarity))
+                primary[-1] = term
+                continue
+            weight = self.max_idf * UNKNOWN_WEIGHT * (STOP_WEIGHT if token.stop else 1.0)
+            found.append(_QueryTerm("", token.word, weight))
+        for pair in _with_bigrams(primary)[len(primary) :]:
+            if pair in self.idf:
+                found.append(_QueryTerm(pair, pair, self.idf[pair]))
+        # A term found twice (a word and a compound part) counts once, at its best.
+        best: dict[str, _QueryTerm] = {}
+        unknown = []
+        for q in found:
+            if not q.term:
+                unknown.append(q)
+            elif q.term not in best or best[q.term].weight < q.weight:
+                best[q.term] = q
+        return [*best.values(), *unknown]
+
+    def rank(self, question: str, limit: int) -> list[Candidate]:
+        qterms = self.query_terms(question)
+        total = sum(q.weight for q in qterms)
+        if total <= 0:
+            return []
+        q_norm = math.sqrt(sum(q.weight * q.weight for q in qterms))
+        weights = {q.term: q.weight for q in qterms if q.term}
+        profile: dict[int, float] = defaultdict(float)
+        for term, weight in weights.items():
+            for e_idx, share in self.profile[term].items():
+                profile[e_idx] += weight * share
+        # Phrasings are only compared for the entries whose profiles fit best, and only those
+        # sharing a content word: stop words alone ("how", "my") would touch most phrasings.
+        shortlist = heapq.nlargest(max(SHORTLIST, limit), profile.items(), key=itemgetter(1))
+        content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
+        query = weights.keys()
+        inv_root = self.inv_root_weight
+        scored = []
+        for e_idx, dot in shortlist:
+            # Content words pick the few phrasings worth an exact look (stop words added).
+            partial: dict[int, float] = {}
+            for t in content:
+                w = weights[t]
+                for p in self.postings[t].get(e_idx, ()):
+                    partial[p] = partial.get(p, 0.0) + w * inv_root[p]
+            if not partial:
+                partial = {p: 0.0 for t in weights for p in self.postings[t].get(e_idx, ())}
+            if len(partial) > EXACT_PHRASINGS:
+                top = heapq.nlargest(EXACT_PHRASINGS, partial.items(), key=itemgetter(1))
+                chosen = [p for p, _ in top]
+            else:
+                chosen = list(partial)
+            overlap, shared_best, p_best = -1.0, 0.0, -1
+            for p_idx in chosen:
+                shared = sum(map(weights.__getitem__, self.phrasing_terms[p_idx] & query))
+                value = shared / math.sqrt(total * self.phrasing_weight[p_idx])
+                if value > overlap:
+                    overlap, shared_best, p_best = value, shared, p_idx
+            cosine = dot / (q_norm * self.profile_norm[e_idx])
+            similarity = 0.5 * overlap + 0.5 * cosine
+            similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
+            scored.append((similarity**CALIBRATION, e_idx, p_best))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        out = []
+        for score, e_idx, p_idx in scored[:limit]:
+            terms = self.phrasing_terms[p_idx]
+            shared = [q for q in qterms if q.term in terms and " " not in q.term]
+            # Stop words explain little ("wie", "my"); they are shown only when nothing else is.
+            shown = [q for q in shared if q.term[0] != "~"] or shared
+            matched = tuple(dict.fromkeys(q.word for q in shown))
+            out.append(
+                Candidate(
+                    entry=self.entries[e_idx],
+                    score=round(min(max(score, 0.0), 1.0), 4),
+                    matched_phrasing=self.phrasing_text[p_idx],
+                    matched_terms=matched,
+                )
+            )
+        return out
+
+
+class FaqIndex:
+    """An immutable index over FAQ entries; build once, then rank questions from any thread."""
+
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Sequence[Sequence[str]] = ()):
+        self._entries = tuple(entries)
+        by_lang: dict[str, list[FaqEntry]] = defaultdict(list)
+        for entry in self._entries:
+            by_lang[entry.lang if entry.lang in LANGUAGES else "en"].append(entry)
+        self._indexes = {
+            lang: _LanguageIndex(lang, items, synonyms) for lang, items in by_lang.items()
+        }
+
+    @property
+    def entries(self) -> tuple[FaqEntry, ...]:
+        """Every entry in the index, in the order given."""
+        return self._entries
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the FAQ has entries in."""
+        return tuple(self._indexes)
+
+    def rank(self, question: str, lang: str | None = None, limit: int = 10) -> list[Candidate]:
+        """The best entries for question, best first, with scores from 0 to 1.
+
+        With `lang` given and entries in that language, only those are considered; otherwise
+        the question is scored against every language (each with its own stemmer) and the
+        lists are merged, since a visitor's language setting and the words typed can differ.
+        """
+        if lang in self._indexes:
+            return self._indexes[lang].rank(question, limit)
+        merged = [c for index in self._indexes.values() for c in index.rank(question, limit)]
+        merged.sort(key=lambda c: -c.score)
+        return merged[:limit]
+
+    def match(
+        self, question: str, lang: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+    ) -> MatchResult:
+        """Rank and decide in one call: answer, suggest or hand off."""
+        return decide(self.rank(question, lang), thresholds)
+
+
+def decide(
+    candidates: Sequence[Candidate], thresholds: Thresholds, max_suggestions: int = 3
+) -> MatchResult:
+    """Choose what the visitor sees from ranked candidates (best first).
+
+    "answer" needs a best score of at least `thresholds.answer` and a lead of at least
+    `thresholds.margin` over the second entry, because two close entries mean the question is
+    ambiguous and a wrong answer costs more than a choice. Otherwise up to `max_suggestions`
+    entries scoring at least `thresholds.suggest` are offered; with none, "handoff".
+    """
+    ranked = tuple(sorted(candidates, key=lambda c: -c.score))
+    if ranked:
+        best = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        # The tolerance keeps 0.6 - 0.5 >= 0.1 true despite binary floating point.
+        lead = best.score - second + 1e-9
+        if best.score >= thresholds.answer and lead >= thresholds.margin:
+            return MatchResult("answer", best, (), ranked)
+    suggestions = tuple(c for c in ranked if c.score >= thresholds.suggest)[:max_suggestions]
+    if suggestions:
+        return MatchResult("suggest", None, suggestions, ranked)
+    return MatchResult("handoff", None, (), ranked)
