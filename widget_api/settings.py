@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .faq.model import Thresholds
+
 ENV_PREFIX = "WIDGET_"
 
 
@@ -346,6 +348,20 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def configured_thresholds(config: Mapping[str, Any]) -> Thresholds:
+    """The matcher's thresholds from the settings; a negative setting means the default."""
+    default = Thresholds()
+
+    def pick(name: str, fallback: float) -> float:
+        return config[name] if config[name] >= 0 else fallback
+
+    return Thresholds(
+        answer=pick("ANSWER_THRESHOLD", default.answer),
+        margin=pick("ANSWER_MARGIN", default.margin),
+        suggest=pick("SUGGEST_THRESHOLD", default.suggest),
+    )
 
 
 def parse_value(setting: Setting, raw: Any, source: str) -> Any:

@@ -21,6 +21,7 @@ from .faq.model import LANGUAGES, Candidate, Thresholds
 from .faq.render import remove_control_characters
 from .hours import ServiceHours, availability
 from .security import limiter
+from .settings import configured_thresholds
 from .texts import widget_texts
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
@@ -35,17 +36,7 @@ def faq_library() -> FaqLibrary:
 
 def thresholds() -> Thresholds:
     """The configured thresholds; a negative setting means the matcher's default."""
-    default = Thresholds()
-    config = current_app.config
-
-    def pick(name: str, fallback: float) -> float:
-        return config[name] if config[name] >= 0 else fallback
-
-    return Thresholds(
-        answer=pick("ANSWER_THRESHOLD", default.answer),
-        margin=pick("ANSWER_MARGIN", default.margin),
-        suggest=pick("SUGGEST_THRESHOLD", default.suggest),
-    )
+    return configured_thresholds(current_app.config)
 
 
 def json_body() -> dict[str, Any]:

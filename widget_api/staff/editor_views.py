@@ -10,6 +10,8 @@ from flask import current_app, render_template, request
 from .. import store
 from ..db import get_db
 from ..faq.gaps import group_gaps
+from ..faq.matcher import decide
+from ..settings import configured_thresholds
 from . import bp, requires_role
 
 GAP_PERIODS = (7, 30, 90)
@@ -81,12 +83,9 @@ def stats_page():
 @requires_role("editor")
 def try_page():
     """Type a question, see the ranked entries, their scores, the thresholds and why."""
-    from ..faq.matcher import decide
-    from ..visitor_api import thresholds
-
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
     lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
-    limits = thresholds()
+    limits = configured_thresholds(current_app.config)
     ranked, result = [], None
     if question:
         snapshot = current_app.extensions["faq_library"].current()
