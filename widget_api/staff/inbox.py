@@ -154,7 +154,7 @@ def reopen(conversation_id: str):
 @bp.post("/conversations/<conversation_id>/link")
 @requires_role("staff")
 def link_entry(conversation_id: str):
-    """ "This is entry X": the visitor's wording becomes a proposed phrasing for that entry."""
+    """Link the question to an FAQ entry: its wording becomes a proposed phrasing there."""
     item = _load(conversation_id)
     faq_id = request.form.get("faq_id", "").strip()
     entry = current_app.extensions["faq_library"].current().entries.get(faq_id)
