@@ -105,3 +105,11 @@ def test_gaps_page_is_for_editors(app, client):
     page = editor.get("/staff/gaps?days=7").get_data(as_text=True)
     assert "3 ×" in page and "canoe" in page
     assert "How long does shipping take?" in page  # the entry marked not helpful
+
+
+def test_gap_logging_leaves_the_connection_durable(app):
+    from widget_api.db import connect
+
+    db = connect(app.config["DATABASE"])
+    store.log_question(db, "anything at all", "en", "handoff", None, None)
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again afterwards
