@@ -41,7 +41,13 @@ class AskCounter:
                 or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
             )
         if due:
-            self.flush(db_factory())
+            try:
+                db = db_factory()
+            except sqlite3.Error as error:
+                # Counting must never cost a visitor their answer; try again next time.
+                log.warning("statistics not written, kept for later: %s", error)
+                return
+            self.flush(db)
 
     def flush(self, db: Database) -> None:
         """Write what was counted; on a storage error keep it for the next try."""

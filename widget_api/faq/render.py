@@ -21,9 +21,15 @@ _SAFE_URL = re.compile(r"\A(?:https?://[^\s/?#]+|mailto:[^\s]+@)", re.IGNORECASE
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# Characters no real URL has unencoded; a value holding them is markup smuggled into an href
+# (and bleach re-escapes such values differently on every pass, so cleaning would not settle).
+_NOT_IN_URLS = re.compile(r"[\s\"'<>`\\]")
+
+
 def is_safe_url(url: str) -> bool:
     """True for absolute http(s) URLs with a host and mailto: addresses; nothing else."""
-    return bool(_SAFE_URL.match(url.strip()))
+    url = url.strip()
+    return bool(_SAFE_URL.match(url)) and not _NOT_IN_URLS.search(url)
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
