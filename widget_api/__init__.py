@@ -15,6 +15,7 @@ from flask import Flask, Response, send_from_directory
 from . import db, errors, notify, request_log, retention, security, settings, staff
 from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
+from .openapi import bp as openapi_bp
 from .paths import sample_faq_dir, static_dir
 from .stats import AskCounter
 from .visitor_api import bp as visitor_api_bp
@@ -29,6 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = test_config["INSTANCE_PATH"]
     app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    # No 308 redirect (an HTML page) for a path with doubled slashes, such as an id with an
+    # encoded "//" in it: an unknown path is a plain 404, in the API's error shape.
+    app.url_map.merge_slashes = False
     app.config.update(settings.load_settings(app.instance_path))
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
@@ -53,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     request_log.init_app(app)
     app.register_blueprint(visitor_api_bp)
     app.register_blueprint(handoff_api_bp)
+    app.register_blueprint(openapi_bp)
     staff.init_app(app)
 
     @app.get("/widget.js")

@@ -104,26 +104,26 @@ def _one_line(body: dict[str, Any], name: str, limit: int) -> str | None:
         raise ApiError(
             400, f"invalid_{name}", f'"{name}" must be one line of text, without line breaks.'
         )
-    value = value.strip()
+    # The limit counts the text as sent, as text_field's does.
     if len(value) > limit:
         raise ApiError(400, f"{name}_too_long", f'"{name}" may have at most {limit} characters.')
-    return value or None
+    return value.strip() or None
 
 
 def _long_text(value: Any, name: str, code_prefix: str) -> str:
     """A message text: control characters removed, not empty, at most 2,000 characters."""
     if not isinstance(value, str):
         raise ApiError(400, f"invalid_{code_prefix}", f"{name} must be text.")
-    value = remove_control_characters(value).strip()
-    if not value:
-        raise ApiError(400, f"missing_{code_prefix}", f"{name} must not be empty.")
-    if len(value) > MAX_MESSAGE_LENGTH:
+    if len(value) > MAX_MESSAGE_LENGTH:  # as sent, as text_field's limit
         raise ApiError(
             400,
             f"{code_prefix}_too_long",
             f"{name} may have at most {MAX_MESSAGE_LENGTH} characters.",
         )
-    return value
+    cleaned = remove_control_characters(value).strip()
+    if not cleaned:
+        raise ApiError(400, f"missing_{code_prefix}", f"{name} must not be empty.")
+    return cleaned
 
 
 def _transcript(value: Any) -> list[tuple[str, str]]:

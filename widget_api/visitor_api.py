@@ -6,6 +6,7 @@ error shape and status.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from datetime import UTC, datetime
@@ -52,6 +53,13 @@ def json_body() -> dict[str, Any]:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
+    try:
+        # A lone surrogate ("\ud800") is valid JSON but no text: it cannot be stored or sent.
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "invalid_unicode", "The request body holds text that is not valid Unicode."
+        ) from None
     return body
 
 
@@ -62,15 +70,16 @@ def text_field(body: dict[str, Any], name: str, required: bool = True) -> str | 
         return None
     if not isinstance(value, str):
         raise ApiError(400, f"invalid_{name}", f'"{name}" must be a string.')
-    value = remove_control_characters(value).strip()
-    if not value:
+    limit = current_app.config["MAX_QUESTION_LENGTH"]
+    # The limit counts the text as sent: one plain rule that clients and the OpenAPI document state.
+    if len(value) > limit:
+        raise ApiError(400, f"{name}_too_long", f'"{name}" may have at most {limit} characters.')
+    cleaned = remove_control_characters(value).strip()
+    if not cleaned:
         if not required:
             return None
         raise ApiError(400, f"missing_{name}", f'"{name}" must not be empty.')
-    limit = current_app.config["MAX_QUESTION_LENGTH"]
-    if len(value) > limit:
-        raise ApiError(400, f"{name}_too_long", f'"{name}" may have at most {limit} characters.')
-    return value
+    return cleaned
 
 
 def language(value: Any, required: bool = False) -> str | None:

@@ -1,0 +1,667 @@
+"""The visitor API described as OpenAPI 3.1, served at /api/v1/openapi.json.
+
+Built from the same constants and settings the views use, so the limits it states are the
+ones the server applies. tests/test_openapi.py keeps it true: every /api/v1 route is in it and
+nothing else, real responses validate against it, and schemathesis fuzzes the app against it.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from .conversations import _ID_SHAPE
+from .faq.model import LANGUAGES
+from .handoff_api import (
+    _IDEMPOTENCY_KEY,
+    MAX_EMAIL_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TRANSCRIPT_ENTRIES,
+)
+from .visitor_api import SUGGEST_LIMIT
+
+bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+JSON = "application/json"
+# Whitespace that str.strip() removes but that is not a control character: a text made of
+# nothing else (and control characters, which the server drops) counts as empty.
+_SPACES = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# Refused in one-line fields (name, e-mail): C0/C1 controls and the Unicode line separators.
+_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+# At least one character that is neither a control character nor whitespace.
+NOT_BLANK = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+ONE_LINE = rf"^[^{_CONTROLS}]*$"
+_ADDRESS_CHAR = rf"[^@.{_CONTROLS}{_SPACES}]"
+_LOCAL_CHAR = rf"[^@{_CONTROLS}{_SPACES}]"
+# Blank (no address) or one address with at least one dot in the domain, spaces around allowed.
+EMAIL = rf"^[{_SPACES}]*(?:{_LOCAL_CHAR}+@{_ADDRESS_CHAR}+(?:\.{_ADDRESS_CHAR}+)+)?[{_SPACES}]*$"
+# The server's own patterns (matched whole there), anchored as JSON Schema needs them.
+IDEMPOTENCY_KEY = f"^{_IDEMPOTENCY_KEY.pattern}$"
+CONVERSATION_ID = f"^{_ID_SHAPE.pattern}$"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _json_body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": schema, "example": example}}}
+
+
+def _ok(description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}, **extra}
+
+
+def _text(max_length: int, description: str) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "pattern": NOT_BLANK,
+        "maxLength": max_length,
+        "description": description
+        + " Control characters are dropped and the text is trimmed; it must not be empty then.",
+    }
+
+
+def _package_version() -> str:
+    try:
+        return version("widget-api")
+    except PackageNotFoundError:  # pragma: no cover - run from a bare checkout
+        return "0"
+
+
+def _schemas(max_question: int) -> dict[str, Any]:
+    lang = {"type": "string", "enum": list(LANGUAGES)}
+    optional_lang = {
+        "type": ["string", "null"],
+        "enum": [*LANGUAGES, "", None],
+        "description": "`de` or `en`; empty or null: not given.",
+    }
+    iso_time = {"type": "string", "format": "date-time"}
+    score = {"type": "number", "minimum": 0, "maximum": 1}
+    brief = {
+        "type": "object",
+        "required": ["id", "question", "score"],
+        "additionalProperties": False,
+        "properties": {"id": {"type": "string"}, "question": {"type": "string"}, "score": score},
+    }
+    message = {
+        "type": "object",
+        "required": ["id", "from", "text", "created_at", "transcript"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "from": {"type": "string", "enum": ["visitor", "bot", "staff"]},
+            "text": {"type": "string"},
+            "created_at": iso_time,
+            "transcript": {
+                "type": "boolean",
+                "description": "True for what the bot showed before the handoff.",
+            },
+            "name": {"type": "string", "description": "Only on staff replies: the team's name."},
+        },
+    }
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": False,
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                        "message": {"type": "string", "minLength": 1},
+                    },
+                }
+            },
+        },
+        "Question": _text(max_question, "What the visitor typed."),
+        "AskRequest": {
+            "type": "object",
+            "required": ["question"],
+            "properties": {"question": _ref("Question"), "lang": optional_lang},
+        },
+        "AskResponse": {
+            "type": "object",
+            "required": ["answered", "answer", "suggestions", "handoff_offered", "faq_generation"],
+            "additionalProperties": False,
+            "properties": {
+                "answered": {"type": "boolean"},
+                "answer": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["id", "question", "html", "score"],
+                            "additionalProperties": False,
+                            "properties": {
+                                **brief["properties"],
+                                "html": {
+                                    "type": "string",
+                                    "description": "The answer, sanitised HTML.",
+                                },
+                            },
+                        },
+                        {"type": "null"},
+                    ]
+                },
+                "suggestions": {"type": "array", "items": brief},
+                "handoff_offered": {"type": "boolean"},
+                "faq_generation": {
+                    "type": "string",
+                    "description": "The FAQ version (a hash of the files) that answered.",
+                },
+            },
+        },
+        "SuggestResponse": {
+            "type": "object",
+            "required": ["suggestions"],
+            "additionalProperties": False,
+            "properties": {
+                "suggestions": {
+                    "type": "array",
+                    "maxItems": SUGGEST_LIMIT,
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "question"],
+                        "additionalProperties": False,
+                        "properties": {"id": {"type": "string"}, "question": {"type": "string"}},
+                    },
+                }
+            },
+        },
+        "FeedbackRequest": {
+            "type": "object",
+            "required": ["faq_id", "helpful"],
+            "properties": {
+                "faq_id": {"type": "string", "minLength": 1, "description": "An FAQ entry's id."},
+                "helpful": {"type": "boolean"},
+                "question": {
+                    "type": ["string", "null"],
+                    "maxLength": max_question,
+                    "description": "What the visitor had asked; blank or null: not given.",
+                },
+            },
+        },
+        "WidgetConfig": {
+            "type": "object",
+            "required": [
+                "lang",
+                "languages",
+                "title",
+                "theme",
+                "service_hours",
+                "greeting",
+                "placeholder",
+                "privacy",
+                "contact",
+            ],
+            "additionalProperties": False,
+            "properties": {
+                "lang": lang,
+                "languages": {"type": "array", "items": lang},
+                "title": {"type": "string"},
+                "theme": {
+                    "type": "object",
+                    "required": ["color", "position"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "color": {"type": "string"},
+                        "position": {"type": "string", "enum": ["left", "right"]},
+                    },
+                },
+                "service_hours": {
+                    "type": "object",
+                    "required": ["open_now", "timezone", "next_open", "weekly", "text"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "open_now": {"type": "boolean"},
+                        "timezone": {"type": "string"},
+                        "next_open": {"type": ["string", "null"], "format": "date-time"},
+                        "weekly": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+                "greeting": {"type": "string"},
+                "placeholder": {"type": "string"},
+                "privacy": {
+                    "type": "object",
+                    "required": ["notice", "url", "version"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "notice": {"type": "string"},
+                        "url": {"type": "string"},
+                        "version": {"type": "string"},
+                    },
+                },
+                "contact": {
+                    "type": "object",
+                    "required": ["text", "email", "phone"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "text": {"type": "string"},
+                        "email": {"type": "string"},
+                        "phone": {"type": "string"},
+                    },
+                },
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "database", "faq"],
+            "additionalProperties": False,
+            "properties": {
+                "status": {"type": "string", "enum": ["ok", "degraded"]},
+                "database": {
+                    "type": "object",
+                    "required": ["status", "migrations", "journal_mode"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok"]},
+                        "migrations": {"type": "integer", "minimum": 0},
+                        "journal_mode": {"type": "string"},
+                    },
+                },
+                "faq": {
+                    "type": "object",
+                    "required": ["status", "entries", "generation", "loaded_at", "errors"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok", "error"]},
+                        "entries": {"type": "integer", "minimum": 0},
+                        "generation": {"type": "string"},
+                        "loaded_at": iso_time,
+                        "errors": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+        "TranscriptEntry": {
+            "type": "object",
+            "required": ["from", "text"],
+            "properties": {
+                "from": {"type": "string", "enum": ["visitor", "bot"]},
+                "text": _text(MAX_MESSAGE_LENGTH, "What was shown."),
+            },
+        },
+        "HandoffRequest": {
+            "type": "object",
+            "required": ["question"],
+            "properties": {
+                "question": _ref("Question"),
+                "lang": {
+                    **optional_lang,
+                    "description": "`de` or `en`; empty or null: the default language.",
+                },
+                "name": {
+                    "type": ["string", "null"],
+                    "pattern": ONE_LINE,
+                    "maxLength": MAX_NAME_LENGTH,
+                    "description": "One line; blank or null: not given. Needs `consent`.",
+                },
+                "email": {
+                    "type": ["string", "null"],
+                    "pattern": EMAIL,
+                    "maxLength": MAX_EMAIL_LENGTH,
+                    "description": "An e-mail address on one line; blank or null: not given. "
+                    "Needs `consent`.",
+                },
+                "consent": {
+                    "type": "boolean",
+                    "default": False,
+                    "description": "Agreement to the privacy notice; must be true when a name "
+                    "or an e-mail address is given.",
+                },
+                "transcript": {
+                    "type": ["array", "null"],
+                    "maxItems": MAX_TRANSCRIPT_ENTRIES,
+                    "items": _ref("TranscriptEntry"),
+                    "description": "What the bot showed before the visitor asked for a person.",
+                },
+            },
+            # A name or an e-mail address (anything but blank) only with consent.
+            "if": {
+                "anyOf": [
+                    {
+                        "required": ["name"],
+                        "properties": {"name": {"type": "string", "pattern": NOT_BLANK}},
+                    },
+                    {
+                        "required": ["email"],
+                        "properties": {"email": {"type": "string", "pattern": NOT_BLANK}},
+                    },
+                ]
+            },
+            "then": {"required": ["consent"], "properties": {"consent": {"const": True}}},
+        },
+        "HandoffCreated": {
+            "type": "object",
+            "required": ["conversation_id", "token", "status", "expected_reply"],
+            "additionalProperties": False,
+            "properties": {
+                "conversation_id": {"type": "string", "pattern": CONVERSATION_ID},
+                "token": {
+                    "type": "string",
+                    "minLength": 43,
+                    "description": "The bearer token for this conversation. Shown only here.",
+                },
+                "status": {"type": "string", "enum": ["new", "open", "waiting", "closed"]},
+                "expected_reply": {
+                    "type": "object",
+                    "required": ["text", "by"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "text": {"type": "string", "minLength": 1},
+                        "by": {
+                            "type": ["string", "null"],
+                            "format": "date-time",
+                            "description": "When a person will answer; null without hours.",
+                        },
+                    },
+                },
+            },
+        },
+        "Message": message,
+        "MessageRequest": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {"text": _text(MAX_MESSAGE_LENGTH, "The visitor's follow-up.")},
+        },
+        "Conversation": {
+            "type": "object",
+            "required": ["conversation_id", "status", "lang", "question", "created_at", "messages"],
+            "additionalProperties": False,
+            "properties": {
+                "conversation_id": {"type": "string", "pattern": CONVERSATION_ID},
+                "status": {"type": "string", "enum": ["new", "open", "waiting", "closed"]},
+                "lang": lang,
+                "question": {"type": "string"},
+                "created_at": iso_time,
+                "messages": {"type": "array", "items": _ref("Message")},
+            },
+        },
+    }
+
+
+def _error(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {JSON: {"schema": _ref("Error")}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_RETRY_AFTER = {
+    "required": True,
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+RESPONSES = {
+    "BadRequest": _error("Invalid input; `error.code` names the field and the problem."),
+    "NotFound": _error(
+        "Unknown, or not yours: an unknown id and a wrong token get the same answer."
+    ),
+    "MethodNotAllowed": _error(
+        "This path does not take this method.",
+        Allow={
+            "required": True,
+            "description": "The methods this path takes.",
+            "schema": {"type": "string"},
+        },
+    ),
+    "Conflict": _error("The Idempotency-Key was used before for a different request."),
+    "TooLarge": _error("The request body is too large; refused before it is read."),
+    "UnsupportedMediaType": _error("The body is not sent as `application/json`."),
+    "RateLimited": _error("Too many requests from this client.", **{"Retry-After": _RETRY_AFTER}),
+    "StorageUnavailable": _error(
+        "The database cannot be read or written right now; try again later.",
+        **{"Retry-After": _RETRY_AFTER},
+    ),
+}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    names = {
+        400: "BadRequest",
+        404: "NotFound",
+        409: "Conflict",
+        413: "TooLarge",
+        415: "UnsupportedMediaType",
+        429: "RateLimited",
+        503: "StorageUnavailable",
+    }
+    return {str(status): _response(names[status]) for status in statuses}
+
+
+def _conversation_links() -> dict[str, Any]:
+    """What can be done with a conversation next (send the `token` as the bearer token)."""
+    by_id = {"conversation_id": "$response.body#/conversation_id"}
+    return {
+        name: {"operationId": operation, "parameters": by_id}
+        for name, operation in (
+            ("GetConversation", "getConversation"),
+            ("AddMessage", "addMessage"),
+            ("DeleteConversation", "deleteConversation"),
+        )
+    }
+
+
+def _paths(max_question: int) -> dict[str, Any]:
+    lang_query = {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": [*LANGUAGES, ""]},
+    }
+    bearer = [{"conversationToken": []}]
+    conversation_id = {
+        "name": "conversation_id",
+        "in": "path",
+        "required": True,
+        "description": "The `conversation_id` from creating the handoff.",
+        "schema": {"type": "string", "pattern": CONVERSATION_ID},
+    }
+    return {
+        "/api/v1/widget-config": {
+            "get": {
+                "operationId": "widgetConfig",
+                "summary": "Greeting, languages, theme, privacy notice and service hours",
+                "parameters": [
+                    {**lang_query, "description": "Language; empty: the default language."}
+                ],
+                "responses": {
+                    "200": _ok("What the widget shows.", _ref("WidgetConfig")),
+                    **_errors(400),
+                },
+            }
+        },
+        "/api/v1/ask": {
+            "post": {
+                "operationId": "ask",
+                "summary": "Answer a question from the FAQ",
+                "requestBody": _json_body(
+                    _ref("AskRequest"), {"question": "How long does shipping take?", "lang": "en"}
+                ),
+                "responses": {
+                    "200": _ok(
+                        "The answer, or suggestions and the offer of a person.",
+                        _ref("AskResponse"),
+                    ),
+                    **_errors(400, 413, 415, 429, 503),
+                },
+            }
+        },
+        "/api/v1/suggest": {
+            "get": {
+                "operationId": "suggest",
+                "summary": "Questions completing what the visitor is typing",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": False,
+                        "description": "What was typed so far; under 3 characters: no suggestions.",
+                        "schema": {"type": "string", "maxLength": max_question},
+                    },
+                    {**lang_query, "description": "Language; empty: both."},
+                ],
+                "responses": {
+                    "200": _ok("Up to five FAQ questions.", _ref("SuggestResponse")),
+                    **_errors(400, 429),
+                },
+            }
+        },
+        "/api/v1/feedback": {
+            "post": {
+                "operationId": "feedback",
+                "summary": "Whether an answer helped",
+                "requestBody": _json_body(
+                    _ref("FeedbackRequest"), {"faq_id": "shipping-time", "helpful": True}
+                ),
+                "responses": {
+                    "204": {"description": "Recorded."},
+                    **_errors(400, 404, 413, 415, 429, 503),
+                },
+            }
+        },
+        "/api/v1/handoffs": {
+            "post": {
+                "operationId": "createHandoff",
+                "summary": "Ask a person",
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "A retry with the same key and body gives the same "
+                        "conversation (with a new token) instead of a second one.",
+                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY},
+                    }
+                ],
+                "requestBody": _json_body(
+                    _ref("HandoffRequest"),
+                    {
+                        "question": "Can I pick up my order at your warehouse?",
+                        "lang": "en",
+                        "email": "ada@example.com",
+                        "consent": True,
+                        "transcript": [{"from": "bot", "text": "I could not find an answer."}],
+                    },
+                ),
+                "responses": {
+                    "201": _ok(
+                        "The conversation, its token and when a person will answer.",
+                        _ref("HandoffCreated"),
+                        headers={
+                            "Idempotent-Replayed": {
+                                "description": "Present on a retry with an Idempotency-Key.",
+                                "schema": {"type": "string", "enum": ["true"]},
+                            }
+                        },
+                        links=_conversation_links(),
+                    ),
+                    **_errors(400, 409, 413, 415, 429, 503),
+                },
+            }
+        },
+        "/api/v1/conversations/{conversation_id}": {
+            "parameters": [conversation_id],
+            "get": {
+                "operationId": "getConversation",
+                "summary": "The conversation with all its messages",
+                "security": bearer,
+                "responses": {
+                    "200": _ok(
+                        "The conversation.", _ref("Conversation"), links=_conversation_links()
+                    ),
+                    **_errors(404, 503),
+                },
+            },
+            "delete": {
+                "operationId": "deleteConversation",
+                "summary": "Delete the conversation and everything about it",
+                "security": bearer,
+                "responses": {"204": {"description": "Deleted."}, **_errors(404, 503)},
+            },
+        },
+        "/api/v1/conversations/{conversation_id}/messages": {
+            "parameters": [conversation_id],
+            "post": {
+                "operationId": "addMessage",
+                "summary": "The visitor's follow-up message",
+                "security": bearer,
+                "requestBody": _json_body(_ref("MessageRequest"), {"text": "It is order 4711."}),
+                "responses": {
+                    "201": _ok("The message as stored.", _ref("Message")),
+                    **_errors(400, 404, 413, 415, 429, 503),
+                },
+            },
+        },
+        "/api/v1/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "Service, database and FAQ status",
+                "responses": {
+                    "200": _ok("Up; `degraded` when the FAQ failed to reload.", _ref("Health")),
+                    **_errors(503),
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {
+                    "200": _ok(
+                        "The OpenAPI document of the visitor API.",
+                        {"type": "object", "required": ["openapi", "info", "paths"]},
+                    )
+                },
+            }
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document for this app's settings (needs an application context)."""
+    max_question = current_app.config["MAX_QUESTION_LENGTH"]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Support widget visitor API",
+            "version": _package_version(),
+            "description": "What the chat widget calls. Every error is "
+            '`{"error": {"code", "message"}}`; a path that does not take a method answers '
+            "405 with an `Allow` header (components/responses/MethodNotAllowed). Times are "
+            "ISO 8601 with offset, scores are from 0 to 1.",
+        },
+        "paths": _paths(max_question),
+        "components": {
+            "schemas": _schemas(max_question),
+            "responses": RESPONSES,
+            "securitySchemes": {
+                "conversationToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The `token` from creating the handoff. Without the right "
+                    "token a conversation answers 404, exactly as an unknown one.",
+                }
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(document())
