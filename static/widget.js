@@ -246,7 +246,7 @@
       if (DROP.test(tag)) return el.remove();
       if (tag !== 'A' && !ALLOWED.test(tag)) return el.replaceWith.apply(el, el.childNodes);
       Array.prototype.slice.call(el.attributes).forEach(function (attr) {
-        var keep = tag === 'A' && attr.name === 'href' && /^(https?:|mailto:)/i.test(attr.value);
+        var keep = tag === 'A' && attr.name === 'href' && /^(https?:\/\/|mailto:)/i.test(attr.value);
         if (!keep && attr.name !== 'title') el.removeAttribute(attr.name);
       });
     });

@@ -11,9 +11,11 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
 from flask_limiter import Limiter
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wsgi import LimitedStream
 
 from .settings import SettingsError
 
@@ -74,6 +76,31 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+class BodyLimitedRequest(Request):
+    """A request whose body over `max_content_length` is refused with 413, chunked or not.
+
+    A body without Content-Length (chunked) cannot be refused up front; werkzeug reads it only
+    up to the limit but then hands over what it read as if it were all, so an oversize JSON
+    body was answered 400 (cut off, invalid) and a form was parsed from its first part.
+    Reaching the limit now means 413 (a streamed body of exactly the limit counts as too large).
+    """
+
+    def get_data(self, *args, **kwargs):
+        data = super().get_data(*args, **kwargs)
+        self._refuse_cut_off_body()
+        return data
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self._refuse_cut_off_body()
+
+    def _refuse_cut_off_body(self) -> None:
+        stream = self.stream
+        cut_off = isinstance(stream, LimitedStream) and stream.is_exhausted
+        if self.content_length is None and cut_off:
+            raise RequestEntityTooLarge()
+
+
 def trust_proxies(app: Flask) -> None:
     """Take the client address and scheme from `PROXY_COUNT` proxies' headers, if any.
 
@@ -91,6 +118,7 @@ def trust_proxies(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Attach the limiter, the preflight answer and the response headers."""
     trust_proxies(app)
+    app.request_class = BodyLimitedRequest
     # When Redis cannot be reached, count in this process's memory until it is back, rather
     # than failing every visitor's request (limits are then per worker for that time).
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)

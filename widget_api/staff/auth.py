@@ -56,7 +56,9 @@ def _too_many(limit=None):
     on_breach=_too_many,
 )
 def login():
-    if request.method == "GET":
+    # Not `== "GET"`: HEAD reaches this view too, skips the CSRF check (a safe method) and the
+    # POST-only limits, and would otherwise try the password sent in its body.
+    if request.method != "POST":
         return render_template("staff/login.html", error=None)
     db = get_db()
     typed = request.form.get("email", "")
