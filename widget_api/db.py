@@ -23,14 +23,29 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def connect(path: str | Path) -> Database:
-    """Open the database with this project's pragmas; autocommit unless a transaction is begun."""
+    """Open the database with this project's pragmas; autocommit unless a transaction is begun.
+
+    A `path` starting with `file:` is opened as an SQLite URI: `file:/srv/w.sqlite3?mode=ro`
+    opens the database read-only (the storage-fault tests use that for a read-only database).
+    """
     conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        str(path),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=str(path).startswith("file:"),
     )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+    except BaseException:
+        # A storage fault (file unreadable, read-only or full filesystem) can fail these. Close
+        # now: the traceback would keep the file open until the garbage collector runs, so a
+        # read-only mount could not even be unmounted (tests/test_faults.py).
+        conn.close()
+        raise
     return Database(conn)
 
 
@@ -40,10 +55,15 @@ def write_transaction(db: Database) -> Iterator[Database]:
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
+        db.conn.execute("COMMIT")
     except BaseException:
-        db.conn.execute("ROLLBACK")
+        # SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR: a full
+        # disk); a ROLLBACK then fails with "no transaction is active" and hides the real
+        # error from the log. A COMMIT that failed (the disk filled up while the WAL was
+        # written) is rolled back here too, not left open on the connection.
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
         raise
-    db.conn.execute("COMMIT")
 
 
 def init_database(path: str | Path) -> list[str]:

@@ -25,6 +25,8 @@ from .model import FaqEntry
 from .text import parse_synonyms
 
 log = logging.getLogger(__name__)
+# Reads of a folder that changed meanwhile, before a reload gives up until the next check.
+READ_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ def _fingerprint(paths: list[Path]) -> tuple:
             stat = path.stat()
         except OSError:
             continue
-        fingerprint.append((str(path), stat.st_mtime_ns, stat.st_size))
+        # The inode too: a file replaced by a rename within one clock tick, at the same size,
+        # keeps mtime and size.
+        fingerprint.append((str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size))
     return tuple(fingerprint)
 
 
@@ -56,14 +60,36 @@ def _folder_paths(folder: Path) -> list[Path]:
     return [*paths, synonyms] if synonyms.is_file() else paths
 
 
+def _read_folder(folder: Path) -> dict[Path, str] | None:
+    """Every file's text as the folder held them at one moment; None if it never held still.
+
+    Files are read one after another, so a change landing meanwhile (a `git pull` replacing
+    file after file) could give old and new files together, a folder that never existed:
+    tests/test_concurrency.py saw such generations. A read counts only when no file changed
+    from before it to after it; else it is done again.
+    """
+    for attempt in range(READ_ATTEMPTS):
+        if attempt:
+            time.sleep(0.01 * attempt)
+        paths = _folder_paths(folder)
+        before = _fingerprint(paths)
+        try:
+            contents = {path: path.read_text(encoding="utf-8") for path in paths}
+        except FileNotFoundError:  # removed since it was listed: a change, read again
+            continue
+        if _fingerprint(_folder_paths(folder)) == before:
+            return contents
+    return None
+
+
 def build_snapshot(folder: Path) -> tuple[FaqSnapshot | None, list[str]]:
     """Read the folder once and build a snapshot; on errors return None and the messages."""
-    contents: dict[Path, str] = {}
     try:
-        for path in _folder_paths(folder):
-            contents[path] = path.read_text(encoding="utf-8")
+        contents = _read_folder(folder)
     except (OSError, UnicodeDecodeError) as error:
         return None, [f"{folder}: cannot read the FAQ: {error}"]
+    if contents is None:
+        return None, [f"{folder}: the files kept changing while they were read"]
     files = FaqFiles()
     digest = hashlib.sha256()
     for path, text in contents.items():
