@@ -6,17 +6,23 @@ in when the FAQ is reloaded, so any number of threads may call `rank` at the sam
 How a question is scored (per language, each language has its own index):
 1. The question goes through the same `Analyser` as the FAQ (normalise, stop words, stem,
    compounds, synonyms). A word the FAQ never uses is corrected to the closest FAQ word
-   when one is close enough (typos); otherwise it stays unknown and lowers the confidence,
-   because a question about things the FAQ never mentions is probably not answered by it.
+   with the same first letter when one is close enough (typos); otherwise it stays unknown
+   and lowers the confidence, because a question about things the FAQ never mentions is
+   probably not answered by it.
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
    phrasings that share a term with the question, not with the size of the FAQ.
 3. Each term weighs its inverse document frequency (stop words and word pairs less). An
    entry scores by its best phrasing (the shared weight over the geometric mean of question
    and phrasing weight, so both must be covered) and by its term profile over all its
    phrasings (cosine: how typical the question's terms are for the entry), half each. Little
-   shared weight lowers that (one common word is weak evidence), and the result is stretched
-   by a fixed power so that the default thresholds suit it. Scores are comparable across
-   questions, so they can be thresholded: see `decide`.
+   shared weight lowers that (one common word is weak evidence).
+4. Naive Bayes, with each entry a class and its phrasings the examples, says how likely the
+   question's terms are for each entry. An entry's posterior against its strongest rivals
+   (not all entries, so it does not shrink with the FAQ's size) multiplies the similarity:
+   a question whose words belong to different entries ("show" from one, "reminder" from
+   another) is less likely answered by either, and the entries Naive Bayes prefers rank up.
+   The result is stretched by a fixed power so that the default thresholds suit it. Scores
+   are comparable across questions, so they can be thresholded: see `decide`.
 """
 
 from __future__ import annotations
@@ -55,10 +61,19 @@ EXACT_PHRASINGS = 8
 EVIDENCE_SCALE = 0.5
 # Scores are similarity ** CALIBRATION: a monotone stretch that puts well-separated answers
 # around 0.6 (the default answer threshold) on the evaluation sets; ranks are unchanged.
-CALIBRATION = 0.5
+CALIBRATION = 0.4
 # An entry's profile weighs a term by the share of its phrasings using it, to this power:
 # above 1 the words most phrasings of the entry share (its defining words) count most.
 PROFILE_POWER = 1.5
+# Naive Bayes over entries (each entry a class, its phrasings the examples, a phrasing's terms
+# counted once): the additive smoothing, and the temperature that softens its log-odds.
+NB_ALPHA = 0.5
+NB_TEMPERATURE = 2.0
+# An entry's posterior is taken against the best NB_RIVALS - 1 other entries only (so it does
+# not shrink with the size of the FAQ), and the similarity is multiplied by it to this power:
+# a question whose words point to several entries is less certain than its overlap suggests.
+NB_RIVALS = 3
+NB_POWER = 0.43
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -140,7 +155,19 @@ class _LanguageIndex:
         self.postings = {
             t: {e: tuple(ps) for e, ps in per_entry.items()} for t, per_entry in postings.items()
         }
-        self.word_list = sorted(self.words)
+        # Naive Bayes: log(1 + count / alpha) per term and entry, and each entry's
+        # log(total count + alpha * vocabulary), so a question's log-likelihood is a sum over
+        # the postings of its terms minus the entry's base times the question's term count.
+        totals = [0.0] * len(entries)
+        for per_entry in postings.values():
+            for e_idx, ps in per_entry.items():
+                totals[e_idx] += len(ps)
+        vocab = len(postings)
+        self.nb_gain = [math.log1p(c / NB_ALPHA) for c in range(max(counts, default=0) + 1)]
+        self.nb_base = [math.log(total + NB_ALPHA * vocab) for total in totals]
+        self.by_first: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.words):
+            self.by_first[word[0]].append(word)
         self.correct = lru_cache(maxsize=16384)(self._correct)
 
     def _phrasing_terms(self, text: str) -> list[str]:
@@ -156,8 +183,13 @@ class _LanguageIndex:
         """The FAQ term a misspelt word most likely means, with the similarity (0-1)."""
         if len(word) < TYPO_MIN_LENGTH or not word.isalpha():
             return None
+        # Typing errors rarely hit the first letter; a different one more likely means a
+        # different word ("suche" is not "buche"), so only words starting alike are tried.
         found = process.extractOne(
-            word, self.word_list, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SIMILARITY
+            word,
+            self.by_first.get(word[0], ()),
+            scorer=fuzz.ratio,
+            score_cutoff=TYPO_MIN_SIMILARITY,
         )
         if found is None:
             return None
@@ -215,6 +247,32 @@ class _LanguageIndex:
                 best[q.term] = q
         return [*best.values(), *unknown]
 
+    def _nb_logits(self, weights: dict[str, float]) -> list[float]:
+        """Each entry's Naive Bayes log-likelihood of the question's terms, tempered.
+
+        Every term counts once (stop words and word pairs at their reduced share); terms the
+        FAQ does not know change no entry's odds, so they are left out.
+        """
+        logits = [0.0] * len(self.entries)
+        gain = self.nb_gain
+        mass = 0.0
+        for term in weights:
+            w = STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
+            mass += w
+            for e_idx, ps in self.postings[term].items():
+                logits[e_idx] += w * gain[len(ps)]
+        return [(v - mass * b) / NB_TEMPERATURE for v, b in zip(logits, self.nb_base, strict=True)]
+
+    @staticmethod
+    def _nb_share(logits: list[float], e_idx: int, rivals: list[int]) -> float:
+        """The entry's posterior against the strongest other entries (uniform prior)."""
+        own = logits[e_idx]
+        others = [logits[r] for r in rivals if r != e_idx][: NB_RIVALS - 1]
+        top = max(own, *others) if others else own
+        odds = sum(math.exp(v - top) for v in others)
+        mine = math.exp(own - top)
+        return mine / (mine + odds)
+
     def rank(self, question: str, limit: int) -> list[Candidate]:
         qterms = self.query_terms(question)
         total = sum(q.weight for q in qterms)
@@ -229,6 +287,11 @@ class _LanguageIndex:
         # Phrasings are only compared for the entries whose profiles fit best, and only those
         # sharing a content word: stop words alone ("how", "my") would touch most phrasings.
         shortlist = heapq.nlargest(max(SHORTLIST, limit), profile.items(), key=itemgetter(1))
+        # The entries Naive Bayes finds likeliest are compared too, and are the rivals.
+        logits = self._nb_logits(weights)
+        rivals = heapq.nlargest(NB_RIVALS, range(len(logits)), key=logits.__getitem__)
+        listed = {e for e, _ in shortlist}
+        shortlist += [(e, profile.get(e, 0.0)) for e in rivals if e not in listed]
         content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
         query = weights.keys()
         inv_root = self.inv_root_weight
@@ -253,9 +316,12 @@ class _LanguageIndex:
                 value = shared / math.sqrt(total * self.phrasing_weight[p_idx])
                 if value > overlap:
                     overlap, shared_best, p_best = value, shared, p_idx
+            if p_best < 0:
+                continue
             cosine = dot / (q_norm * self.profile_norm[e_idx])
             similarity = 0.5 * overlap + 0.5 * cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
+            similarity *= self._nb_share(logits, e_idx, rivals) ** NB_POWER
             scored.append((similarity**CALIBRATION, e_idx, p_best))
         scored.sort(key=lambda s: (-s[0], s[1]))
         out = []
