@@ -498,7 +498,9 @@ def _paths(max_question: int) -> dict[str, Any]:
                         "The answer, or suggestions and the offer of a person.",
                         _ref("AskResponse"),
                     ),
-                    **_errors(400, 413, 415, 429, 503),
+                    # No 503: answering needs no storage; the gap log and the statistics are
+                    # best effort, so a visitor gets an answer even while the disk is gone.
+                    **_errors(400, 413, 415, 429),
                 },
             }
         },
