@@ -6,12 +6,30 @@ Library errors become click.ClickException (a message and exit status 1), never 
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime, timedelta
 
 import click
 
 from . import settings
 
 SECRET_SETTINGS = ("SECRET_KEY", "SMTP_PASSWORD")
+
+
+def since_option(what: str):
+    """`--since DAYS` (default 30) for commands that list recent things."""
+    return click.option(
+        "--since",
+        "days",
+        type=click.IntRange(min=1),
+        default=30,
+        show_default=True,
+        help=f"Only {what} of the last DAYS days.",
+    )
+
+
+def days_ago(days: int) -> str:
+    """The moment DAYS days ago, as stored times are written (ISO 8601, UTC)."""
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
 
 
 def _config() -> dict:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
 from . import settings
-from .cli import _audit, _config, _database, main
+from .cli import _audit, _config, _database, days_ago, main, since_option
 from .faq.check import check_path
 from .faq.files import entries_to_file
 from .faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions, write_faq_jsonl
@@ -23,6 +22,20 @@ from .faq.matcher import FaqIndex
 from .faq.model import FaqEntry
 from .faq.text import parse_synonyms
 from .paths import sample_faq_dir
+
+faq_path_option = click.option(
+    "--faq",
+    "faq_path",
+    type=click.Path(path_type=Path),
+    help="FAQ folder or JSONL file (default: the configured FAQ).",
+)
+max_wrong_option = click.option(
+    "--max-wrong",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="Largest share of the answers given that may be wrong when thresholds are chosen.",
+)
 
 
 def _configured_faq_dir() -> Path:
@@ -78,12 +91,7 @@ def _read_questions(path: Path):
 
 
 @faq.command("eval")
-@click.option(
-    "--faq",
-    "faq_path",
-    type=click.Path(path_type=Path),
-    help="FAQ folder or JSONL file (default: the configured FAQ).",
-)
+@faq_path_option
 @click.option(
     "--queries",
     required=True,
@@ -95,13 +103,7 @@ def _read_questions(path: Path):
     type=click.Path(exists=True, path_type=Path),
     help="Choose the thresholds on this labelled set for this run only.",
 )
-@click.option(
-    "--max-wrong",
-    type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="Largest share of wrong answers allowed when thresholds are chosen.",
-)
+@max_wrong_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def faq_eval(
     faq_path: Path | None, queries: Path, tune_on: Path | None, max_wrong: float, as_json: bool
@@ -124,25 +126,14 @@ def faq_eval(
 
 
 @faq.command("tune")
-@click.option(
-    "--faq",
-    "faq_path",
-    type=click.Path(path_type=Path),
-    help="FAQ folder or JSONL file (default: the configured FAQ).",
-)
+@faq_path_option
 @click.option(
     "--queries",
     required=True,
     type=click.Path(exists=True, path_type=Path),
     help="Labelled questions to choose the thresholds on.",
 )
-@click.option(
-    "--max-wrong",
-    type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="Largest share of the answers given that may be wrong.",
-)
+@max_wrong_option
 @click.option("--write", is_flag=True, help="Store the thresholds in the instance config.toml.")
 def faq_tune(faq_path: Path | None, queries: Path, max_wrong: float, write: bool) -> None:
     """Choose the answer and suggestion thresholds from a labelled question set."""
@@ -261,22 +252,14 @@ def faq_drafts(
 
 
 @faq.command("gaps")
-@click.option(
-    "--since",
-    "days",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Only questions of the last DAYS days.",
-)
+@since_option("questions")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def faq_gaps(days: int, as_json: bool) -> None:
     """What visitors asked that the FAQ did not answer, grouped, largest groups first."""
     from . import store
     from .faq.gaps import group_gaps
 
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
-    gaps = group_gaps(store.logged_questions(_database(), since=since))
+    gaps = group_gaps(store.logged_questions(_database(), since=days_ago(days)))
     if as_json:
         click.echo(
             json.dumps(

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
 from . import audit, gdpr, retention, store
-from .cli import _config, _database, main
+from .cli import _config, _database, days_ago, main, since_option
 from .db import write_transaction
 from .settings import SettingsError
 
@@ -134,19 +133,11 @@ def gdpr_erase(email: str | None, conversation_id: str | None) -> None:
 
 
 @main.command("audit")
-@click.option(
-    "--since",
-    "days",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Only entries of the last DAYS days.",
-)
+@since_option("entries")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def audit_command(days: int, as_json: bool) -> None:
     """The audit log, newest first: time, who, action, target, details."""
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
-    rows = audit.entries(_database(), since=since)
+    rows = audit.entries(_database(), since=days_ago(days))
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))
