@@ -14,8 +14,8 @@ import click
 
 from . import audit, gdpr, retention, store
 from .cli import _config, _database, days_ago, main, since_option
-from .db import write_transaction
 from .settings import SettingsError
+from .sqlite import write_transaction
 
 
 def _policy() -> retention.RetentionPolicy:

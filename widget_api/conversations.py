@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import drafts, store
-from .db import write_transaction
+from .sqlite import write_transaction
 
 IDEMPOTENCY_HOURS = 24
 QUEUE_FILTERS = ("new", "mine", "waiting", "closed")

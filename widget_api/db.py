@@ -1,69 +1,19 @@
-"""The SQLite connection: one per request, with the pragmas that make writes durable.
+"""The database in the app: created and migrated at start-up, one connection per request.
 
-WAL lets readers and the one writer work side by side across worker processes;
-`synchronous=FULL` makes an acknowledged write survive a crash or power loss; the busy timeout
-makes a writer wait for another process's transaction instead of failing at once.
-`secure_delete` zeroes whatever a delete or an update frees, on every connection, so deleted
-text is not left behind in the file's free space (retention.py compacts the file daily too).
+How a connection is opened (the pragmas) and how a write transaction works is in sqlite.py.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 from . import migrations
+from .sqlite import BUSY_TIMEOUT_MS, connect, write_transaction
 
-BUSY_TIMEOUT_MS = 10_000
-
-
-def connect(path: str | Path) -> Database:
-    """Open the database with this project's pragmas; autocommit unless a transaction is begun.
-
-    A `path` starting with `file:` is opened as an SQLite URI: `file:/srv/w.sqlite3?mode=ro`
-    opens the database read-only (the storage-fault tests use that for a read-only database).
-    """
-    conn = sqlite3.connect(
-        str(path),
-        timeout=BUSY_TIMEOUT_MS / 1000,
-        isolation_level=None,
-        check_same_thread=False,
-        uri=str(path).startswith("file:"),
-    )
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA secure_delete = ON")
-    except BaseException:
-        # A storage fault (file unreadable, read-only or full filesystem) can fail these. Close
-        # now: the traceback would keep the file open until the garbage collector runs, so a
-        # read-only mount could not even be unmounted (tests/test_faults.py).
-        conn.close()
-        raise
-    return Database(conn)
-
-
-@contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
-    """`BEGIN IMMEDIATE` ... `COMMIT`: takes the write lock first, so no upgrade deadlock."""
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-        db.conn.execute("COMMIT")
-    except BaseException:
-        # SQLite has already rolled back after some errors (SQLITE_FULL, SQLITE_IOERR: a full
-        # disk); a ROLLBACK then fails with "no transaction is active" and hides the real
-        # error from the log. A COMMIT that failed (the disk filled up while the WAL was
-        # written) is rolled back here too, not left open on the connection.
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
-        raise
+__all__ = ["BUSY_TIMEOUT_MS", "close_db", "connect", "get_db", "init_app", "write_transaction"]
 
 
 def init_database(path: str | Path) -> list[str]:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from .sqlite import write_transaction
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
 
 
@@ -221,8 +223,7 @@ def migrate(db: Database) -> list[str]:
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     applied_now = []
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db):
         done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
         for name, step in MIGRATIONS:
             if name in done:
@@ -233,8 +234,4 @@ def migrate(db: Database) -> list[str]:
                 [name, datetime.now(UTC).isoformat(timespec="seconds")],
             )
             applied_now.append(name)
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
     return applied_now

@@ -25,8 +25,8 @@ from flask import Flask
 from sqlite_utils import Database
 
 from . import audit, conversations, store
-from .db import connect, write_transaction
 from .settings import SettingsError
+from .sqlite import connect, write_transaction
 
 log = logging.getLogger(__name__)
 JOB = "purge"
@@ -88,8 +88,7 @@ def purge(
         ),
         0,
     )
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db, commit=not dry_run):
         if policy.closed_days:
             ids = conversations.closed_before(db, _cutoff(now, policy.closed_days))
             erased = conversations.erase_conversations(db, ids)
@@ -108,10 +107,6 @@ def purge(
         counts["idempotency_keys_deleted"] = conversations.purge_idempotency_keys(db, now)
         if policy.audit_days:
             counts["audit_entries_deleted"] = audit.purge(db, _cutoff(now, policy.audit_days))
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("ROLLBACK" if dry_run else "COMMIT")
     return counts
 
 

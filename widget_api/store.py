@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from .sqlite import write_transaction
+
 
 def utc_now() -> str:
     """The current time as stored: ISO 8601 with offset, UTC, to the millisecond."""
@@ -78,18 +80,13 @@ def add_ask_counts(db: Database, counts: dict[tuple[str, str, str], int]) -> Non
     """Add (day, lang, outcome) -> n to the daily statistics, in one transaction."""
     if not counts:
         return
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db):
         for (day, lang, outcome), count in counts.items():
             db.execute(
                 "INSERT INTO ask_stats (day, lang, outcome, count) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (day, lang, outcome) DO UPDATE SET count = count + excluded.count",
                 [day, lang, outcome, count],
             )
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
 
 
 def daily_ask_counts(db: Database, since_day: str) -> dict[str, dict[str, int]]:
