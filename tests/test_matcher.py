@@ -155,6 +155,14 @@ def test_words_of_two_entries_make_a_question_uncertain(index):
     assert mixed < index.rank("reset my password", "en")[0].score - 0.15
 
 
+def test_a_name_of_several_unknown_words_counts_as_one_unknown_thing(index):
+    # Four unknown words in a row are mostly one name; scattered they are four new topics.
+    named = index.rank("reset password for Zorblax Quintor Vemmel Drusk", "en")[0]
+    scattered = index.rank("Zorblax reset Quintor password Vemmel for Drusk", "en")[0]
+    assert named.entry.id == scattered.entry.id == "password"
+    assert named.score > scattered.score + 0.1
+
+
 def test_typo_correction_keeps_the_first_letter(index):
     # "Zustellung" is one letter from "Bestellung", but a different word, not a typo.
     assert index.rank("Zustellung", "de") == []

@@ -73,9 +73,21 @@ def test_compounds_split_into_words_the_faq_uses():
     )
 
 
+def test_compounds_known_only_in_part_give_their_known_start_and_end():
+    de = Analyser("de", compound_vocabulary=["film", "plane", "kino"])
+    # "vorstellung" is new: the known head ("pläne") and start ("film") still count.
+    assert de.split_compound("filmvorstellungsplane") == ("plan", "film")
+    assert de.split_compound("dipsomkino") == ("kino",)
+    # Parts shorter than four letters are not looked for inside unknown words.
+    assert Analyser("de", compound_vocabulary=["ter"]).split_compound("winterwetter") == ()
+    # English words are split whole or not at all.
+    en = Analyser("en", compound_vocabulary=["phone"])
+    assert en.split_compound("smartphones") == ()
+
+
 def test_compounds_are_not_split_without_known_parts():
     de = Analyser("de", compound_vocabulary=["versand"])
-    assert de.split_compound("versandkosten") == ()
+    assert de.split_compound("kostenvoranschlag") == ()
     assert de.split_compound("kurz") == ()
     assert Analyser("de", compound_vocabulary=["der", "die"]).split_compound("derdiederdie") == ()
 

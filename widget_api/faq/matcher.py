@@ -8,7 +8,8 @@ How a question is scored (per language, each language has its own index):
    compounds, synonyms). A word the FAQ never uses is corrected to the closest FAQ word
    with the same first letter when one is close enough (typos); otherwise it stays unknown
    and lowers the confidence, because a question about things the FAQ never mentions is
-   probably not answered by it.
+   probably not answered by it. Unknown words in a row count as less than that many
+   separate words, since they are mostly one name.
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
    phrasings that share a term with the question, not with the size of the FAQ.
 3. Each term weighs its inverse document frequency (stop words and word pairs less). An
@@ -48,6 +49,9 @@ TYPO_MIN_LENGTH = 4
 # A word the FAQ never uses weighs like a term in no phrasing (the largest idf) times this:
 # questions about things the FAQ never mentions should not look answered.
 UNKNOWN_WEIGHT = 1.0
+# Unknown words in a row are mostly one name ("Monty Python Live at the Hollywood Bowl"), one
+# unknown thing rather than several: each further word of a run weighs this times the last.
+UNKNOWN_RUN_DECAY = 0.5
 # Stop words still tell "how" from "when" and "my" from "your", but weigh this much less.
 STOP_WEIGHT = 0.3
 # Neighbouring word pairs ("how long", "my name") are terms too, at this share of their idf.
@@ -206,9 +210,12 @@ class _LanguageIndex:
         found: list[_QueryTerm] = []
         primary: list[str] = []  # one term (or "") per word, for the word pairs
         i = 0
+        run = 0
         while i < len(tokens):
             token = tokens[i]
             i += 1
+            if primary and primary[-1] != "":
+                run = 0
             if token.term in self.idf:
                 found.append(_QueryTerm(token.term, token.word, self.idf[token.term]))
                 found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in token.parts)
@@ -233,6 +240,8 @@ class _LanguageIndex:
                 primary[-1] = term
                 continue
             weight = self.max_idf * UNKNOWN_WEIGHT * (STOP_WEIGHT if token.stop else 1.0)
+            weight *= UNKNOWN_RUN_DECAY**run
+            run += 1
             found.append(_QueryTerm("", token.word, weight))
         for pair in _with_bigrams(primary)[len(primary) :]:
             if pair in self.idf:

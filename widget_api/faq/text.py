@@ -71,6 +71,10 @@ _LINKS = ("", "s", "es", "n", "en", "e")
 # English rarely glues words ("cellphone", "checkbook"), so it needs longer parts.
 MIN_COMPOUND_PART = {"de": 3, "en": 4}
 MIN_COMPOUND_LENGTH = {"de": 7, "en": 8}
+# A German word that splits into known parts only in part ("Filmvorstellungspläne", where
+# "vorstellung" is new) gets its known start and end, each at least this long: short ends
+# ("ter", "ung") would find a known word in almost any word.
+MIN_PARTIAL_PART = 4
 
 
 def normalise(text: str, lang: str = "en") -> str:
@@ -186,7 +190,11 @@ class Analyser:
             return ()
         links = _LINKS if self.lang == "de" else ("",)
         best = _best_split(word, self._parts, MIN_COMPOUND_PART[self.lang], links)
-        return tuple(self._parts[p] for p in best) if best and len(best) > 1 else ()
+        if best and len(best) > 1:
+            return tuple(self._parts[p] for p in best)
+        if self.lang != "de":
+            return ()
+        return _partial_split(word, self._parts, MIN_PARTIAL_PART)
 
     def synonym(self, term: str) -> str:
         """The canonical term for a single term (itself when it is in no group)."""
@@ -223,6 +231,24 @@ class Analyser:
     def terms(self, text: str) -> list[str]:
         """The terms of text without stop words, each word's compound parts after it."""
         return [t for tok in self.tokens(text) if not tok.stop for t in (tok.term, *tok.parts)]
+
+
+def _partial_split(word: str, vocabulary: dict[str, str], min_part: int) -> tuple[str, ...]:
+    """The terms of the longest known end and the longest known start of a word, or ().
+
+    German puts the head of a compound last ("Dipsom-kino" is a cinema), so a known end
+    says most about a word the FAQ cannot split whole; a known start adds the topic.
+    """
+    found = []
+    for start in range(1, len(word) - min_part + 1):
+        if word[start:] in vocabulary:
+            found.append(vocabulary[word[start:]])
+            break
+    for end in range(len(word) - 1, min_part - 1, -1):
+        if word[:end] in vocabulary:
+            found.append(vocabulary[word[:end]])
+            break
+    return tuple(dict.fromkeys(found))
 
 
 def _best_split(
