@@ -53,6 +53,17 @@ def test_stop_words_are_folded_lists():
     assert "how" in Analyser("en").words("How do I", keep_stop_words=True)
 
 
+def test_numbers_count_like_stop_words():
+    # "Tisch für 5" and "Wecker um 5" share a time or an amount, not a topic.
+    tokens = Analyser("de").tokens("Tisch für 5 Personen")
+    assert [(t.term, t.stop) for t in tokens if t.word in {"5", "tisch"}] == [
+        ("tisch", False),
+        ("~5", True),
+    ]
+    assert Analyser("en").terms("order 12345 arrived") == ["order", "arriv"]
+    assert Analyser("en").terms("5kg parcel") == ["5kg", "parcel"]  # a measure stays a term
+
+
 def test_stemming_meets_inflections():
     en, de = Analyser("en"), Analyser("de")
     assert en.terms("shipping") == en.terms("shipped") == en.terms("ships")

@@ -127,8 +127,8 @@ class Token:
 
     `word` is the normalised word (several words joined by a space when a multi-word synonym
     matched), `term` its stem or its synonym group's canonical term, `parts` the terms of
-    its compound parts, and `stop` whether it is a stop word (its term is then "~" and the
-    unstemmed word, so it never meets a content word with the same stem).
+    its compound parts, and `stop` whether it is a stop word or a number (its term is then "~"
+    and the unstemmed word, so it never meets a content word with the same stem).
     """
 
     word: str
@@ -220,8 +220,10 @@ class Analyser:
             else:
                 word = words[i]
                 parts = tuple(self.synonym(p) for p in self.split_compound(word))
-                if word in self.stop_words:
+                if word in self.stop_words or word.isdigit():
                     # Not stemmed and marked, so "nach" never meets "nächste" (stem "nach").
+                    # Numbers count like stop words: they are mostly a time, an amount or an
+                    # order number, rarely what the question is about.
                     out.append(Token(word, "~" + word, (), True))
                 else:
                     out.append(Token(word, self.synonym(stems[i]), parts))
