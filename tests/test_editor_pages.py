@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from tests.test_staff import add_account, hand_off, post, sign_in
-from widget_api import drafts
+from widget_api import drafts, stats, store
 from widget_api.db import connect
 from widget_api.faq.check import check_path
 
@@ -60,6 +61,24 @@ def test_stats_count_outcomes_feedback_and_handoffs(app):
     assert figures["Marked helpful"].strip() == "50 %"
     assert figures["Handoffs waiting now"] == "1"
     assert "<svg" in page and "<script" not in page.split("<main", 1)[1]
+
+
+def test_asks_write_their_counts_once_a_batch_is_due(app):
+    """Counts are kept in memory and written by the ask that fills a batch, without anyone
+    opening the statistics page; the gap rows are in the file at once."""
+    visitor = app.test_client()
+    today = datetime.now(UTC).date().isoformat()
+    for _ in range(stats.FLUSH_COUNT - 1):
+        visitor.post("/api/v1/ask", json={"question": "How long does shipping take?"})
+    assert store.daily_ask_counts(connect(app.config["DATABASE"]), today) == {}
+    visitor.post("/api/v1/ask", json={"question": "Can I rent a canoe from you?", "lang": "en"})
+    db = connect(app.config["DATABASE"])
+    assert store.daily_ask_counts(db, today) == {
+        today: {"answer": stats.FLUSH_COUNT - 1, "handoff": 1}
+    }
+    assert [row["question"] for row in store.logged_questions(db)] == [
+        "Can I rent a canoe from you?"
+    ]
 
 
 def test_linking_a_handoff_to_an_entry_proposes_a_phrasing(app, tmp_path, faq_copy):

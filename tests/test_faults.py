@@ -16,19 +16,32 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import logging
 import os
 import random
 import shutil
 import subprocess
+import threading
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_app
-from tests.live_service import check_handoffs, crash_run, handoff_body, open_database
+from tests.live_service import (
+    MARKER,
+    Http,
+    Service,
+    check_handoffs,
+    crash_run,
+    handoff_body,
+    integrity,
+    open_database,
+)
 from widget_api import db
 
 pytestmark = pytest.mark.slow
@@ -50,6 +63,57 @@ def test_sigkill_at_random_moments_loses_and_duplicates_no_handoff(tmp_path):
     # answered ones sent again named the same conversation (checked by the writers).
     assert report.counts["answered_after_retry"] > 0, context
     assert report.counts["resent_after_201"] > 0, context
+
+
+def unanswered_asks(port: int, acked: list[str], surprises: list, stop: threading.Event) -> None:
+    """Ask questions the FAQ cannot answer until the service stops answering; each marker
+    whose ask was answered 200 (with the offer of a person) goes into `acked`."""
+    client = Http(port, timeout=10)
+    try:
+        while not stop.is_set():
+            marker = f"mark-{uuid.uuid4().hex}"
+            body = {"question": f"Do you rent canoes on {marker}?", "lang": "en"}
+            try:
+                reply = client.request("POST", "/api/v1/ask", body)
+            except (OSError, http.client.HTTPException):
+                return
+            if reply.status == 200 and not reply.body["answered"]:
+                acked.append(marker)
+            else:
+                surprises.append((reply.status, reply.body))
+    finally:
+        client.close()
+
+
+def test_sigkill_loses_no_gap_row_that_was_answered(tmp_path):
+    """A question not answered at once is in the gaps log before the visitor's reply is sent,
+    through each worker's long-lived connection: SIGKILL to master and workers, mid-write,
+    loses no row whose ask was answered, and the file passes the integrity checks."""
+    acked: list[str] = []
+    surprises: list = []
+    stop = threading.Event()
+    with Service(tmp_path, workers=2, threads=4) as service:
+        service.wait_ready()
+        askers = [
+            threading.Thread(target=unanswered_asks, args=(service.port, acked, surprises, stop))
+            for _ in range(8)
+        ]
+        for thread in askers:
+            thread.start()
+        time.sleep(random.uniform(1.0, 2.0))
+        service.kill()
+        stop.set()
+        for thread in askers:
+            thread.join(timeout=30)
+    assert surprises == []
+    assert len(acked) > 50, "too few asks answered before the kill to show anything"
+    assert integrity(service.database) == []
+    with contextlib.closing(open_database(service.database)) as conn:
+        logged = Counter(
+            MARKER.search(question)[0]
+            for (question,) in conn.execute("SELECT question FROM question_log")
+        )
+    assert [marker for marker in acked if logged[marker] != 1] == []
 
 
 # -- Storage faults ------------------------------------------------------------------------------
@@ -281,3 +345,55 @@ def test_disk_full_size_limited_filesystem(tmp_path, caplog, leave, reason):
             reason,
             attempts=50,
         )
+
+
+def open_files_under(folder: Path) -> list[str]:
+    """The files under `folder` this process holds open (from /proc/self/fd)."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(str(folder)):
+                held.append(target)
+    return held
+
+
+def test_gap_log_lets_go_of_a_full_disk_and_writes_again_when_it_has_room(tmp_path, caplog):
+    """The worker's long-lived gaps-log connection when the disk fills up: asking still
+    answers, the row is reported as not logged, the file is not held open, and once there is
+    room again the next row is written without a restart."""
+    with small_tmpfs(tmp_path / "small") as folder:
+        app = make_app(tmp_path, DATABASE=str(folder / "widget.sqlite3"))
+        client = app.test_client()
+
+        def ask(marker: str) -> None:
+            question = {"question": f"Do you rent canoes on {marker}?", "lang": "en"}
+            response = client.post("/api/v1/ask", json=question)
+            assert response.status_code == 200 and not response.get_json()["answered"]
+
+        def logged() -> set[str]:
+            with contextlib.closing(open_database(folder / "widget.sqlite3")) as conn:
+                rows = conn.execute("SELECT question FROM question_log").fetchall()
+            return {MARKER.search(question)[0] for (question,) in rows}
+
+        first = f"mark-{uuid.uuid4().hex}"
+        ask(first)
+        assert logged() == {first}
+        filler = fill(folder, 0)
+        try:
+            for _ in range(50):
+                caplog.clear()
+                with caplog.at_level(logging.WARNING, logger="widget_api.visitor_api"):
+                    ask(f"mark-{uuid.uuid4().hex}")
+                if caplog.records:
+                    break
+            messages = [record.getMessage() for record in caplog.records]
+            assert messages and "question not logged" in messages[0], messages
+            assert open_files_under(folder) == []
+        finally:
+            filler.unlink()
+        later = f"mark-{uuid.uuid4().hex}"
+        ask(later)
+        assert later in logged()
+        # The connection is kept for the next rows; let go of it so the tmpfs can be unmounted.
+        app.extensions["stats_writer"].close()

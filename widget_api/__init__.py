@@ -17,7 +17,7 @@ from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
 from .openapi import bp as openapi_bp
 from .paths import sample_faq_dir, static_dir
-from .stats import AskCounter
+from .stats import AskCounter, StatsWriter
 from .visitor_api import bp as visitor_api_bp
 from .visitor_api import check_service_hours
 
@@ -49,6 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
     )
     app.extensions["ask_counter"] = AskCounter()
+    app.extensions["stats_writer"] = StatsWriter()
     db.init_app(app)
     errors.init_app(app)
     security.init_app(app)

@@ -1,26 +1,42 @@
-"""How the bot is doing: answers, suggestions and handoffs counted per day, without any text.
+"""How the bot is doing: answers, suggestions and handoffs counted per day, and the gaps log.
 
-Counting happens in memory and is written in batches, so asking a question costs no write of
-its own (every write is a synced commit under synchronous=FULL). A crash loses at most the
-last few seconds of counts, which a statistics page can afford.
+Both are written on the ask path, so asking must stay cheap and must never fail because of
+them. Counting happens in memory and is written in batches, so asking a question costs no
+write of its own; a crash loses at most the last few seconds of counts, which a statistics
+page can afford. A question the FAQ does not answer at once is written to the gaps log
+(`question_log`) before the visitor gets the reply, one row each, so a process crash loses no
+row that was answered and a visitor's erasure always finds it.
+
+Both go through `StatsWriter`, one long-lived connection per worker process. Opening and
+closing a connection per request cost far more than the row: closing a process's last
+connection to a WAL database checkpoints the WAL (with a disk sync) and deletes it, and the
+next write creates it again. The connection uses `synchronous=NORMAL`: a process crash still
+loses nothing in WAL mode; a power cut may lose the last few rows and counts, which the gaps
+report and the statistics can afford. Each write holds the database's write lock for
+microseconds, not for a disk sync, so workers do not queue behind each other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlite_utils import Database
 
+from . import db as db_module
 from . import store
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 10.0
 FLUSH_COUNT = 200
+T = TypeVar("T")
 
 
 class AskCounter:
@@ -31,26 +47,18 @@ class AskCounter:
         self._lock = threading.Lock()
         self._flushed_at = time.monotonic()
 
-    def count(self, lang: str, outcome: str, db_factory) -> None:
-        """Count one ask; write the batch when it is large or old enough."""
+    def count(self, lang: str, outcome: str) -> bool:
+        """Count one ask; True when the batch is large or old enough to be written (`flush`)."""
         day = datetime.now(UTC).strftime("%Y-%m-%d")
         with self._lock:
             self._counts[(day, lang, outcome)] += 1
-            due = (
+            return (
                 sum(self._counts.values()) >= FLUSH_COUNT
                 or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
             )
-        if due:
-            try:
-                db = db_factory()
-            except sqlite3.Error as error:
-                # Counting must never cost a visitor their answer; try again next time.
-                log.warning("statistics not written, kept for later: %s", error)
-                return
-            self.flush(db)
 
-    def flush(self, db: Database) -> None:
-        """Write what was counted; on a storage error keep it for the next try."""
+    def flush(self, db: Database) -> bool:
+        """Write what was counted; on a storage error keep it for the next try (False)."""
         with self._lock:
             batch, self._counts = self._counts, Counter()
             self._flushed_at = time.monotonic()
@@ -60,3 +68,54 @@ class AskCounter:
             log.warning("statistics not written, kept for later: %s", error)
             with self._lock:
                 self._counts.update(batch)
+            return False
+        return True
+
+
+class StatsWriter:
+    """One connection per worker process for the writes of asking, one thread at a time.
+
+    Opened on first use (the app is built in each worker after the fork, so a connection is
+    never shared across processes). On any storage error it is closed, so a failed or
+    read-only filesystem is not held open, and the next write opens a new one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._db: Database | None = None
+        self._path = ""
+
+    def write(self, database: str, work: Callable[[Database], T]) -> T:
+        """`work(db)` on this process's connection to `database`; raises sqlite3.Error."""
+        with self._lock:
+            try:
+                return work(self._connection(database))
+            except sqlite3.Error:
+                self._close()
+                raise
+
+    def close(self) -> None:
+        """Close the connection (a later write opens a new one)."""
+        with self._lock:
+            self._close()
+
+    def _connection(self, database: str) -> Database:
+        # Another path (the setting changed, as tests do) means another connection.
+        if self._db is not None and self._path != database:
+            self._close()
+        if self._db is None:
+            db = db_module.connect(database)
+            try:
+                db.execute("PRAGMA synchronous = NORMAL")
+            except sqlite3.Error:
+                db.close()
+                raise
+            self._db, self._path = db, database
+        return self._db
+
+    def _close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            # After a storage fault closing may fail too; there is nothing more to do with it.
+            with contextlib.suppress(sqlite3.Error):
+                db.close()

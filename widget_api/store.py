@@ -47,21 +47,16 @@ def log_question(
 ) -> int:
     """Keep a question the bot did not answer (or that did not help) for the gaps report.
 
-    This one write skips the disk sync (synchronous=NORMAL, then back to FULL): it sits on the
-    hot path of every unanswered question, and a sync per row serialised all workers behind
-    the disk. A process crash still loses nothing in WAL mode; a power cut may lose the last
-    few gap rows, which the report can afford. It is written at once rather than batched in
-    memory so that a visitor's erasure always finds it.
+    One autocommit INSERT. The service writes these through stats.StatsWriter, whose connection
+    skips the disk sync (synchronous=NORMAL): a process crash still loses nothing in WAL mode,
+    a power cut may lose the last few rows. Written at once rather than batched in memory, so
+    that a visitor's erasure always finds it.
     """
-    db.execute("PRAGMA synchronous = NORMAL")
-    try:
-        cursor = db.execute(
-            "INSERT INTO question_log (question, lang, outcome, best_faq_id, best_score, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [question, lang, outcome, best_faq_id, best_score, utc_now()],
-        )
-    finally:
-        db.execute("PRAGMA synchronous = FULL")
+    cursor = db.execute(
+        "INSERT INTO question_log (question, lang, outcome, best_faq_id, best_score, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [question, lang, outcome, best_faq_id, best_score, utc_now()],
+    )
     return cursor.lastrowid
 
 

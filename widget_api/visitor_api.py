@@ -108,22 +108,36 @@ def _log_gap(
     best: Candidate | None,
     faq_id: str | None = None,
 ) -> None:
-    """Keep what the FAQ did not answer for the editors' gaps report.
+    """Keep what the FAQ did not answer for the editors' gaps report, before replying.
 
     Best effort: a visitor still gets their answer (or the offer of a person) when the
     database cannot take the note.
     """
+    faq_id = faq_id or (best.entry.id if best else None)
+    score = round(best.score, 4) if best else None
     try:
-        store.log_question(
-            get_db(),
-            question,
-            lang,
-            outcome,
-            faq_id or (best.entry.id if best else None),
-            round(best.score, 4) if best else None,
+        current_app.extensions["stats_writer"].write(
+            current_app.config["DATABASE"],
+            lambda db: store.log_question(db, question, lang, outcome, faq_id, score),
         )
     except sqlite3.Error as error:
         log.warning("question not logged for the gaps report: %s", error)
+
+
+def _count_ask(lang: str, outcome: str) -> None:
+    """Count the ask for the statistics; write the counts when a batch is due (best effort)."""
+    counter = current_app.extensions["ask_counter"]
+    if not counter.count(lang, outcome):
+        return
+    writer = current_app.extensions["stats_writer"]
+    try:
+        written = writer.write(current_app.config["DATABASE"], counter.flush)
+    except sqlite3.Error as error:
+        # Counting must never cost a visitor their answer; the counts stay for the next try.
+        log.warning("statistics not written, kept for later: %s", error)
+        return
+    if not written:
+        writer.close()  # as after any storage error: do not hold a failing file open
 
 
 @bp.post("/ask")
@@ -136,7 +150,7 @@ def ask() -> Response:
     result = snapshot.index.match(question, lang=lang, thresholds=thresholds())
     best = result.candidates[0] if result.candidates else None
     counted_lang = lang or (best.entry.lang if best else current_app.config["DEFAULT_LANG"])
-    current_app.extensions["ask_counter"].count(counted_lang, result.outcome, get_db)
+    _count_ask(counted_lang, result.outcome)
     answer = None
     if result.outcome == "answer" and result.answer is not None:
         answer = {**_brief(result.answer), "html": result.answer.entry.html}
