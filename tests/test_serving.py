@@ -148,6 +148,43 @@ def test_every_response_has_the_security_headers(app, client):
     assert {200, 204, 404, 405, 415} <= statuses
 
 
+def test_api_answers_carry_each_cors_and_security_header_once(tmp_path):
+    """An answer, a refusal, a preflight, an unknown path and a rate-limited answer for an
+    allowed origin: every CORS and security header once, with its value, in this order."""
+    origin = "https://shop.example.com"
+    client = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_ASK="1 per minute").test_client()
+    cors = [
+        ("Access-Control-Allow-Origin", origin),
+        ("Vary", "Origin"),
+        ("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"),
+        ("Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key"),
+        ("Access-Control-Expose-Headers", "Retry-After"),
+        ("Access-Control-Max-Age", "600"),
+    ]
+    security = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        ("Cache-Control", "no-store"),
+    ]
+    headers = {"Origin": origin}
+    answers = {
+        "answer": client.post("/api/v1/ask", json={"question": "shipping"}, headers=headers),
+        "429": client.post("/api/v1/ask", json={"question": "shipping"}, headers=headers),
+        "415": client.post("/api/v1/feedback", data="x", headers=headers),
+        "404": client.get("/api/v1/nowhere", headers=headers),
+        "preflight": client.options(
+            "/api/v1/ask", headers={**headers, "Access-Control-Request-Method": "POST"}
+        ),
+    }
+    assert answers["429"].status_code == 429
+    for name, response in answers.items():
+        ours = {key.lower() for key, _ in cors + security}
+        sent = [(key, value) for key, value in response.headers if key.lower() in ours]
+        assert sent == cors + security, name
+        assert "Set-Cookie" not in response.headers, name
+
+
 def test_memory_storage_with_several_workers_is_refused(tmp_path):
     env = {"WIDGET_INSTANCE_PATH": str(tmp_path), "WIDGET_RATELIMIT_STORAGE_URI": "memory://"}
     from click.testing import CliRunner

@@ -12,7 +12,9 @@ import hmac
 from datetime import UTC, datetime
 
 from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import LimitedStream
@@ -38,13 +40,37 @@ def client_key() -> str:
 limiter = Limiter(key_func=client_key, headers_enabled=True)
 
 
-def _cors_headers(response: Response, origin: str) -> None:
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers.add("Vary", "Origin")
-    response.headers["Access-Control-Allow-Methods"] = CORS_ALLOWED_METHODS
-    response.headers["Access-Control-Allow-Headers"] = CORS_ALLOWED_HEADERS
-    response.headers["Access-Control-Expose-Headers"] = "Retry-After"
-    response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
+# The CORS answer for an allowed origin, after Access-Control-Allow-Origin and Vary.
+CORS_HEADERS = (
+    ("Access-Control-Allow-Methods", CORS_ALLOWED_METHODS),
+    ("Access-Control-Allow-Headers", CORS_ALLOWED_HEADERS),
+    ("Access-Control-Expose-Headers", "Retry-After"),
+    ("Access-Control-Max-Age", CORS_MAX_AGE),
+)
+# On every response unless it set its own (staff pages set their own policy); everything else
+# (API, errors, 404s) may load nothing.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", DEFAULT_CSP),
+)
+API_HEADERS = (("Cache-Control", "no-store"),)
+
+
+def _header_names(headers: Headers) -> set[str]:
+    """The names present, lower case: one pass, instead of a search of the list per header."""
+    return {name.lower() for name, _value in headers.items()}
+
+
+def _cors_headers(headers: Headers, origin: str, present: set[str]) -> None:
+    """Allow `origin`; any CORS header already there is replaced."""
+    headers.add("Access-Control-Allow-Origin", origin)
+    headers.add("Vary", "Origin")
+    for name, value in CORS_HEADERS:
+        if name.lower() in present:
+            headers.set(name, value)
+        else:
+            headers.add(name, value)
 
 
 def preflight() -> Response | None:
@@ -54,26 +80,41 @@ def preflight() -> Response | None:
     response = current_app.make_response(("", 204))
     origin = request.headers.get("Origin", "")
     if origin in current_app.config["ALLOWED_ORIGINS"]:
-        _cors_headers(response, origin)
+        _cors_headers(response.headers, origin, _header_names(response.headers))
     return response
 
 
 def add_headers(response: Response) -> Response:
-    """CORS for allowed origins on the API; security headers on every response."""
-    origin = request.headers.get("Origin", "")
-    if (
-        request.path.startswith(API_PREFIX)
-        and origin in current_app.config["ALLOWED_ORIGINS"]
-        and "Access-Control-Allow-Origin" not in response.headers
-    ):
-        _cors_headers(response, origin)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    # Staff pages set their own policy; everything else (API, errors, 404s) may load nothing.
-    response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-    if request.path.startswith(API_PREFIX):
-        response.headers.setdefault("Cache-Control", "no-store")
+    """CORS for allowed origins on the API; security headers on every response.
+
+    Runs for every response, so the header list is read once and only missing headers are
+    appended (werkzeug's `setdefault` and `set` each search the whole list).
+    """
+    headers = response.headers
+    present = _header_names(headers)
+    api = request.path.startswith(API_PREFIX)
+    if api and "access-control-allow-origin" not in present:
+        origin = request.headers.get("Origin", "")
+        if origin in current_app.config["ALLOWED_ORIGINS"]:
+            _cors_headers(headers, origin, present)
+    for name, value in (*SECURITY_HEADERS, *API_HEADERS) if api else SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
+
+
+class CookieSession(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building its signer for a request with no cookie.
+
+    Flask opens the session of every request, and builds the cookie signer before it looks for
+    a cookie; visitors never have one (only staff sign in), so the API paid for a signer it
+    never used. Without a cookie the session is a new empty one, as before.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 class BodyLimitedRequest(Request):
@@ -119,6 +160,7 @@ def init_app(app: Flask) -> None:
     """Attach the limiter, the preflight answer and the response headers."""
     trust_proxies(app)
     app.request_class = BodyLimitedRequest
+    app.session_interface = CookieSession()
     # When Redis cannot be reached, count in this process's memory until it is back, rather
     # than failing every visitor's request (limits are then per worker for that time).
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
