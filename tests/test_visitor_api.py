@@ -227,6 +227,19 @@ def test_rate_limits_answer_429_with_retry_after(tmp_path):
     assert error_of(limited) == (429, "rate_limited")
 
 
+def test_limits_are_per_app_and_not_checked_when_off(tmp_path):
+    """RATELIMIT_ENABLED is each app's own: an app with limits off never checks them, even
+    after another app in the same process turned them on (the limiter object is shared)."""
+    unlimited = make_app(tmp_path / "off").test_client()
+    limited = make_app(tmp_path / "on", RATELIMIT_ENABLED=True, RATELIMIT_ASK="1 per minute")
+    limited = limited.test_client()
+    ask = {"json": {"question": "shipping"}}
+    assert [limited.post("/api/v1/ask", **ask).status_code for _ in range(2)] == [200, 429]
+    assert {unlimited.post("/api/v1/ask", **ask).status_code for _ in range(3)} == {200}
+    response = unlimited.post("/api/v1/ask", **ask)
+    assert not any(name.startswith("X-RateLimit") for name, _ in response.headers.items())
+
+
 def test_storage_failure_answers_503(tmp_path):
     app = make_app(tmp_path)
     client = app.test_client()

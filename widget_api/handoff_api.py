@@ -18,7 +18,7 @@ from .db import get_db, write_transaction
 from .errors import ApiError
 from .faq.render import remove_control_characters
 from .hours import ServiceHours, when_text
-from .security import limiter
+from .security import rate_limited
 from .store import checkpoint
 from .visitor_api import json_body, language, text_field
 
@@ -218,7 +218,7 @@ def _visitor_message(message: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 @bp.post("/handoffs")
-@limiter.limit(lambda: current_app.config["RATELIMIT_HANDOFF"])
+@rate_limited("RATELIMIT_HANDOFF")
 def create_handoff() -> tuple[Response, int]:
     # The contract allows a larger body here than elsewhere; still refused before reading.
     request.max_content_length = max(current_app.config["MAX_CONTENT_LENGTH"], HANDOFF_MAX_BYTES)
@@ -264,7 +264,7 @@ def get_conversation(conversation_id: str) -> Response:
 
 
 @bp.post("/conversations/<conversation_id>/messages")
-@limiter.limit(lambda: current_app.config["RATELIMIT_MESSAGE"])
+@rate_limited("RATELIMIT_MESSAGE")
 def add_message(conversation_id: str) -> tuple[Response, int]:
     _authorized(conversation_id)
     text = _long_text(json_body().get("text"), '"text"', "text")

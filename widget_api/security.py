@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -26,6 +29,8 @@ CORS_ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key"
 CORS_ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
 CORS_MAX_AGE = "600"
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def client_key() -> str:
@@ -38,6 +43,27 @@ def client_key() -> str:
 
 
 limiter = Limiter(key_func=client_key, headers_enabled=True)
+
+
+def rate_limited(setting: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """The limit named by the setting `setting` on a view, checked only when limits are on.
+
+    flask-limiter's own decorator works through its filters for every request even when
+    limiting is off (`RATELIMIT_ENABLED=false`); this skips it whole then.
+    """
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        limited = limiter.limit(lambda: current_app.config[setting])(view)
+
+        @wraps(view)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            if current_app.config["RATELIMIT_ENABLED"]:
+                return limited(*args, **kwargs)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 # The CORS answer for an allowed origin, after Access-Control-Allow-Origin and Vary.

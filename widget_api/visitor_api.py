@@ -21,7 +21,7 @@ from .faq.library import FaqLibrary
 from .faq.model import LANGUAGES, Candidate, Thresholds
 from .faq.render import remove_control_characters
 from .hours import ServiceHours, availability
-from .security import limiter
+from .security import rate_limited
 from .settings import configured_thresholds
 from .texts import widget_texts
 
@@ -141,7 +141,7 @@ def _count_ask(lang: str, outcome: str) -> None:
 
 
 @bp.post("/ask")
-@limiter.limit(lambda: current_app.config["RATELIMIT_ASK"])
+@rate_limited("RATELIMIT_ASK")
 def ask() -> Response:
     body = json_body()
     question = text_field(body, "question")
@@ -166,7 +166,7 @@ def ask() -> Response:
 
 
 @bp.get("/suggest")
-@limiter.limit(lambda: current_app.config["RATELIMIT_SUGGEST"])
+@rate_limited("RATELIMIT_SUGGEST")
 def suggest() -> Response:
     query = text_field(dict(request.args), "q", required=False) or ""
     lang = language(request.args.get("lang"))
@@ -186,7 +186,7 @@ def suggest() -> Response:
 
 
 @bp.post("/feedback")
-@limiter.limit(lambda: current_app.config["RATELIMIT_FEEDBACK"])
+@rate_limited("RATELIMIT_FEEDBACK")
 def feedback() -> Response:
     body = json_body()
     faq_id = body.get("faq_id")
