@@ -202,6 +202,34 @@ def test_a_failed_run_gives_up_its_claim(db_path, monkeypatch):
     assert retention.run_daily_if_due(str(db_path), retention.RetentionPolicy(), NOW) is not None
 
 
+def test_a_run_killed_midway_is_taken_over_after_the_lease(db_path):
+    # A process claims today's run and is killed with SIGKILL while purging: its claim stays
+    # in the database, unfinished. Within the lease nobody runs it twice; after it, one does.
+    script = (
+        "import sys, time; from datetime import datetime; from widget_api import retention;"
+        "retention.run = lambda *a, **k: (print('running', flush=True), time.sleep(600));"
+        "retention.run_daily_if_due(sys.argv[1], retention.RetentionPolicy(),"
+        " datetime.fromisoformat(sys.argv[2]))"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script, str(db_path), NOW.isoformat()],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout.readline().strip() == "running"
+        finally:
+            process.kill()
+    policy = retention.RetentionPolicy()
+    assert store.last_job_run(connect(db_path), "purge") is None
+    assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(minutes=30)) is None
+    assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(minutes=61)) is not None
+    assert store.last_job_run(connect(db_path), "purge")
+    # Finished now: later checks that day leave it alone, the next day runs again.
+    assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(hours=5)) is None
+    assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(days=1)) is not None
+
+
 def test_the_running_service_purges_by_itself_once(tmp_path):
     apps = [make_app(tmp_path, TESTING=False, MAINTENANCE_CHECK_SECONDS=1) for _ in range(3)]
     database = apps[0].config["DATABASE"]

@@ -217,6 +217,13 @@ def _maintenance(db: Database) -> None:
     db.execute("INSERT INTO maintenance (name, last_run) VALUES ('purge', '')")
 
 
+@migration("0008_maintenance_finished")
+def _maintenance_finished(db: Database) -> None:
+    # When the claimed run finished ('' while it runs): a claim left unfinished by a killed
+    # process is taken over after a lease, so a kill during the purge does not skip the day.
+    db.execute("ALTER TABLE maintenance ADD COLUMN finished TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

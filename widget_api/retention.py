@@ -8,7 +8,9 @@ same function as a visitor's own delete and `gdpr erase`.
 The running service purges by itself: each worker process has a daemon thread that checks every
 `MAINTENANCE_CHECK_SECONDS` whether today's (UTC) run is due, and runs it only after claiming
 the `maintenance` row with one conditional UPDATE, so of several processes exactly one runs it
-a day. A run ends with VACUUM and a WAL truncation, so the file keeps no deleted text.
+a day. A run ends with VACUUM and a WAL truncation, so the file keeps no deleted text. A claim
+not marked finished within an hour is taken over: its process was killed mid-run, and purging
+again is safe (every step deletes only what is still due).
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ def run_daily_if_due(
         except BaseException:
             store.release_daily_job(db, JOB, claim)
             raise
+        store.finish_daily_job(db, JOB, claim, datetime.now(UTC))
         log.info("retention run: %s", audit.describe(counts))
         return counts
     finally:

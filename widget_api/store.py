@@ -6,7 +6,7 @@ benchmarked alone. Times are stored as ISO 8601 in UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -172,22 +172,36 @@ def purge_question_log(db: Database, before: str) -> dict[str, int]:
     }
 
 
-def claim_daily_job(db: Database, name: str, now: datetime) -> str | None:
+def claim_daily_job(
+    db: Database, name: str, now: datetime, lease: timedelta = timedelta(hours=1)
+) -> str | None:
     """Claim today's (UTC) run of a maintenance job with one conditional UPDATE.
 
     Returns the claim's timestamp when this caller won it, None when the job already ran
-    today: of any number of processes asking at once, exactly one gets it.
+    today or another process is running it: of any number of processes asking at once,
+    exactly one gets it. A claim that was not finished within `lease` belonged to a process
+    that died (SIGKILL, power cut), so it is taken over rather than skipping the day.
     """
     now = now.astimezone(UTC)
     stamp = now.isoformat(timespec="microseconds")
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0).isoformat(
         timespec="microseconds"
     )
+    stale = (now - lease).isoformat(timespec="microseconds")
     cursor = db.execute(
-        "UPDATE maintenance SET last_run = ? WHERE name = ? AND last_run < ?",
-        [stamp, name, day_start],
+        "UPDATE maintenance SET last_run = ?, finished = '' WHERE name = ?"
+        " AND (last_run < ? OR (finished = '' AND last_run < ?))",
+        [stamp, name, day_start, stale],
     )
     return stamp if cursor.rowcount == 1 else None
+
+
+def finish_daily_job(db: Database, name: str, stamp: str, now: datetime) -> None:
+    """Mark the claimed run as done, so no other process takes it over today."""
+    db.execute(
+        "UPDATE maintenance SET finished = ? WHERE name = ? AND last_run = ?",
+        [now.astimezone(UTC).isoformat(timespec="microseconds"), name, stamp],
+    )
 
 
 def release_daily_job(db: Database, name: str, stamp: str) -> None:
@@ -198,8 +212,8 @@ def release_daily_job(db: Database, name: str, stamp: str) -> None:
 
 
 def last_job_run(db: Database, name: str) -> str | None:
-    """When the job last ran (ISO time), or None."""
-    row = db.execute("SELECT last_run FROM maintenance WHERE name = ?", [name]).fetchone()
+    """When the job last finished a run (ISO time), or None."""
+    row = db.execute("SELECT finished FROM maintenance WHERE name = ?", [name]).fetchone()
     return row[0] if row and row[0] else None
 
 
