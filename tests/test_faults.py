@@ -194,6 +194,16 @@ def run_storage_fault(
         assert_try_again(response)
         logged = [r.getMessage() for r in caplog.records if r.name == "widget_api.errors"]
         assert len(logged) == 1 and reason in logged[0], logged
+        # Health tells a monitor: 503 when the file cannot even be read (some of these faults
+        # fail opening it), else "degraded" with the write failure, since reads still work.
+        health = client.get("/api/v1/health")
+        if health.status_code == 503:
+            assert_try_again(health)
+        else:
+            storage = health.get_json()["database"]
+            assert health.get_json()["status"] == storage["status"] == "degraded"
+            assert "recent_write_failure" in storage["problems"]
+            assert reason in storage["last_error"]["message"]
     finally:
         remove()
     # Nothing of the refused handoff was kept, and nothing else is half there.

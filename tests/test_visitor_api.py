@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from tests.conftest import make_app
+from widget_api import health
+from widget_api.settings import SettingsError
 
 ORIGIN = "https://shop.example.com"
 
@@ -119,7 +122,37 @@ def test_health(client):
     body = client.get("/api/v1/health").get_json()
     assert body["status"] == "ok"
     assert body["database"]["status"] == "ok" and body["database"]["journal_mode"] == "wal"
+    assert body["database"]["problems"] == [] and body["database"]["last_error"] is None
+    assert body["database"]["free_bytes"] > 0
     assert body["faq"]["entries"] >= 80 and body["faq"]["status"] == "ok"
+
+
+def test_health_warns_of_a_disk_running_full(tmp_path):
+    # More free space asked for than any disk has: the warning a filling disk gives.
+    app = make_app(tmp_path, HEALTH_MIN_FREE_MB=1024**4)
+    body = app.test_client().get("/api/v1/health").get_json()
+    assert body["status"] == "degraded" and body["database"]["problems"] == ["low_disk_space"]
+    off = make_app(tmp_path / "off", HEALTH_MIN_FREE_MB=0)
+    assert off.test_client().get("/api/v1/health").get_json()["status"] == "ok"
+    with pytest.raises(SettingsError, match="HEALTH_MIN_FREE_MB"):
+        make_app(tmp_path / "bad", HEALTH_MIN_FREE_MB=-1)
+
+
+def test_a_write_failure_shows_in_health_until_it_ages_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(health, "RECENT_FAILURE_SECONDS", 0.5)
+    app = make_app(tmp_path)
+    path = app.config["DATABASE"]
+    app.config["DATABASE"] = f"file:{path}?mode=ro"  # reads work, writes fail
+    client = app.test_client()
+    answer = client.post("/api/v1/ask", json={"question": "Zorblax quintor vemmel?"})
+    assert answer.status_code == 200  # the gaps log is best effort: the visitor is answered
+    body = client.get("/api/v1/health").get_json()
+    assert body["database"]["problems"] == ["recent_write_failure"]
+    assert "readonly" in body["database"]["last_error"]["message"]
+    app.config["DATABASE"] = path
+    time.sleep(0.6)
+    body = client.get("/api/v1/health").get_json()
+    assert body["status"] == "ok" and body["database"]["last_error"]["message"]
 
 
 def test_widget_js_is_cacheable_with_validators(client):

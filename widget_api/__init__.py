@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import db, errors, notify, request_log, retention, security, settings, staff
+from . import db, errors, health, notify, request_log, retention, security, settings, staff
 from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
 from .openapi import bp as openapi_bp
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ask_counter"] = AskCounter()
     app.extensions["stats_writer"] = StatsWriter()
     db.init_app(app)
+    health.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     notify.init_app(app)

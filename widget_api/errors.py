@@ -12,6 +12,8 @@ import sqlite3
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .health import storage_health
+
 log = logging.getLogger(__name__)
 
 # Sentences for the statuses the framework raises by itself.
@@ -79,6 +81,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sqlite3.Error)
     def handle_storage_error(error: sqlite3.Error):
         log.error("storage error on %s %s: %s", request.method, request.path, error)
+        storage_health().record_failure(error)
         code, message = _STATUS_ERRORS[503]
         return api_error(503, code, message, {"Retry-After": "30"})
 

@@ -262,10 +262,31 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "status": {"type": "string", "enum": ["ok", "degraded"]},
                 "database": {
                     "type": "object",
-                    "required": ["status", "migrations", "journal_mode"],
+                    "required": [
+                        "status",
+                        "problems",
+                        "free_bytes",
+                        "last_error",
+                        "migrations",
+                        "journal_mode",
+                    ],
                     "additionalProperties": False,
                     "properties": {
-                        "status": {"type": "string", "enum": ["ok"]},
+                        "status": {"type": "string", "enum": ["ok", "degraded"]},
+                        "problems": {
+                            "type": "array",
+                            "items": {
+                                "type": "string",
+                                "enum": ["recent_write_failure", "low_disk_space"],
+                            },
+                        },
+                        "free_bytes": {"type": ["integer", "null"], "minimum": 0},
+                        "last_error": {
+                            "type": ["object", "null"],
+                            "required": ["at", "message"],
+                            "additionalProperties": False,
+                            "properties": {"at": iso_time, "message": {"type": "string"}},
+                        },
                         "migrations": {"type": "integer", "minimum": 0},
                         "journal_mode": {"type": "string"},
                     },

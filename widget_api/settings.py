@@ -239,6 +239,14 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "HEALTH_MIN_FREE_MB",
+        64,
+        "`GET /api/v1/health` reports the database as degraded when the filesystem that holds "
+        "it has less than this many megabytes free (writes fail on a full disk while reads "
+        "still work); 0 turns the check off.",
+        int,
+    ),
+    Setting(
         "MAINTENANCE_CHECK_SECONDS",
         300,
         "How often each worker process checks whether today's retention run (purge and "

@@ -121,13 +121,6 @@ def handoff_figures(db: Database, since: str) -> dict[str, object]:
     return {"waiting": waiting, "first_reply_seconds": delays}
 
 
-def database_status(db: Database) -> dict:
-    """What the health endpoint says about the database; raises if it cannot be read."""
-    (applied,) = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()
-    (journal,) = db.execute("PRAGMA journal_mode").fetchone()
-    return {"status": "ok", "migrations": applied, "journal_mode": journal}
-
-
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
 

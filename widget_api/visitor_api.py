@@ -20,6 +20,7 @@ from .errors import ApiError
 from .faq.library import FaqLibrary
 from .faq.model import LANGUAGES, Candidate, Thresholds
 from .faq.render import remove_control_characters
+from .health import storage_health
 from .hours import ServiceHours, availability
 from .security import rate_limited
 from .settings import configured_thresholds
@@ -122,6 +123,7 @@ def _log_gap(
         )
     except sqlite3.Error as error:
         log.warning("question not logged for the gaps report: %s", error)
+        storage_health().record_failure(error)
 
 
 def _count_ask(lang: str, outcome: str) -> None:
@@ -135,6 +137,7 @@ def _count_ask(lang: str, outcome: str) -> None:
     except sqlite3.Error as error:
         # Counting must never cost a visitor their answer; the counts stay for the next try.
         log.warning("statistics not written, kept for later: %s", error)
+        storage_health().record_failure(error)
         return
     if not written:
         writer.close()  # as after any storage error: do not hold a failing file open
@@ -223,8 +226,8 @@ def widget_config() -> Response:
 @bp.get("/health")
 def health() -> Response:
     faq = faq_library().status()
-    database = store.database_status(get_db())
-    status = "ok" if faq["status"] == "ok" else "degraded"
+    database = storage_health().status(get_db())
+    status = "ok" if faq["status"] == "ok" and database["status"] == "ok" else "degraded"
     return jsonify(status=status, database=database, faq=faq)
 
 
