@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -20,7 +21,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+from tests.live_service import processes_with
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0
@@ -56,6 +60,30 @@ def print_load(when: str) -> None:
     """The load average: other work on the machine skews every figure, so it is shown."""
     one, five, _ = os.getloadavg()
     print(f"load average {when}: {one:.2f} (1 min), {five:.2f} (5 min) on {cpu_count()} cores")
+
+
+def _busy_ticks() -> int:
+    """Clock ticks all cores spent on anything but idling since boot (`/proc/stat`)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is inside user already)
+    return sum(fields[:8]) - fields[3] - fields[4]
+
+
+def _process_ticks(pid: int) -> int:
+    """User and system clock ticks of one process, all its threads; 0 once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def _children_seconds() -> float:
+    """CPU seconds of this process's waited-for children (wrk, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def free_port() -> int:
@@ -101,10 +129,52 @@ class Server:
         self.url = url
         self.log = log
         self.instance = instance
+        # Other processes that serve with it (Redis for the rate limits), counted as its CPU.
+        self.companions: list[int] = []
 
     @property
     def database(self) -> Path:
         return self.instance / "widget.sqlite3"
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn master's children (its workers), read from /proc."""
+        return sorted(processes_with("ppid", self.process.pid))
+
+
+class CpuMeter:
+    """Where the machine's CPU time went during one measured run.
+
+    The server's processes are read from /proc, the load generator (a child that has been
+    waited for) from this process's rusage, and the rest is everything else on the machine:
+    other people's work, which takes cores away from the measurement. Loopback networking
+    done in interrupt context also lands in "other" (a few per cent of one core).
+    """
+
+    def __init__(self, server: Server) -> None:
+        self._master = server.process.pid
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._start = time.monotonic()
+        self._busy = _busy_ticks()
+        self._workers = server.worker_pids()
+        pids = [self._master, *self._workers, *server.companions]
+        self._per_pid = {pid: _process_ticks(pid) for pid in pids}
+        self._children = _children_seconds()
+
+    def stop(self) -> dict:
+        """Seconds: `wall`, CPU of the `server`, the `load` generator and `other` processes;
+        `workers`: each worker's CPU seconds."""
+        wall = time.monotonic() - self._start
+        used = {pid: (_process_ticks(pid) - t) / self._tick for pid, t in self._per_pid.items()}
+        busy = (_busy_ticks() - self._busy) / self._tick
+        load = _children_seconds() - self._children
+        server = sum(used.values())
+        return {
+            "wall": wall,
+            "server": server,
+            "load": load,
+            "other": max(0.0, busy - server - load),
+            "workers": [used[pid] for pid in self._workers],
+        }
 
 
 @contextmanager
@@ -170,8 +240,14 @@ def gunicorn(
                     process.wait()
 
 
+@dataclass(frozen=True)
+class Redis:
+    url: str
+    pid: int
+
+
 @contextmanager
-def redis_server() -> Iterator[str | None]:
+def redis_server() -> Iterator[Redis | None]:
     """A private, non-persistent redis-server on a free loopback port; None if not installed."""
     program = shutil.which("redis-server")
     if program is None:
@@ -193,7 +269,7 @@ def redis_server() -> Iterator[str | None]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield Redis(f"redis://127.0.0.1:{port}/0", process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -1,6 +1,6 @@
 """HTTP throughput and latency of `POST /api/v1/ask` under gunicorn, against trivial endpoints.
 
-    .venv/bin/python bench/http_throughput.py [--duration 10] [--connections 50,200]
+    .venv/bin/python bench/http_throughput.py [--duration 5] [--repeat 5] [--connections 50,200]
 
 Needs `wrk` (Debian: `apt-get install wrk`) and, for the rate-limited runs, `redis-server`.
 Starts `widget-api serve` on 127.0.0.1 with one worker per core (`nproc`) and the default
@@ -10,11 +10,20 @@ wrk over loopback, wrk using as many threads as there are cores, on the same mac
 Baselines, measured in the same run:
 - `GET /api/v1/widget-config` on the same server: a JSON answer built from settings alone (no
   database, no request body, no matcher) that goes through the same middleware as ask (request
-  log, limiter hook, CORS and security headers). The ratio ask / widget-config, the issue's
-  target, is the cost of the ask work itself: parsing the question, matching it, and what
-  ask writes.
+  log, CORS and security headers). The ratio ask / widget-config, the issue's target, is the
+  cost of the ask work itself: parsing the question, matching it, and what ask writes.
 - `GET /ping` of a bare Flask app (one route, nothing else) under the same gunicorn options
   (`serving.gunicorn_options`): the floor of Flask under gunicorn here, for context only.
+
+How it is measured: both servers run side by side, and every endpoint gets a warm-up run first
+(after every worker has loaded the FAQ). Then `--repeat` repetitions: in each, every endpoint
+at every concurrency, the endpoints in an order that rotates from one repetition to the next,
+so slow drifts and other people's bursts of work fall on all of them alike. Figures are the
+medians over the repetitions; ratios are taken between two runs of the same repetition. Each
+run also reports where the machine's CPU went: how evenly the server's workers shared the work
+(wrk keeps its connections open, and each stays with the worker that accepted it, so one
+worker may get most of them), and how much CPU other processes took meanwhile (such runs are
+marked); the machine is 2 cores, shared.
 
 The ask stream: every phrasing of the sample FAQ (both languages) with perturbations (typos,
 a dropped word, lower case, no punctuation), plus out-of-scope questions; 4,000 request bodies
@@ -22,15 +31,15 @@ made here with a fixed seed, no two alike in a row, cycled by wrk's Lua script (
 thread starting elsewhere in the list). Some bodies carry no "lang", as when the widget does
 not know the visitor's language. What the matcher decides for the stream is computed
 in-process first and printed, since a question not answered at once is also written to the
-gaps log (one synced commit). A third run at each concurrency sends only the stream's bodies
-that are answered at once ("answered only"), which write nothing: the same server and matcher
-without the gaps-log writes, to show what those cost.
+gaps log (one row, committed before the reply). A third ask endpoint sends only the stream's
+bodies that are answered at once ("answered only"), which write nothing: the same server and
+matcher without the gaps-log writes, to show what those cost.
 
 Rate limits are off (`WIDGET_RATELIMIT_ENABLED=false`) for the comparison; they are then
-measured on, with counters in a private Redis (several workers need shared counters), twice:
-with the shipped limits, which one client (wrk) exhausts within a second, so nearly every
-request is a refusal (429); and with the ask limit raised out of reach, so every request is
-served and pays for the check. Prints figures and ratios; asserts nothing.
+measured on (one run each), with counters in a private Redis (several workers need shared
+counters), twice: with the shipped limits, which one client (wrk) exhausts within a second,
+so nearly every request is a refusal (429); and with the ask limit raised out of reach, so
+every request is served and pays for the check. Prints figures and ratios; asserts nothing.
 """
 
 from __future__ import annotations
@@ -40,16 +49,27 @@ import json
 import random
 import re
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _support import cpu_count, gunicorn, need_program, print_load, print_machine, redis_server
+from _support import (
+    CpuMeter,
+    Server,
+    cpu_count,
+    gunicorn,
+    need_program,
+    print_load,
+    print_machine,
+    redis_server,
+)
 
 from widget_api.faq.library import FaqSnapshot, build_snapshot
 from widget_api.faq.model import Thresholds
@@ -63,6 +83,18 @@ WARM_UP_SECONDS = 3
 ORIGIN = "http://127.0.0.1:5001"  # an allowed origin by default, so CORS headers are sent too
 TARGET_RATIO = 0.70
 TARGET_P99_MS = 50.0
+# Cores' worth of CPU taken by other processes during a run above which the run is marked.
+OTHER_CPU_LIMIT = 0.10
+CONFIG = "GET widget-config"
+ASK = "POST ask"
+ANSWERED = "POST ask (answered only)"
+BARE = "GET /ping (bare Flask)"
+RATIOS = (
+    (ASK, CONFIG, "ask / widget-config"),
+    (ANSWERED, CONFIG, "ask (answered only) / widget-config"),
+    (ASK, BARE, "ask / bare Flask"),
+    (CONFIG, BARE, "widget-config / bare Flask"),
+)
 
 OUT_OF_SCOPE = {
     "en": [
@@ -250,7 +282,7 @@ def describe_stream(stream: list[dict], snapshot: FaqSnapshot) -> list[dict]:
     print(f"matcher's decisions for the stream (in-process, default thresholds): {shares}")
     print(
         f"  -> {(n - counts['answer']) / n:.0%} of asks also write a row to the gaps log "
-        "(question_log), one synced commit each"
+        "(question_log), one commit each, before the reply"
     )
     answered: list[dict] = []
     for body, outcome in zip(stream, outcomes, strict=True):
@@ -292,7 +324,11 @@ def status_counts(log: Path, offset: int) -> Counter:
     return Counter(re.findall(r"(?:GET|POST) /\S* (\d{3}) \d+ms$", text, re.MULTILINE))
 
 
-def run_wrk(url: str, script: Path, connections: int, seconds: int, log: Path | None) -> dict:
+def run_wrk(
+    url: str, script: Path, connections: int, seconds: int, server: Server | None = None
+) -> dict:
+    """One wrk run; with `server`, also its logged statuses and where the CPU time went."""
+    log = server.log if server and server.log.exists() else None
     offset = log.stat().st_size if log else 0
     threads = min(cpu_count(), connections)
     command = [
@@ -306,7 +342,9 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int, log: Path | 
         str(script),
         url,
     ]
+    meter = CpuMeter(server) if server else None
     done = subprocess.run(command, capture_output=True, text=True, check=True)
+    cpu = meter.stop() if meter else None
     line = next((s for s in done.stdout.splitlines() if s.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
@@ -314,6 +352,7 @@ def run_wrk(url: str, script: Path, connections: int, seconds: int, log: Path | 
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = result["connect"] + result["read"] + result["write"] + result["timeout"]
     result["statuses"] = status_counts(log, offset) if log else Counter()
+    result["cpu"] = cpu
     return result
 
 
@@ -321,18 +360,134 @@ def fmt_statuses(statuses: Counter) -> str:
     return " ".join(f"{code}:{n}" for code, n in sorted(statuses.items())) or "-"
 
 
+def disturbed(result: dict) -> bool:
+    """Whether other processes took more than OTHER_CPU_LIMIT cores during the run."""
+    cpu = result["cpu"]
+    return bool(cpu) and cpu["other"] / cpu["wall"] > OTHER_CPU_LIMIT
+
+
+def cpu_per_request(result: dict) -> float:
+    """The server's CPU time per answered request, in µs (its processes only, not wrk's)."""
+    return result["cpu"]["server"] / max(result["requests"], 1) * 1e6
+
+
+def fmt_cpu(result: dict) -> str:
+    """The server's CPU per request, the busiest worker's share of the workers' CPU time, and
+    the cores other processes took meanwhile."""
+    cpu = result["cpu"]
+    if not cpu:
+        return ""
+    total = sum(cpu["workers"])
+    busiest = max(cpu["workers"]) / total if total else 0.0
+    flag = " *" if disturbed(result) else ""
+    return (
+        f"{cpu_per_request(result):>6.0f} {busiest:>6.0%} {cpu['other'] / cpu['wall']:>6.2f}{flag}"
+    )
+
+
 def row(name: str, connections: int, r: dict) -> str:
     return (
-        f"{name:<24} {connections:>5} {r['rps']:>9.0f} {r['p50'] / 1000:>8.1f} "
-        f"{r['p99'] / 1000:>8.1f} {r['max'] / 1000:>8.1f} {r['errors']:>6}  "
-        f"{fmt_statuses(r['statuses'])}"
+        f"{name:<24} {connections:>5} {r['rps']:>7.0f} {r['p50'] / 1000:>7.1f} "
+        f"{r['p99'] / 1000:>7.1f} {r['max'] / 1000:>7.1f} {r['errors']:>6} {fmt_cpu(r)}"
+        f"  {fmt_statuses(r['statuses'])}"
     )
 
 
 HEADER = (
-    f"{'endpoint':<24} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-    f"{'sock.e':>6}  statuses logged by the service"
+    f"{'endpoint':<24} {'conns':>5} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
+    f"{'sock.e':>6} {'µs/req':>6} {'worker':>6} {'other':>6}  statuses logged by the service"
 )
+CPU_NOTE = """\
+µs/req: the server's CPU time per request (its processes', not wrk's).
+worker: the busiest worker's share of the workers' CPU time (50% is even with 2 workers; wrk
+  keeps its connections open, and each stays with the worker that accepted it).
+other: cores other processes took during the run (loopback interrupts too, a few hundredths);
+  above {limit:.2f} (*) the run was disturbed and is made again after a pause, up to --retries
+  times (the disturbed attempts are listed with '-' and are not counted)."""
+
+
+def undisturbed_run(name: str, target: tuple, connections: int, seconds: int, retries: int) -> dict:
+    """A wrk run, made again (after a pause) while other work disturbs it, `retries` times at
+    most; the disturbed attempts are printed and dropped."""
+    url, lua, server = target
+    result = run_wrk(url, lua, connections, seconds, server)
+    for _ in range(retries):
+        if not disturbed(result):
+            break
+        print(f"  - {row(name, connections, result)}  (disturbed: again)", flush=True)
+        time.sleep(seconds)
+        result = run_wrk(url, lua, connections, seconds, server)
+    return result
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def spread(values: list[float], scale: float = 1.0, digits: int = 0) -> str:
+    """`median (min-max)` of the values times `scale`."""
+    low, mid, high = (v * scale for v in (min(values), median(values), max(values)))
+    return f"{mid:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+
+def summary(runs: dict[tuple[str, int], list[dict]], connections: list[int]) -> None:
+    """Medians over the repetitions, and ratios of runs made next to each other."""
+    kept = [r for results in runs.values() for r in results]
+    print(
+        f"medians of {len(next(iter(runs.values())))} runs each (min-max); "
+        f"{sum(map(disturbed, kept))} of the {len(kept)} runs counted were disturbed (*)"
+    )
+    print(
+        f"{'endpoint':<24} {'conns':>5} {'req/s':>18} {'p50 ms':>18} {'p99 ms':>20} {'µs/req':>16}"
+    )
+    for (name, c), results in sorted(runs.items(), key=lambda item: (item[0][1], item[0][0])):
+        print(
+            f"{name:<24} {c:>5} {spread([r['rps'] for r in results]):>18} "
+            f"{spread([r['p50'] for r in results], 1e-3, 1):>18} "
+            f"{spread([r['p99'] for r in results], 1e-3, 1):>20} "
+            f"{spread([cpu_per_request(r) for r in results]):>16}"
+        )
+    print()
+    print("ratios of requests/s, each from two runs of the same repetition: median (min-max)")
+    for c in connections:
+        parts = []
+        for top, bottom, label in RATIOS:
+            parts.append(f"{label} = {spread(paired_ratios(runs, top, bottom, c), 1, 2)}")
+        print(f"  {c:>3} connections: " + "   ".join(parts[:2]))
+        print("                    " + "   ".join(parts[2:]))
+        costs = [median([cpu_per_request(r) for r in runs[(n, c)]]) for n in (ASK, CONFIG)]
+        print(
+            f"                    server CPU per request: ask {costs[0]:.0f} µs, widget-config "
+            f"{costs[1]:.0f} µs (ratio {costs[1] / costs[0]:.2f})"
+        )
+
+
+def paired_ratios(runs: dict, top: str, bottom: str, c: int) -> list[float]:
+    return [a["rps"] / b["rps"] for a, b in zip(runs[(top, c)], runs[(bottom, c)], strict=True)]
+
+
+def targets(runs: dict[tuple[str, int], list[dict]], connections: list[int]) -> None:
+    """The issue's targets, judged on the medians; how many single repetitions met each."""
+    print("targets (on the medians; in brackets, how many of the repetitions met it):")
+    for c in connections:
+        ratios = paired_ratios(runs, ASK, CONFIG, c)
+        ratio = median(ratios)
+        met = sum(r >= TARGET_RATIO for r in ratios)
+        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+        print(
+            f"  ask >= {TARGET_RATIO:.0%} of widget-config's throughput at {c} connections: "
+            f"{ratio:.0%}, {verdict} ({met} of {len(ratios)})"
+        )
+    if 50 in connections:
+        p99s = [r["p99"] / 1000 for r in runs[(ASK, 50)]]
+        met = sum(p < TARGET_P99_MS for p in p99s)
+        verdict = "met" if median(p99s) < TARGET_P99_MS else "NOT met"
+        print(
+            f"  ask p99 < {TARGET_P99_MS:.0f} ms at 50 connections: {median(p99s):.1f} ms, "
+            f"{verdict} ({met} of {len(p99s)})"
+        )
+    asks = sum(r["requests"] for c in connections for r in runs[(ASK, c)])
+    print(f"  ({asks} ask requests in the measured runs)")
 
 
 # --- the bare Flask baseline server (this file, run with --bare-flask-server) ----------------
@@ -371,7 +526,11 @@ def bare_flask_server(bind: str, workers: int, threads: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per endpoint and concurrency")
+    parser.add_argument(
+        "--retries", type=int, default=2, help="runs again of a run that other work disturbed"
+    )
     parser.add_argument("--connections", default="50,200")
     parser.add_argument("--workers", type=int, default=cpu_count())
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
@@ -387,9 +546,10 @@ def main() -> None:
 
     print_machine()
     print(
-        f"server: widget-api serve --workers {args.workers} --threads {args.threads} "
-        f"(gthread), 127.0.0.1; wrk -t{cpu_count()} --timeout 10s, {seconds} s per run, "
-        f"{WARM_UP_SECONDS} s warm-up per endpoint and server"
+        f"servers: widget-api serve and the bare Flask app, each --workers {args.workers} "
+        f"--threads {args.threads} (gthread), 127.0.0.1; wrk -t{cpu_count()} --timeout 10s; "
+        f"{args.repeat} repetitions of {seconds} s runs, endpoints in a rotating order within "
+        f"each; {WARM_UP_SECONDS} s warm-up per endpoint first"
     )
     stream, snapshot = question_stream()
     answered = describe_stream(stream, snapshot)
@@ -403,85 +563,50 @@ def main() -> None:
         answered_lua.write_text(ask_script(answered), encoding="utf-8")
 
         off = {"WIDGET_RATELIMIT_ENABLED": "false"}
-        results: dict[tuple[str, int], dict] = {}
+        runs: dict[tuple[str, int], list[dict]] = {}
         print("rate limits OFF")
-        print(HEADER)
-        with gunicorn(args.workers, args.threads, env=off) as server:
-            config_url = server.url + "/api/v1/widget-config?lang=en"
-            ask_url = server.url + "/api/v1/ask"
-            run_wrk(config_url, get_lua, connections[0], WARM_UP_SECONDS, None)
-            run_wrk(ask_url, ask_lua, connections[0], WARM_UP_SECONDS, None)
-            for c in connections:
-                for name, url, lua in (
-                    ("GET widget-config", config_url, get_lua),
-                    ("POST ask", ask_url, ask_lua),
-                    ("POST ask (answered only)", ask_url, answered_lua),
-                ):
-                    result = run_wrk(url, lua, c, seconds, server.log)
-                    results[(name, c)] = result
-                    print(row(name, c, result), flush=True)
-            asks = sum(results[("POST ask", c)]["requests"] for c in connections)
+        with (
+            gunicorn(args.workers, args.threads, env=off) as server,
+            gunicorn(
+                args.workers,
+                args.threads,
+                command=bare_command(args),
+                ready_text="bare worker ready",
+                probe_path="/ping",
+            ) as bare,
+        ):
+            targets_ = {
+                CONFIG: (server.url + "/api/v1/widget-config?lang=en", get_lua, server),
+                ASK: (server.url + "/api/v1/ask", ask_lua, server),
+                ANSWERED: (server.url + "/api/v1/ask", answered_lua, server),
+                BARE: (bare.url + "/ping", get_lua, bare),
+            }
+            for url, lua, _ in targets_.values():
+                run_wrk(url, lua, connections[0], WARM_UP_SECONDS)
+            print(CPU_NOTE.format(limit=OTHER_CPU_LIMIT))
+            print(f"{'run':>3} {HEADER}")
+            names = list(targets_)
+            for repetition in range(args.repeat):
+                order = names[repetition % len(names) :] + names[: repetition % len(names)]
+                for c in connections:
+                    for name in order:
+                        url, lua, host = targets_[name]
+                        result = undisturbed_run(name, (url, lua, host), c, seconds, args.retries)
+                        runs.setdefault((name, c), []).append(result)
+                        print(f"{repetition + 1:>3} {row(name, c, result)}", flush=True)
             with closing(sqlite3.connect(server.database)) as db:
                 (logged,) = db.execute("SELECT count(*) FROM question_log").fetchone()
             print(f"  gaps-log rows written during the runs (incl. warm-up): {logged}")
-
-        bare_command = [
-            sys.executable,
-            str(Path(__file__).resolve()),
-            "--bare-flask-server",
-            "127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-        ]
-        with gunicorn(
-            args.workers,
-            args.threads,
-            command=bare_command,
-            ready_text="bare worker ready",
-            probe_path="/ping",
-        ) as bare:
-            ping_url = bare.url + "/ping"
-            run_wrk(ping_url, get_lua, connections[0], WARM_UP_SECONDS, None)
-            for c in connections:
-                result = run_wrk(ping_url, get_lua, c, seconds, None)
-                results[("GET /ping (bare Flask)", c)] = result
-                print(row("GET /ping (bare Flask)", c, result), flush=True)
-
         print()
-        print("ratios (requests/s):")
-        for c in connections:
-            ask = results[("POST ask", c)]["rps"]
-            config = results[("GET widget-config", c)]["rps"]
-            bare_rps = results[("GET /ping (bare Flask)", c)]["rps"]
-            answered_rps = results[("POST ask (answered only)", c)]["rps"]
-            print(
-                f"  {c:>3} connections: ask / widget-config = {ask / config:.2f}   "
-                f"ask (answered only) / widget-config = {answered_rps / config:.2f}   "
-                f"ask / bare Flask = {ask / bare_rps:.2f}   "
-                f"widget-config / bare Flask = {config / bare_rps:.2f}"
-            )
+        summary(runs, connections)
         print()
-        print("targets:")
-        for c in connections:
-            ratio = results[("POST ask", c)]["rps"] / results[("GET widget-config", c)]["rps"]
-            verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-            print(
-                f"  ask >= {TARGET_RATIO:.0%} of widget-config's throughput at {c} connections: "
-                f"{ratio:.0%}, {verdict}"
-            )
-        if 50 in connections:
-            p99 = results[("POST ask", 50)]["p99"] / 1000
-            verdict = "met" if p99 < TARGET_P99_MS else "NOT met"
-            print(f"  ask p99 < {TARGET_P99_MS:.0f} ms at 50 connections: {p99:.1f} ms, {verdict}")
-        print(f"  ({asks} ask requests in the measured runs)")
+        targets(runs, connections)
 
         if args.no_limits_on:
             return
         print()
-        with redis_server() as redis_url:
-            if redis_url is None:
+        with redis_server() as redis:
+            if redis is None:
                 print(
                     "rate limits ON: skipped, redis-server is not installed "
                     "(`apt-get install redis-server`); several workers need shared counters"
@@ -489,7 +614,7 @@ def main() -> None:
                 return
             limited = {
                 "WIDGET_RATELIMIT_ENABLED": "true",
-                "WIDGET_RATELIMIT_STORAGE_URI": redis_url,
+                "WIDGET_RATELIMIT_STORAGE_URI": redis.url,
             }
             for title, extra in (
                 ("rate limits ON, shipped limits (one client: nearly all refused)", {}),
@@ -498,20 +623,37 @@ def main() -> None:
                     {"WIDGET_RATELIMIT_ASK": "1000000000 per minute"},
                 ),
             ):
-                print(f"{title}; counters in Redis")
-                print(HEADER)
+                print(f"{title}; counters in Redis; one run each")
+                print(f"    {HEADER}")
                 with gunicorn(args.workers, args.threads, env={**limited, **extra}) as server:
+                    server.companions.append(redis.pid)
                     ask_url = server.url + "/api/v1/ask"
-                    run_wrk(ask_url, ask_lua, connections[0], WARM_UP_SECONDS, None)
+                    run_wrk(ask_url, ask_lua, connections[0], WARM_UP_SECONDS)
                     for c in connections:
-                        result = run_wrk(ask_url, ask_lua, c, seconds, server.log)
-                        off_rps = results[("POST ask", c)]["rps"]
+                        result = undisturbed_run(
+                            ASK, (ask_url, ask_lua, server), c, seconds, args.retries
+                        )
+                        off_rps = median([r["rps"] for r in runs[(ASK, c)]])
                         print(
-                            row("POST ask", c, result)
-                            + f"   ({result['rps'] / off_rps:.2f}x ask with limits off)",
+                            f"    {row(ASK, c, result)}"
+                            f"   ({result['rps'] / off_rps:.2f}x the median ask with limits off)",
                             flush=True,
                         )
                 print()
+
+
+def bare_command(args: argparse.Namespace) -> list[str]:
+    """This file as the bare Flask server, with the same workers and threads."""
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--bare-flask-server",
+        "127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+    ]
 
 
 if __name__ == "__main__":

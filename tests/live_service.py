@@ -54,8 +54,10 @@ def _become_subreaper() -> bool:
         return False
 
 
-def _group_members(pgid: int) -> list[int]:
-    """Pids of the processes in a process group, read from /proc."""
+def processes_with(field: str, value: int) -> list[int]:
+    """Pids of the processes whose parent (`field="ppid"`) or process group ("pgrp") is
+    `value`, read from /proc."""
+    position = {"ppid": 1, "pgrp": 2}[field]
     members = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -66,7 +68,7 @@ def _group_members(pgid: int) -> list[int]:
             continue
         # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after the last ')'.
         fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:
+        if int(fields[position]) == value:
             members.append(int(entry))
     return members
 
@@ -210,7 +212,7 @@ class Service:
         """SIGKILL to the whole process group: master and workers die at once, unwarned."""
         assert self.process is not None
         pgid = self.process.pid
-        members = _group_members(pgid)
+        members = processes_with("pgrp", pgid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
         self.process.wait()
