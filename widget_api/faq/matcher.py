@@ -143,7 +143,7 @@ class _LanguageIndex:
         for e_idx in self.phrasing_entry:
             counts[e_idx] += 1
         # The entry's term profile: idf times (share of its phrasings using the term) ** power.
-        self.profile = {
+        profile = {
             t: {
                 e: self.idf[t] * (len(ps) / counts[e]) ** PROFILE_POWER
                 for e, ps in per_entry.items()
@@ -151,7 +151,7 @@ class _LanguageIndex:
             for t, per_entry in postings.items()
         }
         norms = [0.0] * len(entries)
-        for per_entry in self.profile.values():
+        for per_entry in profile.values():
             for e_idx, weight in per_entry.items():
                 norms[e_idx] += weight * weight
         self.profile_norm = [math.sqrt(n) for n in norms]
@@ -167,8 +167,14 @@ class _LanguageIndex:
             for e_idx, ps in per_entry.items():
                 totals[e_idx] += len(ps)
         vocab = len(postings)
-        self.nb_gain = [math.log1p(c / NB_ALPHA) for c in range(max(counts, default=0) + 1)]
+        gain = [math.log1p(c / NB_ALPHA) for c in range(max(counts, default=0) + 1)]
         self.nb_base = [math.log(total + NB_ALPHA * vocab) for total in totals]
+        # term -> (entry, its profile weight, its Naive Bayes gain) for every entry using it:
+        # `rank` adds up profiles and likelihoods in one pass over the question's postings.
+        self.entry_postings = {
+            t: tuple((e, profile[t][e], gain[len(ps)]) for e, ps in per_entry.items())
+            for t, per_entry in postings.items()
+        }
         self.by_first: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self.words):
             self.by_first[word[0]].append(word)
@@ -256,21 +262,29 @@ class _LanguageIndex:
                 best[q.term] = q
         return [*best.values(), *unknown]
 
-    def _nb_logits(self, weights: dict[str, float]) -> list[float]:
-        """Each entry's Naive Bayes log-likelihood of the question's terms, tempered.
+    def _profiles_and_logits(
+        self, weights: dict[str, float]
+    ) -> tuple[dict[int, float], list[float]]:
+        """Each entry's profile dot product with the question, and its Naive Bayes logit.
 
-        Every term counts once (stop words and word pairs at their reduced share); terms the
-        FAQ does not know change no entry's odds, so they are left out.
+        The dot product is over the entries sharing a term with the question. The logit is the
+        log-likelihood of the question's terms, tempered, for every entry: each term counts
+        once (stop words and word pairs at their reduced share); terms the FAQ does not know
+        change no entry's odds, so they are left out.
         """
+        profile: dict[int, float] = defaultdict(float)
         logits = [0.0] * len(self.entries)
-        gain = self.nb_gain
         mass = 0.0
-        for term in weights:
+        for term, weight in weights.items():
             w = STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
             mass += w
-            for e_idx, ps in self.postings[term].items():
-                logits[e_idx] += w * gain[len(ps)]
-        return [(v - mass * b) / NB_TEMPERATURE for v, b in zip(logits, self.nb_base, strict=True)]
+            for e_idx, share, gain in self.entry_postings[term]:
+                profile[e_idx] += weight * share
+                logits[e_idx] += w * gain
+        tempered = [
+            (v - mass * b) / NB_TEMPERATURE for v, b in zip(logits, self.nb_base, strict=True)
+        ]
+        return profile, tempered
 
     @staticmethod
     def _nb_share(logits: list[float], e_idx: int, rivals: list[int]) -> float:
@@ -289,15 +303,11 @@ class _LanguageIndex:
             return []
         q_norm = math.sqrt(sum(q.weight * q.weight for q in qterms))
         weights = {q.term: q.weight for q in qterms if q.term}
-        profile: dict[int, float] = defaultdict(float)
-        for term, weight in weights.items():
-            for e_idx, share in self.profile[term].items():
-                profile[e_idx] += weight * share
+        profile, logits = self._profiles_and_logits(weights)
         # Phrasings are only compared for the entries whose profiles fit best, and only those
         # sharing a content word: stop words alone ("how", "my") would touch most phrasings.
         shortlist = heapq.nlargest(max(SHORTLIST, limit), profile.items(), key=itemgetter(1))
         # The entries Naive Bayes finds likeliest are compared too, and are the rivals.
-        logits = self._nb_logits(weights)
         rivals = heapq.nlargest(NB_RIVALS, range(len(logits)), key=logits.__getitem__)
         listed = {e for e, _ in shortlist}
         shortlist += [(e, profile.get(e, 0.0)) for e in rivals if e not in listed]
