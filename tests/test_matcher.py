@@ -163,6 +163,14 @@ def test_a_name_of_several_unknown_words_counts_as_one_unknown_thing(index):
     assert named.score > scattered.score + 0.1
 
 
+def test_sharing_only_stop_words_makes_no_candidate(index):
+    # "How do I ... my ...?" is how half the FAQ is asked; it says nothing about the topic.
+    ranked = index.rank("How do I reset my password?", "en", limit=10)
+    assert [c.entry.id for c in ranked] == ["password"]
+    # A question of stop words only still finds the entries that share them.
+    assert index.rank("how do i", "en")
+
+
 def test_typo_correction_keeps_the_first_letter(index):
     # "Zustellung" is one letter from "Bestellung", but a different word, not a typo.
     assert index.rank("Zustellung", "de") == []

@@ -11,7 +11,8 @@ How a question is scored (per language, each language has its own index):
    probably not answered by it. Unknown words in a row count as less than that many
    separate words, since they are mostly one name.
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
-   phrasings that share a term with the question, not with the size of the FAQ.
+   phrasings that share a term with the question, not with the size of the FAQ. Only entries
+   sharing a content word are candidates: "how do I" alone says nothing about the topic.
 3. Each term weighs its inverse document frequency (stop words and word pairs less). An
    entry scores by its best phrasing (the shared weight over the geometric mean of question
    and phrasing weight, so both must be covered) and by its term profile over all its
@@ -56,8 +57,9 @@ UNKNOWN_RUN_DECAY = 0.5
 STOP_WEIGHT = 0.3
 # Neighbouring word pairs ("how long", "my name") are terms too, at this share of their idf.
 BIGRAM_WEIGHT = 0.3
-# How many entries, by term profile, get their phrasings compared with the question, and how
-# many phrasings of each (chosen by their content words) are scored exactly.
+# How many of the entries sharing a content word with the question (best by term profile) get
+# their phrasings compared with it, and how many phrasings of each (chosen by their content
+# words) are scored exactly.
 SHORTLIST = 15
 EXACT_PHRASINGS = 8
 # Shared weight below about this share of the largest idf lowers the confidence: one common
@@ -304,26 +306,25 @@ class _LanguageIndex:
         q_norm = math.sqrt(sum(q.weight * q.weight for q in qterms))
         weights = {q.term: q.weight for q in qterms if q.term}
         profile, logits = self._profiles_and_logits(weights)
-        # Phrasings are only compared for the entries whose profiles fit best, and only those
-        # sharing a content word: stop words alone ("how", "my") would touch most phrasings.
-        shortlist = heapq.nlargest(max(SHORTLIST, limit), profile.items(), key=itemgetter(1))
-        # The entries Naive Bayes finds likeliest are compared too, and are the rivals.
-        rivals = heapq.nlargest(NB_RIVALS, range(len(logits)), key=logits.__getitem__)
-        listed = {e for e, _ in shortlist}
-        shortlist += [(e, profile.get(e, 0.0)) for e in rivals if e not in listed]
         content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
+        # Content words pick the phrasings worth an exact look. An entry sharing none of them
+        # is no candidate: its stop words and word pairs alone ("how do i", "my order") say
+        # nothing about the topic asked.
+        candidates = {e_idx for t in content for e_idx in self.postings[t]}
+        # Of those, the entries whose profiles fit best are compared, and the entries Naive
+        # Bayes finds likeliest (which are also the rivals).
+        shortlist = heapq.nlargest(max(SHORTLIST, limit), candidates, key=profile.__getitem__)
+        rivals = heapq.nlargest(NB_RIVALS, range(len(logits)), key=logits.__getitem__)
+        shortlist += [e for e in rivals if e in candidates and e not in shortlist]
         query = weights.keys()
         inv_root = self.inv_root_weight
         scored = []
-        for e_idx, dot in shortlist:
-            # Content words pick the few phrasings worth an exact look (stop words added).
+        for e_idx in shortlist:
             partial: dict[int, float] = {}
             for t in content:
                 w = weights[t]
                 for p in self.postings[t].get(e_idx, ()):
                     partial[p] = partial.get(p, 0.0) + w * inv_root[p]
-            if not partial:
-                partial = {p: 0.0 for t in weights for p in self.postings[t].get(e_idx, ())}
             if len(partial) > EXACT_PHRASINGS:
                 top = heapq.nlargest(EXACT_PHRASINGS, partial.items(), key=itemgetter(1))
                 chosen = [p for p, _ in top]
@@ -337,7 +338,7 @@ class _LanguageIndex:
                     overlap, shared_best, p_best = value, shared, p_idx
             if p_best < 0:
                 continue
-            cosine = dot / (q_norm * self.profile_norm[e_idx])
+            cosine = profile[e_idx] / (q_norm * self.profile_norm[e_idx])
             similarity = 0.5 * overlap + 0.5 * cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
             similarity *= self._nb_share(logits, e_idx, rivals) ** NB_POWER

@@ -85,8 +85,9 @@ def normalise(text: str, lang: str = "en") -> str:
     ("what's" -> "whats") so contractions stay one token.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    decomposed = unicodedata.normalize("NFD", text)
-    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if not text.isascii():  # ASCII has no accents to take off (most questions, in English)
+        decomposed = unicodedata.normalize("NFD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)
     if lang == "de":
         text = _DIGRAPHS.sub(lambda m: _DIGRAPH_VOWEL[m.group(1)], text)
