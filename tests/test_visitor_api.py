@@ -8,7 +8,8 @@ import time
 import pytest
 
 from tests.conftest import make_app
-from widget_api import health
+from widget_api import health, stats
+from widget_api.db import connect
 from widget_api.settings import SettingsError
 
 ORIGIN = "https://shop.example.com"
@@ -136,6 +137,23 @@ def test_health_warns_of_a_disk_running_full(tmp_path):
     assert off.test_client().get("/api/v1/health").get_json()["status"] == "ok"
     with pytest.raises(SettingsError, match="HEALTH_MIN_FREE_MB"):
         make_app(tmp_path / "bad", HEALTH_MIN_FREE_MB=-1)
+
+
+def test_a_failed_count_write_shows_in_health_and_keeps_the_counts(tmp_path, monkeypatch):
+    monkeypatch.setattr(stats, "FLUSH_SECONDS", 0.0)  # every ask writes its count
+    app = make_app(tmp_path)
+    path = app.config["DATABASE"]
+    app.config["DATABASE"] = f"file:{path}?mode=ro"
+    client = app.test_client()
+    question = app.extensions["faq_library"].current().index.entries[0].question
+    answer = client.post("/api/v1/ask", json={"question": question})
+    assert answer.status_code == 200 and answer.get_json()["answered"] is True
+    body = client.get("/api/v1/health").get_json()
+    assert body["database"]["problems"] == ["recent_write_failure"]
+    app.config["DATABASE"] = path
+    assert client.post("/api/v1/ask", json={"question": question}).status_code == 200
+    rows = connect(path).execute("SELECT SUM(count) FROM ask_stats").fetchone()
+    assert rows == (2,)  # the count that failed was kept and written with the next
 
 
 def test_a_write_failure_shows_in_health_until_it_ages_out(tmp_path, monkeypatch):

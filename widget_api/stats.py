@@ -19,7 +19,6 @@ microseconds, not for a disk sync, so workers do not queue behind each other.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sqlite3
 import threading
 import time
@@ -33,7 +32,6 @@ from sqlite_utils import Database
 from . import db as db_module
 from . import store
 
-log = logging.getLogger(__name__)
 FLUSH_SECONDS = 10.0
 FLUSH_COUNT = 200
 T = TypeVar("T")
@@ -57,19 +55,17 @@ class AskCounter:
                 or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
             )
 
-    def flush(self, db: Database) -> bool:
-        """Write what was counted; on a storage error keep it for the next try (False)."""
+    def flush(self, db: Database) -> None:
+        """Write what was counted; on a storage error keep it for the next try and raise."""
         with self._lock:
             batch, self._counts = self._counts, Counter()
             self._flushed_at = time.monotonic()
         try:
             store.add_ask_counts(db, dict(batch))
-        except sqlite3.Error as error:
-            log.warning("statistics not written, kept for later: %s", error)
+        except sqlite3.Error:
             with self._lock:
                 self._counts.update(batch)
-            return False
-        return True
+            raise
 
 
 class StatsWriter:

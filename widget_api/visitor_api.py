@@ -133,14 +133,12 @@ def _count_ask(lang: str, outcome: str) -> None:
         return
     writer = current_app.extensions["stats_writer"]
     try:
-        written = writer.write(current_app.config["DATABASE"], counter.flush)
+        writer.write(current_app.config["DATABASE"], counter.flush)
     except sqlite3.Error as error:
-        # Counting must never cost a visitor their answer; the counts stay for the next try.
+        # Counting must never cost a visitor their answer; the counts stay for the next try
+        # (and the writer has let go of the failing file).
         log.warning("statistics not written, kept for later: %s", error)
         storage_health().record_failure(error)
-        return
-    if not written:
-        writer.close()  # as after any storage error: do not hold a failing file open
 
 
 @bp.post("/ask")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import statistics
 from datetime import UTC, datetime, timedelta
 
@@ -56,7 +58,9 @@ def stats_page():
     days = request.args.get("days", type=int)
     days = days if days in GAP_PERIODS else 30
     db = get_db()
-    current_app.extensions["ask_counter"].flush(db)
+    # The latest counts, when they can be written; the page shows what is stored either way.
+    with contextlib.suppress(sqlite3.Error):
+        current_app.extensions["ask_counter"].flush(db)
     since = datetime.now(UTC) - timedelta(days=days - 1)
     rows = _daily_rows(store.daily_ask_counts(db, since.date().isoformat()), days)
     totals = {k: sum(row[k] for row in rows) for k in OUTCOMES}
