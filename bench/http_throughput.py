@@ -76,7 +76,7 @@ from _support import (
 from widget_api.faq.library import FaqSnapshot, build_snapshot
 from widget_api.faq.model import Thresholds
 from widget_api.paths import sample_faq_dir
-from widget_api.serving import DEFAULT_THREADS, ServeOptions, gunicorn_options
+from widget_api.serving import DEFAULT_THREADS, ServeOptions, WidgetApplication
 
 STREAM_LENGTH = 4000
 OUT_OF_SCOPE_SHARE = 0.15
@@ -518,17 +518,9 @@ def targets(runs: dict[tuple[str, int], list[dict]], connections: list[int]) -> 
 def bare_flask_server(bind: str, workers: int, threads: int) -> None:
     """One trivial JSON route under gunicorn with exactly the options `widget-api serve` uses."""
     from flask import Flask, jsonify
-    from gunicorn.app.base import BaseApplication
 
-    class Bare(BaseApplication):
-        def __init__(self) -> None:
-            self.options = gunicorn_options(ServeOptions(bind, workers, threads))
-            super().__init__()
-
-        def load_config(self) -> None:
-            for name, value in self.options.items():
-                if name in self.cfg.settings and value is not None:
-                    self.cfg.set(name, value)
+    class Bare(WidgetApplication):
+        """`widget-api serve`'s gunicorn application with a one-route app in its place."""
 
         def load(self):
             app = Flask("bare")
@@ -540,7 +532,7 @@ def bare_flask_server(bind: str, workers: int, threads: int) -> None:
             print("bare worker ready", file=sys.stderr, flush=True)
             return app
 
-    Bare().run()
+    Bare(ServeOptions(bind, workers, threads)).run()
 
 
 # --- the benchmark ---------------------------------------------------------------------------
