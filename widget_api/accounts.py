@@ -12,7 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .store import utc_now
+from .sqlite import stored_time
 
 ROLES = ("staff", "editor", "admin")
 MIN_PASSWORD_LENGTH = 10
@@ -56,7 +56,7 @@ def create_account(db: Database, email: str, password: str, role: str = "staff")
         raise AccountError(f"an account for {email} exists already")
     cursor = db.execute(
         "INSERT INTO staff_accounts (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-        [email, generate_password_hash(password), role, utc_now()],
+        [email, generate_password_hash(password), role, stored_time()],
     )
     return cursor.lastrowid
 
@@ -71,7 +71,7 @@ def authenticate(db: Database, email: str, password: str) -> dict[str, Any] | No
     valid = check_password_hash(password_hash, password)
     if not row or not valid or row[1]:
         return None
-    db.execute("UPDATE staff_accounts SET last_login_at = ? WHERE id = ?", [utc_now(), row[2]])
+    db.execute("UPDATE staff_accounts SET last_login_at = ? WHERE id = ?", [stored_time(), row[2]])
     return get_account(db, row[2])
 
 
@@ -105,7 +105,7 @@ def set_disabled(db: Database, email: str, disabled: bool = True) -> int:
     account_id = _require(db, email)
     db.execute(
         "UPDATE staff_accounts SET disabled_at = ? WHERE id = ?",
-        [utc_now() if disabled else None, account_id],
+        [stored_time() if disabled else None, account_id],
     )
     return account_id
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
+
+from .sqlite import stored_time
 
 ACTORS = ("staff", "cli", "system", "visitor")
 _TOKEN = re.compile(r"[A-Za-z0-9_.:-]{0,64}")
@@ -57,7 +59,7 @@ def record(
     target = None if target is None else str(target)
     for name, value in (("action", action), ("target", target), ("details", details or {})):
         _check(value, name)
-    at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+    at = stored_time(now)
     cursor = db.execute(
         "INSERT INTO audit_log (created_at, actor, staff_id, action, target, details) "
         "VALUES (?, ?, ?, ?, ?, ?)",

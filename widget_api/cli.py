@@ -6,7 +6,6 @@ Library errors become click.ClickException (a message and exit status 1), never 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -25,11 +24,6 @@ def since_option(what: str):
         show_default=True,
         help=f"Only {what} of the last DAYS days.",
     )
-
-
-def days_ago(days: int) -> str:
-    """The moment DAYS days ago, as stored times are written (ISO 8601, UTC)."""
-    return (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
 
 
 def _config() -> dict:

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import settings
-from .cli import _audit, _config, _database, days_ago, main, since_option
+from .cli import _audit, _config, _database, main, since_option
 from .faq.check import check_path
 from .faq.files import entries_to_file
 from .faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions, write_faq_jsonl
@@ -22,6 +22,7 @@ from .faq.matcher import FaqIndex
 from .faq.model import FaqEntry
 from .faq.text import parse_synonyms
 from .paths import sample_faq_dir
+from .sqlite import days_ago
 
 faq_path_option = click.option(
     "--faq",

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 
 from . import audit, gdpr, retention, store
-from .cli import _config, _database, days_ago, main, since_option
+from .cli import _config, _database, main, since_option
 from .settings import SettingsError
-from .sqlite import write_transaction
+from .sqlite import days_ago, write_transaction
 
 
 def _policy() -> retention.RetentionPolicy:

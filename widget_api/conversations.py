@@ -23,7 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import drafts, store
-from .sqlite import write_transaction
+from .sqlite import stored_time, write_transaction
 
 IDEMPOTENCY_HOURS = 24
 QUEUE_FILTERS = ("new", "mine", "waiting", "closed")
@@ -82,10 +82,6 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _now(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
-
-
 def _message(row: tuple) -> dict[str, Any]:
     message_id, author, kind, text, created_at, staff_id, in_transcript = row
     return {
@@ -133,7 +129,7 @@ def create_handoff(
     """
     if (handoff.name or handoff.email) and not handoff.consent:
         raise ConsentRequired("a name or e-mail address needs the visitor's consent")
-    at = _now(now)
+    at = stored_time(now)
     token = secrets.token_urlsafe(32)
     key_hash = _sha256(idempotency_key) if idempotency_key is not None else None
     with write_transaction(db):
@@ -253,7 +249,7 @@ def add_visitor_message(
 
     It becomes `open` for the staff member it is assigned to, or `new` when nobody claimed it.
     """
-    at = _now(now)
+    at = stored_time(now)
     with write_transaction(db):
         cursor = db.execute(
             "UPDATE conversations SET updated_at = ?, last_visitor_at = ?, status = CASE "
@@ -361,13 +357,13 @@ def close_inactive(db: Database, before: str, now: datetime | None = None) -> in
     return db.execute(
         "UPDATE conversations SET status = 'closed', updated_at = ? "
         "WHERE status != 'closed' AND updated_at < ?",
-        [_now(now), before],
+        [stored_time(now), before],
     ).rowcount
 
 
 def purge_idempotency_keys(db: Database, now: datetime | None = None) -> int:
     """Forget Idempotency-Keys older than 24 hours; returns how many."""
-    cutoff = _now((now or datetime.now(UTC)) - timedelta(hours=IDEMPOTENCY_HOURS))
+    cutoff = stored_time((now or datetime.now(UTC)) - timedelta(hours=IDEMPOTENCY_HOURS))
     return db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount
 
 
@@ -403,7 +399,7 @@ def claim_conversation(
         "UPDATE conversations SET assigned_to = ?, updated_at = ?, "
         "status = CASE WHEN status = 'new' THEN 'open' ELSE status END "
         "WHERE id = ? AND assigned_to IS NULL",
-        [staff_id, _now(now), conversation_id],
+        [staff_id, stored_time(now), conversation_id],
     )
     if cursor.rowcount == 1:
         return
@@ -420,7 +416,7 @@ def add_staff_reply(
     db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
 ) -> dict[str, Any]:
     """Reply to the visitor; the conversation then waits for them. Claims it if unclaimed."""
-    at = _now(now)
+    at = stored_time(now)
     with write_transaction(db):
         cursor = db.execute(
             "UPDATE conversations SET status = 'waiting', updated_at = ?, "
@@ -440,7 +436,7 @@ def add_note(
     with write_transaction(db):
         if db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone():
             return _insert_message(
-                db, conversation_id, "staff", text, _now(now), kind="note", staff_id=staff_id
+                db, conversation_id, "staff", text, stored_time(now), kind="note", staff_id=staff_id
             )
     raise ConversationNotFound(conversation_id)
 
@@ -460,7 +456,7 @@ def reopen_conversation(db: Database, conversation_id: str, now: datetime | None
 def _set_status(db: Database, conversation_id: str, status_sql: str, now: datetime | None) -> None:
     cursor = db.execute(
         f"UPDATE conversations SET status = {status_sql}, updated_at = ? WHERE id = ?",
-        [_now(now), conversation_id],
+        [stored_time(now), conversation_id],
     )
     if cursor.rowcount != 1:
         raise ConversationNotFound(conversation_id)

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from .faq.files import entries_to_file
 from .faq.model import FaqEntry
-from .store import utc_now
+from .sqlite import stored_time
 
 DRAFT_STATUSES = ("proposed", "accepted", "rejected")
 _COLUMNS = (
@@ -50,7 +50,7 @@ def create_draft(
     cursor = db.execute(
         "INSERT INTO faq_drafts (conversation_id, kind, faq_id, lang, question, answer, "
         "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [conversation_id, kind, faq_id, lang, question, answer, created_by, utc_now()],
+        [conversation_id, kind, faq_id, lang, question, answer, created_by, stored_time()],
     )
     return cursor.lastrowid
 
@@ -80,7 +80,7 @@ def review_draft(db: Database, draft_id: int, status: str, reviewer: int | None)
         raise ValueError("a review accepts or rejects")
     cursor = db.execute(
         "UPDATE faq_drafts SET status = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
-        [status, reviewer, utc_now(), draft_id],
+        [status, reviewer, stored_time(), draft_id],
     )
     if cursor.rowcount != 1:
         raise DraftNotFound(draft_id)

@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -28,7 +28,7 @@ from sqlite_utils import Database
 
 from . import audit, conversations, store
 from .settings import SettingsError
-from .sqlite import connect, write_transaction
+from .sqlite import connect, days_ago, write_transaction
 
 log = logging.getLogger(__name__)
 JOB = "purge"
@@ -56,10 +56,6 @@ class RetentionPolicy:
             if config[name] < 0:
                 raise SettingsError(f"{name} must be 0 (off) or a number of days")
         return cls(**{field: config[name] for field, name in names.items()})
-
-
-def _cutoff(now: datetime, days: int) -> str:
-    return (now - timedelta(days=days)).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def purge(
@@ -92,7 +88,7 @@ def purge(
     )
     with write_transaction(db, commit=not dry_run):
         if policy.closed_days:
-            ids = conversations.closed_before(db, _cutoff(now, policy.closed_days))
+            ids = conversations.closed_before(db, days_ago(policy.closed_days, now))
             erased = conversations.erase_conversations(db, ids)
             for kind in ("conversations", "messages", "notes", "drafts"):
                 counts[f"{kind}_deleted"] += erased[kind]
@@ -100,15 +96,15 @@ def purge(
             counts["feedback_deleted"] += erased["feedback"]
         if policy.inactive_close_days:
             counts["conversations_closed"] = conversations.close_inactive(
-                db, _cutoff(now, policy.inactive_close_days), now
+                db, days_ago(policy.inactive_close_days, now), now
             )
         if policy.question_log_days:
-            old = store.purge_question_log(db, _cutoff(now, policy.question_log_days))
+            old = store.purge_question_log(db, days_ago(policy.question_log_days, now))
             counts["questions_deleted"] += old["question_log"]
             counts["feedback_deleted"] += old["feedback"]
         counts["idempotency_keys_deleted"] = conversations.purge_idempotency_keys(db, now)
         if policy.audit_days:
-            counts["audit_entries_deleted"] = audit.purge(db, _cutoff(now, policy.audit_days))
+            counts["audit_entries_deleted"] = audit.purge(db, days_ago(policy.audit_days, now))
     return counts
 
 

@@ -14,11 +14,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+def stored_time(moment: datetime | None = None) -> str:
+    """A moment (default: now) as every table stores times: ISO 8601 in UTC, to the
+    millisecond, so that stored times compare and sort correctly as text."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def days_ago(days: int, now: datetime | None = None) -> str:
+    """The moment `days` days before `now` (default: now), as stored times are written."""
+    return stored_time((now or datetime.now(UTC)) - timedelta(days=days))
 
 
 def connect(path: str | Path) -> Database:

@@ -10,12 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from .sqlite import write_transaction
-
-
-def utc_now() -> str:
-    """The current time as stored: ISO 8601 with offset, UTC, to the millisecond."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+from .sqlite import stored_time, write_transaction
 
 
 def record_feedback(
@@ -24,7 +19,7 @@ def record_feedback(
     """Store one "did this help?" answer; returns its row id."""
     cursor = db.execute(
         "INSERT INTO feedback (faq_id, helpful, question, lang, created_at) VALUES (?, ?, ?, ?, ?)",
-        [faq_id, int(helpful), question, lang, utc_now()],
+        [faq_id, int(helpful), question, lang, stored_time()],
     )
     return cursor.lastrowid
 
@@ -55,7 +50,7 @@ def log_question(
     cursor = db.execute(
         "INSERT INTO question_log (question, lang, outcome, best_faq_id, best_score, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [question, lang, outcome, best_faq_id, best_score, utc_now()],
+        [question, lang, outcome, best_faq_id, best_score, stored_time()],
     )
     return cursor.lastrowid
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 from flask import render_template, request
 
 from .. import audit
 from ..db import get_db
+from ..sqlite import days_ago
 from . import bp, requires_role
 
 AUDIT_PERIODS = (1, 7, 30, 365)
@@ -19,7 +18,7 @@ AUDIT_PAGE_LIMIT = 500
 def audit_page():
     days = request.args.get("days", type=int)
     days = days if days in AUDIT_PERIODS else 7
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+    since = days_ago(days)
     items = audit.entries(get_db(), since=since, limit=AUDIT_PAGE_LIMIT + 1)
     for item in items:
         item["details_text"] = audit.describe(item["details"])

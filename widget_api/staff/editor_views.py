@@ -14,6 +14,7 @@ from ..db import get_db
 from ..faq.gaps import group_gaps
 from ..faq.matcher import decide
 from ..settings import configured_thresholds
+from ..sqlite import days_ago
 from . import bp, requires_role
 
 GAP_PERIODS = (7, 30, 90)
@@ -25,7 +26,7 @@ OUTCOMES = ("answer", "suggest", "handoff")
 def gaps_page():
     days = request.args.get("days", type=int)
     days = days if days in GAP_PERIODS else 30
-    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+    since = days_ago(days)
     db = get_db()
     gaps = group_gaps(store.logged_questions(db, since=since))
     entries = current_app.extensions["faq_library"].current().entries
