@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from sqlite_utils import Database
 
 from . import store
 from .db import get_db
@@ -102,6 +104,16 @@ def _brief(candidate: Candidate) -> dict[str, Any]:
     }
 
 
+def _write_best_effort(work: Callable[[Database], object], what: str) -> None:
+    """Run a write of asking on the worker's connection; a storage error is logged as `what`
+    and told to health, never to the visitor, who still gets their answer."""
+    try:
+        current_app.extensions["stats_writer"].write(current_app.config["DATABASE"], work)
+    except sqlite3.Error as error:
+        log.warning("%s: %s", what, error)
+        storage_health().record_failure(error)
+
+
 def _log_gap(
     question: str,
     lang: str | None,
@@ -109,36 +121,23 @@ def _log_gap(
     best: Candidate | None,
     faq_id: str | None = None,
 ) -> None:
-    """Keep what the FAQ did not answer for the editors' gaps report, before replying.
-
-    Best effort: a visitor still gets their answer (or the offer of a person) when the
-    database cannot take the note.
-    """
+    """Keep what the FAQ did not answer for the editors' gaps report, before replying."""
     faq_id = faq_id or (best.entry.id if best else None)
     score = round(best.score, 4) if best else None
-    try:
-        current_app.extensions["stats_writer"].write(
-            current_app.config["DATABASE"],
-            lambda db: store.log_question(db, question, lang, outcome, faq_id, score),
-        )
-    except sqlite3.Error as error:
-        log.warning("question not logged for the gaps report: %s", error)
-        storage_health().record_failure(error)
+    _write_best_effort(
+        lambda db: store.log_question(db, question, lang, outcome, faq_id, score),
+        "question not logged for the gaps report",
+    )
 
 
 def _count_ask(lang: str, outcome: str) -> None:
-    """Count the ask for the statistics; write the counts when a batch is due (best effort)."""
+    """Count the ask for the statistics; write the counts when a batch is due.
+
+    A batch that cannot be written stays in the counter for the next try.
+    """
     counter = current_app.extensions["ask_counter"]
-    if not counter.count(lang, outcome):
-        return
-    writer = current_app.extensions["stats_writer"]
-    try:
-        writer.write(current_app.config["DATABASE"], counter.flush)
-    except sqlite3.Error as error:
-        # Counting must never cost a visitor their answer; the counts stay for the next try
-        # (and the writer has let go of the failing file).
-        log.warning("statistics not written, kept for later: %s", error)
-        storage_health().record_failure(error)
+    if counter.count(lang, outcome):
+        _write_best_effort(counter.flush, "statistics not written, kept for later")
 
 
 @bp.post("/ask")
