@@ -225,6 +225,11 @@ def test_visitor_hands_off_staff_replies_visitor_deletes(browser, live_server):
         thread = visitor.locator("#sw-log").inner_text()
         assert QUESTION in thread and FIRST_REPLY in thread and SECOND_REPLY in thread
         assert visitor.locator("#sw-mode").is_visible()
+        # axe measures colours as drawn: mid-way through the panel's opening fade the text is
+        # still translucent, so wait for the panel's animations to finish first.
+        visitor.locator("#sw-panel").evaluate(
+            "panel => Promise.all(panel.getAnimations({subtree: true}).map(a => a.finished))"
+        )
         violations = Axe().run(visitor).response["violations"]
         assert not [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
 
