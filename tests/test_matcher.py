@@ -4,8 +4,10 @@ import threading
 
 import pytest
 
-from widget_api.faq.matcher import FaqIndex, decide
+from widget_api.faq.library import build_snapshot
+from widget_api.faq.matcher import DEFAULT_THRESHOLDS, MAX_SUGGESTIONS, FaqIndex, decide
 from widget_api.faq.model import Candidate, FaqEntry, Thresholds
+from widget_api.paths import sample_faq_dir
 
 
 def entry(id_: str, lang: str, question: str, *alternatives: str) -> FaqEntry:
@@ -263,3 +265,23 @@ def test_decide_hands_off_when_nothing_fits():
 def test_decide_single_candidate_leads_by_its_score():
     assert decide([cand("a", 0.65)], THRESHOLDS).outcome == "answer"
     assert decide([cand("a", 0.65)], Thresholds(answer=0.6, margin=0.7)).outcome == "suggest"
+
+
+def test_match_decides_as_on_the_full_ranking():
+    """`match` ranks only as deep as `decide` looks; what the visitor gets must not change."""
+    snapshot, errors = build_snapshot(sample_faq_dir())
+    assert snapshot is not None, errors
+    sample = snapshot.index
+    questions = [(p, e.lang) for e in snapshot.entries.values() for p in e.phrasings[:2]]
+    questions += [(q, None) for q in ("Versand", "shipping", "Rückgabe Kosten", "Paket")]
+    suggested = 0
+    for question, lang in questions:
+        quick = sample.match(question, lang)
+        full = decide(sample.rank(question, lang, limit=10), DEFAULT_THRESHOLDS)
+        assert (quick.outcome, quick.answer, quick.suggestions) == (
+            full.outcome,
+            full.answer,
+            full.suggestions,
+        ), question
+        suggested += len(full.suggestions) == MAX_SUGGESTIONS
+    assert suggested, "no question got the most suggestions: the test would prove nothing"

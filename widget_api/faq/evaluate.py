@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .jsonl import LabelledQuestion
-from .matcher import DEFAULT_THRESHOLDS, decide
+from .matcher import DEFAULT_THRESHOLDS, MAX_SUGGESTIONS, decide
 from .model import Candidate, Thresholds
 
 WARM_UP_QUESTIONS = 20
-TOP_SUGGESTIONS = 3
 # Share of in-scope questions whose right entry may fall below the suggest threshold.
 SUGGEST_MISS_SHARE = 0.05
 
@@ -123,7 +122,7 @@ def evaluate(
     )
     predictions = []
     for r in ranked:
-        result = decide(r.candidates, thresholds, TOP_SUGGESTIONS)
+        result = decide(r.candidates, thresholds)
         expected = r.question.expected
         if result.outcome == "answer":
             right = result.answer is not None and result.answer.entry.id == expected
@@ -197,7 +196,7 @@ def tune_thresholds(
     right_scores = sorted(
         c.score
         for r in ranked
-        for c in r.candidates[:TOP_SUGGESTIONS]
+        for c in r.candidates[:MAX_SUGGESTIONS]
         if c.entry.id == r.question.expected
     )
     if right_scores:

@@ -33,10 +33,9 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
-from operator import itemgetter
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -80,13 +79,14 @@ NB_TEMPERATURE = 2.0
 # a question whose words point to several entries is less certain than its overlap suggests.
 NB_RIVALS = 3
 NB_POWER = 0.43
+# At most this many entries are offered when no answer is confident enough.
+MAX_SUGGESTIONS = 3
 
 
 DEFAULT_THRESHOLDS = Thresholds()
 
 
-@dataclass(frozen=True)
-class _QueryTerm:
+class _QueryTerm(NamedTuple):
     term: str  # "" for a word the FAQ does not know
     word: str
     weight: float
@@ -128,8 +128,8 @@ class _LanguageIndex:
                 idf *= BIGRAM_WEIGHT
             self.idf[term] = idf
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        # Phrasings are numbered entry by entry, lightest first, so that `rank` can stop
-        # looking at an entry's phrasings once no heavier one can beat the best so far.
+        # Phrasings are numbered entry by entry, lightest first: of an entry's equally good
+        # phrasings, `rank` shows the shortest.
         weight_of = {terms: sum(self.idf[t] for t in terms) for _, _, terms in found}
         found.sort(key=lambda f: (f[0], weight_of[f[2]]))
         self.phrasing_entry = [e_idx for e_idx, _, _ in found]
@@ -316,28 +316,24 @@ class _LanguageIndex:
         shortlist = heapq.nlargest(max(SHORTLIST, limit), candidates, key=profile.__getitem__)
         rivals = heapq.nlargest(NB_RIVALS, range(len(logits)), key=logits.__getitem__)
         shortlist += [e for e in rivals if e in candidates and e not in shortlist]
-        query = weights.keys()
-        inv_root = self.inv_root_weight
+        query = frozenset(weights)
+        term_weight = weights.__getitem__
+        content_postings = [(weights[t], self.postings[t]) for t in content]
+        inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
         scored = []
         for e_idx in shortlist:
             partial: dict[int, float] = {}
-            for t in content:
-                w = weights[t]
-                for p in self.postings[t].get(e_idx, ()):
+            for w, per_entry in content_postings:
+                for p in per_entry.get(e_idx, ()):
                     partial[p] = partial.get(p, 0.0) + w * inv_root[p]
-            if len(partial) > EXACT_PHRASINGS:
-                top = heapq.nlargest(EXACT_PHRASINGS, partial.items(), key=itemgetter(1))
-                chosen = [p for p, _ in top]
-            else:
-                chosen = list(partial)
+            chosen = sorted(partial, key=partial.__getitem__, reverse=True)[:EXACT_PHRASINGS]
             overlap, shared_best, p_best = -1.0, 0.0, -1
             for p_idx in chosen:
-                shared = sum(map(weights.__getitem__, self.phrasing_terms[p_idx] & query))
-                value = shared / math.sqrt(total * self.phrasing_weight[p_idx])
+                shared = sum(map(term_weight, phrasing_terms[p_idx] & query))
+                value = shared * inv_root[p_idx]
                 if value > overlap:
                     overlap, shared_best, p_best = value, shared, p_idx
-            if p_best < 0:
-                continue
+            overlap /= math.sqrt(total)
             cosine = profile[e_idx] / (q_norm * self.profile_norm[e_idx])
             similarity = 0.5 * overlap + 0.5 * cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
@@ -400,12 +396,18 @@ class FaqIndex:
     def match(
         self, question: str, lang: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
     ) -> MatchResult:
-        """Rank and decide in one call: answer, suggest or hand off."""
-        return decide(self.rank(question, lang), thresholds)
+        """Rank and decide in one call: answer, suggest or hand off.
+
+        `decide` looks at the best MAX_SUGGESTIONS entries only (the best two for the lead),
+        so only those are ranked; the result's candidates are those few.
+        """
+        return decide(self.rank(question, lang, limit=MAX_SUGGESTIONS), thresholds)
 
 
 def decide(
-    candidates: Sequence[Candidate], thresholds: Thresholds, max_suggestions: int = 3
+    candidates: Sequence[Candidate],
+    thresholds: Thresholds,
+    max_suggestions: int = MAX_SUGGESTIONS,
 ) -> MatchResult:
     """Choose what the visitor sees from ranked candidates (best first).
 

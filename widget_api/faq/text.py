@@ -144,8 +144,9 @@ class Analyser:
     Terms are stems, so the index and the questions must go through the same Analyser.
     `compound_vocabulary` holds the (normalised) words the FAQ uses: a long word is split
     only into those words or their stems, so splits never invent topics the FAQ does not
-    have. `synonyms` groups are mapped to their first member's terms. `stem(word)` and
-    `split_compound(word)` are cached per word, since visitors ask with the same words.
+    have. `synonyms` groups are mapped to their first member's terms. `stem(word)`,
+    `split_compound(word)` and `word_token(word)` are cached per word, since visitors ask with
+    the same words.
     """
 
     def __init__(
@@ -175,6 +176,7 @@ class Analyser:
                 self._synonyms[key] = "_".join(keys[0])
         self._longest_synonym = max((len(k) for k in self._synonyms), default=0)
         self.split_compound = lru_cache(maxsize=65536)(self._split_compound)
+        self.word_token = lru_cache(maxsize=65536)(self._word_token)
 
     def _stem_uncached(self, word: str) -> str:
         with self._stem_lock:
@@ -208,6 +210,8 @@ class Analyser:
         token before "care" alone could match another group.
         """
         words = tokenise(text, self.lang)
+        if self._longest_synonym < 2:  # no group of several words: each word stands alone
+            return [self.word_token(word) for word in words]
         stems = [self.stem(w) for w in words]
         out: list[Token] = []
         i = 0
@@ -219,17 +223,19 @@ class Analyser:
                     i += size
                     break
             else:
-                word = words[i]
-                parts = tuple(self.synonym(p) for p in self.split_compound(word))
-                if word in self.stop_words or word.isdigit():
-                    # Not stemmed and marked, so "nach" never meets "nächste" (stem "nach").
-                    # Numbers count like stop words: they are mostly a time, an amount or an
-                    # order number, rarely what the question is about.
-                    out.append(Token(word, "~" + word, (), True))
-                else:
-                    out.append(Token(word, self.synonym(stems[i]), parts))
+                out.append(self.word_token(words[i]))
                 i += 1
         return out
+
+    def _word_token(self, word: str) -> Token:
+        """The token of one normalised word on its own (cached as `word_token`)."""
+        if word in self.stop_words or word.isdigit():
+            # Not stemmed and marked, so "nach" never meets "nächste" (stem "nach").
+            # Numbers count like stop words: they are mostly a time, an amount or an
+            # order number, rarely what the question is about.
+            return Token(word, "~" + word, (), True)
+        parts = tuple(self.synonym(p) for p in self.split_compound(word))
+        return Token(word, self.synonym(self.stem(word)), parts)
 
     def terms(self, text: str) -> list[str]:
         """The terms of text without stop words, each word's compound parts after it."""
