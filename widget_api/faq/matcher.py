@@ -32,7 +32,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
@@ -84,12 +84,21 @@ MAX_SUGGESTIONS = 3
 
 
 DEFAULT_THRESHOLDS = Thresholds()
+# Up to this many items, sorting is faster than heapq.nlargest's heap (both in CPython 3.11).
+SORT_LIMIT = 256
 
 
 class _QueryTerm(NamedTuple):
     term: str  # "" for a word the FAQ does not know
     word: str
     weight: float
+
+
+def _largest(n: int, items: Sequence[int], key: Callable[[int], float]) -> list[int]:
+    """`heapq.nlargest(n, items, key)`; a short list is sorted instead (faster than a heap)."""
+    if len(items) <= SORT_LIMIT:
+        return sorted(items, key=key, reverse=True)[:n]
+    return heapq.nlargest(n, items, key=key)
 
 
 def _with_bigrams(terms: list[str]) -> list[str]:
@@ -289,14 +298,11 @@ class _LanguageIndex:
         return profile, tempered
 
     @staticmethod
-    def _nb_share(logits: list[float], e_idx: int, rivals: list[int]) -> float:
-        """The entry's posterior against the strongest other entries (uniform prior)."""
-        own = logits[e_idx]
-        others = [logits[r] for r in rivals if r != e_idx][: NB_RIVALS - 1]
-        top = max(own, *others) if others else own
-        odds = sum(math.exp(v - top) for v in others)
+    def _nb_share(own: float, others: list[float]) -> float:
+        """An entry's posterior (its logit `own`) against the strongest other entries' logits."""
+        top = max([own, *others])
         mine = math.exp(own - top)
-        return mine / (mine + odds)
+        return mine / (mine + sum([math.exp(v - top) for v in others]))
 
     def rank(self, question: str, limit: int) -> list[Candidate]:
         qterms = self.query_terms(question)
@@ -314,8 +320,9 @@ class _LanguageIndex:
         # Of those, the entries whose profiles fit best are compared, and the entries Naive
         # Bayes finds likeliest (which are also the rivals).
         shortlist = heapq.nlargest(max(SHORTLIST, limit), candidates, key=profile.__getitem__)
-        rivals = heapq.nlargest(NB_RIVALS, range(len(logits)), key=logits.__getitem__)
+        rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
         shortlist += [e for e in rivals if e in candidates and e not in shortlist]
+        rival_logits = [(r, logits[r]) for r in rivals]
         query = frozenset(weights)
         term_weight = weights.__getitem__
         content_postings = [(weights[t], self.postings[t]) for t in content]
@@ -337,7 +344,8 @@ class _LanguageIndex:
             cosine = profile[e_idx] / (q_norm * self.profile_norm[e_idx])
             similarity = 0.5 * overlap + 0.5 * cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
-            similarity *= self._nb_share(logits, e_idx, rivals) ** NB_POWER
+            others = [v for r, v in rival_logits if r != e_idx][: NB_RIVALS - 1]
+            similarity *= self._nb_share(logits[e_idx], others) ** NB_POWER
             scored.append((similarity**CALIBRATION, e_idx, p_best))
         scored.sort(key=lambda s: (-s[0], s[1]))
         out = []
