@@ -308,6 +308,20 @@ def test_naughty_strings_in_transcripts_batched(naughty, blns_app, checker):
 
 
 @pytest.mark.parametrize(
+    "raw",
+    [
+        # Surrogates as raw bytes, no escape: json reads bytes with "surrogatepass".
+        b'{"question": "ship \xed\xa0\x80"}',
+        '{"question": "ship \ud800"}'.encode("utf-16-le", "surrogatepass"),
+    ],
+)
+def test_a_lone_surrogate_in_raw_bytes_is_refused(client, raw):
+    response = client.post(f"{API}/ask", data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_unicode"
+
+
+@pytest.mark.parametrize(
     ("path", "body"),
     [
         (f"{API}/ask", '{"question": "ship \\ud800"}'),

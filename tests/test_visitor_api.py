@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 
 import pytest
@@ -154,6 +155,21 @@ def test_a_failed_count_write_shows_in_health_and_keeps_the_counts(tmp_path, mon
     assert client.post("/api/v1/ask", json={"question": question}).status_code == 200
     rows = connect(path).execute("SELECT SUM(count) FROM ask_stats").fetchone()
     assert rows == (2,)  # the count that failed was kept and written with the next
+
+
+def test_counts_are_written_in_batches_of_flush_count(tmp_path):
+    app = make_app(tmp_path)
+    path = app.config["DATABASE"]
+    counter = stats.AskCounter()
+    due = [counter.count("de", "answer") for _ in range(stats.FLUSH_COUNT)]
+    assert due == [False] * (stats.FLUSH_COUNT - 1) + [True]
+    with pytest.raises(sqlite3.Error):
+        counter.flush(connect(f"file:{path}?mode=ro"))
+    assert counter.count("en", "handoff")  # the kept batch is still due
+    counter.flush(connect(path))
+    assert not counter.count("en", "handoff")
+    rows = connect(path).execute("SELECT SUM(count) FROM ask_stats").fetchone()
+    assert rows == (stats.FLUSH_COUNT + 1,)
 
 
 def test_a_write_failure_shows_in_health_until_it_ages_out(tmp_path, monkeypatch):

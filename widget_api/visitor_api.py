@@ -58,7 +58,11 @@ def json_body() -> dict[str, Any]:
         raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
     try:
         # A lone surrogate ("\ud800") is valid JSON but no text: it cannot be stored or sent.
-        json.dumps(body, ensure_ascii=False).encode()
+        # It comes as a \u escape or as bytes above 127 (json reads bytes with
+        # "surrogatepass"), so a plain ASCII body without escapes is spared the check.
+        data = request.get_data(cache=True)
+        if not data.isascii() or b"\\u" in data:
+            json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError:
         raise ApiError(
             400, "invalid_unicode", "The request body holds text that is not valid Unicode."
