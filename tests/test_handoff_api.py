@@ -220,6 +220,16 @@ def test_handoff_validation_errors(client, changes, code):
     assert error_of(response) == (400, code)
 
 
+# Nested deeper than Python's recursion limit, json.loads raises RecursionError (it was a 500).
+DEEP_TEXT = '{"text": ' + "[" * 20000 + "]" * 20000 + "}"
+
+
+def test_a_body_nested_too_deep_is_invalid_json(client):
+    deep = '{"question": "hi", "transcript": ' + "[" * 20000 + "]" * 20000 + "}"
+    response = client.post("/api/v1/handoffs", data=deep, content_type="application/json")
+    assert error_of(response) == (400, "invalid_json")
+
+
 def test_transcript_limits_are_inclusive_and_nothing_is_stored_on_error(app, client):
     full = [{"from": ("visitor", "bot")[i % 2], "text": "y" * 2000} for i in range(50)]
     created = hand_off(client, {**QUESTION, "transcript": full, "consent": True})
@@ -244,6 +254,7 @@ def test_name_at_the_limit_and_consent_without_contact(app, client):
     ("kwargs", "status", "code"),
     [
         ({"data": "{", "content_type": "application/json"}, 400, "invalid_json"),
+        ({"data": DEEP_TEXT, "content_type": "application/json"}, 400, "invalid_json"),
         ({"data": "text=hi", "content_type": "text/plain"}, 415, "unsupported_media_type"),
         ({"json": ["a list"]}, 400, "invalid_body"),
         ({"json": {}}, 400, "invalid_text"),

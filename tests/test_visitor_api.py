@@ -205,6 +205,18 @@ def test_widget_js_is_cacheable_with_validators(client):
     ("kwargs", "status", "code"),
     [
         ({"data": "{not json", "content_type": "application/json"}, 400, "invalid_json"),
+        (
+            {"data": b'{"question": "\xff"}', "content_type": "application/json"},
+            400,
+            "invalid_json",
+        ),
+        # Nested deeper than Python's recursion limit: json.loads raises RecursionError (a 500).
+        (
+            {"data": "[" * 20000 + "]" * 20000, "content_type": "application/json"},
+            400,
+            "invalid_json",
+        ),
+        ({"data": "null", "content_type": "application/json"}, 400, "invalid_body"),
         ({"data": "question=hi", "content_type": "text/plain"}, 415, "unsupported_media_type"),
         ({"json": ["a list"]}, 400, "invalid_body"),
         ({"json": {}}, 400, "invalid_question"),

@@ -51,16 +51,17 @@ def json_body() -> dict[str, Any]:
             "unsupported_media_type",
             "Send the request body as JSON (Content-Type: application/json).",
         )
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+    data = request.get_data(cache=True)
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
     try:
         # A lone surrogate ("\ud800") is valid JSON but no text: it cannot be stored or sent.
         # It comes as a \u escape or as bytes above 127 (json reads bytes with
         # "surrogatepass"), so a plain ASCII body without escapes is spared the check.
-        data = request.get_data(cache=True)
         if not data.isascii() or b"\\u" in data:
             json.dumps(body, ensure_ascii=False).encode()
     except UnicodeEncodeError:
