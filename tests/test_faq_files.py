@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from widget_api.cli import main
 from widget_api.faq.check import check_path
 from widget_api.faq.files import parse_faq_file, read_faq_folder
@@ -245,3 +247,33 @@ def test_import_refuses_bad_jsonl_with_line(tmp_path):
     result = CliRunner().invoke(main, ["faq", "import", str(bad), "--to", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert f"{bad}:2: " in result.output
+
+
+@pytest.mark.parametrize(
+    ("second_line", "message"),
+    [
+        (b'{"id": "b\xff"}', "not UTF-8 text"),
+        # Deeper than Python's recursion limit: json.loads raises RecursionError.
+        (b"[" * 20000 + b"]" * 20000, "nested too deeply"),
+    ],
+)
+def test_import_refuses_undecodable_jsonl_with_line(tmp_path, second_line, message):
+    from click.testing import CliRunner
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"id": "a", "question": "q", "answer": "a"}\n' + second_line + b"\n")
+    result = CliRunner().invoke(main, ["faq", "import", str(bad), "--to", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert f"{bad}:2: " in result.output and message in result.output
+
+
+def test_a_file_that_is_not_utf8_is_named_with_the_line_of_the_bad_byte(tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "shop.md").write_bytes(GOOD.encode().replace(b"\n", b"\n\xe4", 1))
+    (tmp_path / "synonyms.txt").write_bytes(b"# ok\nparcel = package\nGr\xf6\xdfe = size\n")
+    problems = read_faq_folder(tmp_path).problems
+    assert [(Path(p.source).name, p.line) for p in problems] == [
+        ("shop.md", 2),
+        ("synonyms.txt", 3),
+    ]
+    assert all("not UTF-8" in p.message for p in problems)

@@ -230,22 +230,33 @@ def read_faq_folder(path: str | Path, files: Iterable[Path] | None = None) -> Fa
         result.problems.append(Problem(str(path), 0, "no such file or folder"))
         return result
     for file in files if files is not None else faq_files(path):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            result.problems.append(Problem(str(file), 0, f"cannot read the file: {error}"))
+        text = _read_text(file, result.problems)
+        if text is None:
             continue
         entries, problems = parse_faq_file(text, str(file))
         result.entries.extend(entries)
         result.problems.extend(problems)
     synonyms = (path if path.is_dir() else path.parent) / SYNONYMS_FILE
     if synonyms.is_file():
-        try:
-            result.synonyms_text = synonyms.read_text(encoding="utf-8")
-            result.synonyms_source = str(synonyms)
-        except (OSError, UnicodeDecodeError) as error:
-            result.problems.append(Problem(str(synonyms), 0, f"cannot read the file: {error}"))
+        text = _read_text(synonyms, result.problems)
+        if text is not None:
+            result.synonyms_text, result.synonyms_source = text, str(synonyms)
     return result
+
+
+def _read_text(file: Path, problems: list[Problem]) -> str | None:
+    """The file's UTF-8 text; or None, with the problem added (a bad byte's line named)."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        problems.append(Problem(str(file), 0, f"cannot read the file: {error}"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(str(file), line, "not UTF-8 text: save the file as UTF-8"))
+        return None
 
 
 def entry_to_markdown(entry: FaqEntry) -> str:

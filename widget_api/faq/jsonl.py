@@ -34,14 +34,24 @@ class LabelledQuestion:
 
 
 def _json_lines(path: Path) -> Iterable[tuple[int, dict]]:
-    with path.open(encoding="utf-8") as lines:
-        for number, raw in enumerate(lines, start=1):
+    with path.open("rb") as lines:
+        for number, raw_bytes in enumerate(lines, start=1):
+            try:
+                raw = raw_bytes.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise FaqFormatError(
+                    str(path), number, f"not UTF-8 text (byte {error.start + 1} of the line)"
+                ) from None
             if not raw.strip():
                 continue
             try:
                 item = json.loads(raw)
             except json.JSONDecodeError as error:
                 raise FaqFormatError(str(path), number, f"not valid JSON ({error.msg})") from None
+            except RecursionError:
+                raise FaqFormatError(
+                    str(path), number, "not valid JSON (nested too deeply)"
+                ) from None
             if not isinstance(item, dict):
                 raise FaqFormatError(str(path), number, "each line must be a JSON object")
             yield number, item
