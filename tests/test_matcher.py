@@ -1,9 +1,13 @@
 """Ranking and deciding with a small hand-made German and English FAQ."""
 
+import os
+import subprocess
+import sys
 import threading
 
 import pytest
 
+from tests.conftest import shared_path
 from widget_api.faq.library import build_snapshot
 from widget_api.faq.matcher import DEFAULT_THRESHOLDS, MAX_SUGGESTIONS, FaqIndex, decide
 from widget_api.faq.model import Candidate, FaqEntry, Thresholds
@@ -285,3 +289,32 @@ def test_match_decides_as_on_the_full_ranking():
         ), question
         suggested += len(full.suggestions) == MAX_SUGGESTIONS
     assert suggested, "no question got the most suggestions: the test would prove nothing"
+
+
+RANK_IN_A_SUBPROCESS = """
+import json, sys
+from widget_api.faq.jsonl import read_faq_jsonl, read_labelled_questions
+from widget_api.faq.matcher import FaqIndex
+index = FaqIndex(read_faq_jsonl(sys.argv[1]))
+questions = read_labelled_questions(sys.argv[2])[:200]
+for q in questions:
+    print(json.dumps([(c.entry.id, c.score, c.matched_phrasing) for c in index.rank(q.text)]))
+"""
+
+
+def test_ranking_does_not_change_with_the_string_hash_seed():
+    """Python's string hashing, and with it the order of sets, changes from run to run; the
+    scores are sums over sets of terms, and a different order broke exact ties differently."""
+    faq = shared_path("eval", "clinc150", "faq_all.jsonl")
+    questions = shared_path("eval", "clinc150", "queries.jsonl")
+    outputs = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", RANK_IN_A_SUBPROCESS, str(faq), str(questions)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1

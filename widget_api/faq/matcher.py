@@ -138,8 +138,11 @@ class _LanguageIndex:
             self.idf[term] = idf
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         # Phrasings are numbered entry by entry, lightest first: of an entry's equally good
-        # phrasings, `rank` shows the shortest.
-        weight_of = {terms: sum(self.idf[t] for t in terms) for _, _, terms in found}
+        # phrasings, `rank` shows the shortest. Terms are added up in sorted order, here and
+        # below: a set's order changes with Python's string hashing from run to run, and
+        # floats added in another order can differ in the last bit, which breaks exact ties
+        # differently (another phrasing shown, `faq eval` figures not reproducible).
+        weight_of = {terms: sum(self.idf[t] for t in sorted(terms)) for _, _, terms in found}
         found.sort(key=lambda f: (f[0], weight_of[f[2]]))
         self.phrasing_entry = [e_idx for e_idx, _, _ in found]
         self.phrasing_text = [text for _, text, _ in found]
@@ -148,7 +151,7 @@ class _LanguageIndex:
         self.inv_root_weight = [1 / math.sqrt(w) if w > 0 else 0.0 for w in self.phrasing_weight]
         postings: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         for p_idx, (e_idx, _, terms) in enumerate(found):
-            for term in terms:
+            for term in sorted(terms):
                 postings[term][e_idx].append(p_idx)
         counts = [0] * len(entries)
         for e_idx in self.phrasing_entry:
@@ -323,8 +326,7 @@ class _LanguageIndex:
         rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
         shortlist += [e for e in rivals if e in candidates and e not in shortlist]
         rival_logits = [(r, logits[r]) for r in rivals]
-        query = frozenset(weights)
-        term_weight = weights.__getitem__
+        query = list(weights.items())  # in the question's order, so sums come out the same
         content_postings = [(weights[t], self.postings[t]) for t in content]
         inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
         scored = []
@@ -336,7 +338,8 @@ class _LanguageIndex:
             chosen = sorted(partial, key=partial.__getitem__, reverse=True)[:EXACT_PHRASINGS]
             overlap, shared_best, p_best = -1.0, 0.0, -1
             for p_idx in chosen:
-                shared = sum(map(term_weight, phrasing_terms[p_idx] & query))
+                terms = phrasing_terms[p_idx]
+                shared = sum([w for t, w in query if t in terms])
                 value = shared * inv_root[p_idx]
                 if value > overlap:
                     overlap, shared_best, p_best = value, shared, p_idx
