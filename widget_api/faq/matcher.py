@@ -32,7 +32,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
@@ -94,7 +94,7 @@ class _QueryTerm(NamedTuple):
     weight: float
 
 
-def _largest(n: int, items: Sequence[int], key: Callable[[int], float]) -> list[int]:
+def _largest(n: int, items: Collection[int], key: Callable[[int], float]) -> list[int]:
     """`heapq.nlargest(n, items, key)`; a short list is sorted instead (faster than a heap)."""
     if len(items) <= SORT_LIMIT:
         return sorted(items, key=key, reverse=True)[:n]
@@ -322,7 +322,7 @@ class _LanguageIndex:
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
         # Of those, the entries whose profiles fit best are compared, and the entries Naive
         # Bayes finds likeliest (which are also the rivals).
-        shortlist = heapq.nlargest(max(SHORTLIST, limit), candidates, key=profile.__getitem__)
+        shortlist = _largest(max(SHORTLIST, limit), candidates, profile.__getitem__)
         rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
         shortlist += [e for e in rivals if e in candidates and e not in shortlist]
         rival_logits = [(r, logits[r]) for r in rivals]
