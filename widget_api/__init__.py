@@ -12,14 +12,23 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import db, errors, health, notify, request_log, retention, security, settings, staff
+from . import (
+    db,
+    errors,
+    health,
+    notify,
+    request_log,
+    retention,
+    security,
+    settings,
+    staff,
+    visitor_api,
+)
 from .faq.library import FaqLibrary
 from .handoff_api import bp as handoff_api_bp
 from .openapi import bp as openapi_bp
 from .paths import sample_faq_dir, static_dir
 from .stats import AskCounter, StatsWriter
-from .visitor_api import bp as visitor_api_bp
-from .visitor_api import check_service_hours
 
 WIDGET_MAX_AGE = 300
 
@@ -44,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    app.extensions["service_hours"] = check_service_hours(app.config)
+    visitor_api.init_app(app)
     app.extensions["faq_library"] = FaqLibrary(
         app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
     )
@@ -57,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     notify.init_app(app)
     retention.init_app(app)
     request_log.init_app(app)
-    app.register_blueprint(visitor_api_bp)
+    app.register_blueprint(visitor_api.bp)
     app.register_blueprint(handoff_api_bp)
     app.register_blueprint(openapi_bp)
     staff.init_app(app)

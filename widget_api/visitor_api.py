@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlite_utils import Database
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import store
 from .db import get_db
@@ -39,8 +40,8 @@ def faq_library() -> FaqLibrary:
 
 
 def thresholds() -> Thresholds:
-    """The configured thresholds; a negative setting means the matcher's default."""
-    return configured_thresholds(current_app.config)
+    """The configured thresholds (read at start, see `init_app`)."""
+    return current_app.extensions["thresholds"]
 
 
 def json_body() -> dict[str, Any]:
@@ -51,7 +52,7 @@ def json_body() -> dict[str, Any]:
             "unsupported_media_type",
             "Send the request body as JSON (Content-Type: application/json).",
         )
-    data = request.get_data(cache=True)
+    data = _body_bytes()
     try:
         body = json.loads(data)
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
@@ -69,6 +70,24 @@ def json_body() -> dict[str, Any]:
             400, "invalid_unicode", "The request body holds text that is not valid Unicode."
         ) from None
     return body
+
+
+def _body_bytes() -> bytes:
+    """The request body, read once.
+
+    With a Content-Length (checked against the limit here), one read of that many bytes from
+    the server's stream, as PEP 3333 has applications read: werkzeug's `get_data` reads to the
+    stream's end through a LimitedStream, four reads deep under gunicorn, which cost ask more
+    than parsing its JSON. A body without a length (chunked) goes through `get_data`, which
+    refuses one over the limit (security.BodyLimitedRequest).
+    """
+    length = request.content_length
+    if length is None:
+        return request.get_data(cache=True)
+    limit = request.max_content_length
+    if limit is not None and length > limit:
+        raise RequestEntityTooLarge()
+    return request.environ["wsgi.input"].read(length)
 
 
 def text_field(body: dict[str, Any], name: str, required: bool = True) -> str | None:
@@ -231,6 +250,12 @@ def health() -> Response:
     database = storage_health().status(get_db())
     status = "ok" if faq["status"] == "ok" and database["status"] == "ok" else "degraded"
     return jsonify(status=status, database=database, faq=faq)
+
+
+def init_app(app: Flask) -> None:
+    """Read the visitor API's settings once at start-up (a typo in them stops the start)."""
+    app.extensions["service_hours"] = check_service_hours(app.config)
+    app.extensions["thresholds"] = configured_thresholds(app.config)
 
 
 def check_service_hours(config: dict[str, Any]) -> ServiceHours:
