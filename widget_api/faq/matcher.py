@@ -238,7 +238,8 @@ class _LanguageIndex:
                 run = 0
             if token.term in self.idf:
                 found.append(_QueryTerm(token.term, token.word, self.idf[token.term]))
-                found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in token.parts)
+                if token.parts:
+                    found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in token.parts)
                 primary.append(token.term)
                 continue
             joined = token.word + tokens[i].word if i < len(tokens) else ""
@@ -305,15 +306,23 @@ class _LanguageIndex:
         """An entry's posterior (its logit `own`) against the strongest other entries' logits."""
         top = max([own, *others])
         mine = math.exp(own - top)
-        return mine / (mine + sum([math.exp(v - top) for v in others]))
+        odds = 0.0
+        for v in others:
+            odds += math.exp(v - top)
+        return mine / (mine + odds)
 
     def rank(self, question: str, limit: int) -> list[Candidate]:
         qterms = self.query_terms(question)
-        total = sum(q.weight for q in qterms)
+        total = squares = 0.0
+        weights: dict[str, float] = {}
+        for q in qterms:
+            total += q.weight
+            squares += q.weight * q.weight
+            if q.term:
+                weights[q.term] = q.weight
         if total <= 0:
             return []
-        q_norm = math.sqrt(sum(q.weight * q.weight for q in qterms))
-        weights = {q.term: q.weight for q in qterms if q.term}
+        q_norm = math.sqrt(squares)
         profile, logits = self._profiles_and_logits(weights)
         content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
         # Content words pick the phrasings worth an exact look. An entry sharing none of them
@@ -325,7 +334,9 @@ class _LanguageIndex:
         shortlist = _largest(max(SHORTLIST, limit), candidates, profile.__getitem__)
         rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
         shortlist += [e for e in rivals if e in candidates and e not in shortlist]
-        rival_logits = [(r, logits[r]) for r in rivals]
+        # Each entry's Naive Bayes share is against the strongest NB_RIVALS - 1 other entries.
+        strongest = [logits[r] for r in rivals[: NB_RIVALS - 1]]
+        others_of = {r: [logits[o] for o in rivals if o != r][: NB_RIVALS - 1] for r in rivals}
         query = list(weights.items())  # in the question's order, so sums come out the same
         content_postings = [(weights[t], self.postings[t]) for t in content]
         inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
@@ -339,7 +350,10 @@ class _LanguageIndex:
             overlap, shared_best, p_best = -1.0, 0.0, -1
             for p_idx in chosen:
                 terms = phrasing_terms[p_idx]
-                shared = sum([w for t, w in query if t in terms])
+                shared = 0.0
+                for t, w in query:
+                    if t in terms:
+                        shared += w
                 value = shared * inv_root[p_idx]
                 if value > overlap:
                     overlap, shared_best, p_best = value, shared, p_idx
@@ -347,17 +361,20 @@ class _LanguageIndex:
             cosine = profile[e_idx] / (q_norm * self.profile_norm[e_idx])
             similarity = 0.5 * overlap + 0.5 * cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
-            others = [v for r, v in rival_logits if r != e_idx][: NB_RIVALS - 1]
+            others = others_of.get(e_idx, strongest)
             similarity *= self._nb_share(logits[e_idx], others) ** NB_POWER
             scored.append((similarity**CALIBRATION, e_idx, p_best))
         scored.sort(key=lambda s: (-s[0], s[1]))
         out = []
         for score, e_idx, p_idx in scored[:limit]:
             terms = self.phrasing_terms[p_idx]
-            shared = [q for q in qterms if q.term in terms and " " not in q.term]
+            words: list[str] = []
+            stop_words: list[str] = []
+            for q in qterms:
+                if q.term in terms and " " not in q.term:
+                    (stop_words if q.term[0] == "~" else words).append(q.word)
             # Stop words explain little ("wie", "my"); they are shown only when nothing else is.
-            shown = [q for q in shared if q.term[0] != "~"] or shared
-            matched = tuple(dict.fromkeys(q.word for q in shown))
+            matched = tuple(dict.fromkeys(words or stop_words))
             out.append(
                 Candidate(
                     entry=self.entries[e_idx],
