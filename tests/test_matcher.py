@@ -1,4 +1,4 @@
-"""Ranking and deciding with a small hand-made German and English FAQ."""
+"""Ranking and deciding: a small hand-made German and English FAQ, the sample FAQ, clinc150."""
 
 import os
 import subprocess
