@@ -306,6 +306,32 @@ def test_rate_limits_answer_429_with_retry_after(tmp_path):
     assert error_of(limited) == (429, "rate_limited")
 
 
+def test_retry_after_says_when_the_refusing_limit_lets_the_client_in_again(tmp_path):
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_ASK="1 per day")
+    client = app.test_client()
+    served = client.post("/api/v1/ask", json={"question": "shipping"})
+    assert served.status_code == 200
+    # No X-RateLimit headers: they cost every served request two more storage round trips.
+    assert not any(name.startswith("X-RateLimit") for name, _ in served.headers.items())
+    limited = client.post("/api/v1/ask", json={"question": "shipping"})
+    assert error_of(limited) == (429, "rate_limited")
+    assert 86_000 < int(limited.headers["Retry-After"]) <= 86_401  # the day, not a guess
+
+
+def test_a_refusal_stays_a_429_when_the_limit_storage_fails_after_the_check(tmp_path, monkeypatch):
+    import flask_limiter._extension
+
+    def storage_gone(_self):
+        raise ConnectionError("Redis went away")
+
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_ASK="1 per day")
+    client = app.test_client()
+    assert client.post("/api/v1/ask", json={"question": "shipping"}).status_code == 200
+    monkeypatch.setattr(flask_limiter._extension.RequestLimit, "reset_at", property(storage_gone))
+    limited = client.post("/api/v1/ask", json={"question": "shipping"})
+    assert error_of(limited) == (429, "rate_limited") and limited.headers["Retry-After"] == "60"
+
+
 def test_limits_are_per_app_and_not_checked_when_off(tmp_path):
     """RATELIMIT_ENABLED is each app's own: an app with limits off never checks them, even
     after another app in the same process turned them on (the limiter object is shared)."""

@@ -47,9 +47,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
     _resolve_defaults(app)
 
-    # Two settings named in PRODUCT.md are also flask-limiter's own names.
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 

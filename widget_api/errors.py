@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .health import storage_health
+from .security import limiter
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _seconds_until_allowed() -> int:
+    """For a refusal with 429: when the limit that refused the request lets it through again.
+
+    flask-limiter could add this (and X-RateLimit headers) to every response, but that cost
+    every served request two more round trips to the limit storage (Redis); only a refusal
+    needs it. 60 when flask-limiter names no limit.
+    """
+    refused_by = limiter.current_limit
+    if refused_by is None:
+        return 60
+    try:
+        reset_at = refused_by.reset_at  # asks the limit storage
+    except Exception:  # Redis lost since the check: the refusal must not become a 500
+        log.warning("rate-limit storage did not answer; Retry-After: 60")
+        return 60
+    return max(1, reset_at - int(time.time()))
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers that turn every failure under /api/ into the error shape."""
 
@@ -71,9 +91,7 @@ def init_app(app: Flask) -> None:
         code, message = _STATUS_ERRORS.get(error.code or 500, ("error", error.description or ""))
         headers = {}
         if error.code == 429:
-            # flask-limiter's exception carries the limit; Retry-After is what clients use.
-            retry_after = getattr(error, "retry_after", None)
-            headers["Retry-After"] = str(retry_after or 60)
+            headers["Retry-After"] = str(_seconds_until_allowed())
         if error.code == 405 and error.valid_methods:
             headers["Allow"] = ", ".join(sorted(error.valid_methods))
         return api_error(error.code or 500, code, message, headers)

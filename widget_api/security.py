@@ -42,7 +42,9 @@ def client_key() -> str:
     return hmac.new(key, address, hashlib.sha256).hexdigest()[:32]
 
 
-limiter = Limiter(key_func=client_key, headers_enabled=True)
+# No X-RateLimit headers: flask-limiter would ask the limit storage for them on every request
+# (two more Redis round trips each); a refusal gets its Retry-After from errors.py.
+limiter = Limiter(key_func=client_key, headers_enabled=False)
 
 
 def rate_limited(setting: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
