@@ -254,10 +254,8 @@ def health() -> Response:
 
 def init_app(app: Flask) -> None:
     """Read the visitor API's settings once at start-up (a typo in them stops the start)."""
-    app.extensions["service_hours"] = check_service_hours(app.config)
-    app.extensions["thresholds"] = configured_thresholds(app.config)
-
-
-def check_service_hours(config: dict[str, Any]) -> ServiceHours:
-    """Parse the service-hours settings once at start-up, so a typo stops the start."""
-    return ServiceHours.parse(config["SERVICE_HOURS"], config["CLOSED_DAYS"], config["TIMEZONE"])
+    config = app.config
+    app.extensions["service_hours"] = ServiceHours.parse(
+        config["SERVICE_HOURS"], config["CLOSED_DAYS"], config["TIMEZONE"]
+    )
+    app.extensions["thresholds"] = configured_thresholds(config)
