@@ -328,7 +328,7 @@ class _LanguageIndex:
         # is no candidate: its stop words and word pairs alone ("how do i", "my order") say
         # nothing about the topic asked.
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
-        if not candidates:  # a tenth of the rankings of the HTTP benchmark's stream
+        if not candidates:  # out of scope, or asked in the other language
             return []
         profile, logits = self._profiles_and_logits(weights)
         # Of those, the entries whose profiles fit best are compared, and the entries Naive
