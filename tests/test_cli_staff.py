@@ -92,6 +92,24 @@ def test_queue_list_and_show(cli, tmp_path):
     assert missing.exit_code == 1 and "no conversation nope" in missing.output
 
 
+def test_queue_show_reaches_an_id_that_starts_with_a_dash(cli, tmp_path):
+    """Ids drawn by earlier builds could start with `-`; the command's help says to use `--`."""
+    assert cli("queue", "list").exit_code == 0
+    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    created = create_handoff(db, Handoff("Can I rent a tent?", "en"), notice_version="1")
+    legacy = "-" + created.conversation_id[1:]
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("UPDATE conversations SET id = ? WHERE id = ?", [legacy, created.conversation_id])
+    db.execute(
+        "UPDATE messages SET conversation_id = ? WHERE conversation_id = ?",
+        [legacy, created.conversation_id],
+    )
+    assert "widget-api queue show -- -AbC" in cli("queue", "show", "--help").output
+    shown = cli("queue", "show", "--", legacy)
+    assert shown.exit_code == 0, shown.output
+    assert "Can I rent a tent?" in shown.output
+
+
 def test_faq_drafts_list_review_and_file_text(cli, tmp_path):
     from widget_api import drafts
 

@@ -78,6 +78,18 @@ def test_ids_and_tokens_are_random(db):
     assert len({c.token for c in created}) == 20
 
 
+def test_ids_never_start_like_a_command_line_option(db, monkeypatch):
+    """`widget-api queue show ID` would read an id that starts with `-` as an option."""
+    real = store.secrets.token_urlsafe
+    drawn = iter(["-Mk2Vq0bJ9xTt1rYwZp4e3A", "_Ak2Vq0bJ9xTt1rYwZp4e3A", "Rk2Vq0bJ9xTt1rYwZp4e3A"])
+
+    def draw(nbytes=None):
+        return next(drawn) if nbytes == 16 else real(nbytes)
+
+    monkeypatch.setattr(store.secrets, "token_urlsafe", draw)
+    assert create(db).conversation_id == "Rk2Vq0bJ9xTt1rYwZp4e3A"
+
+
 def test_visitor_access_needs_the_right_token(db):
     mine, other = create(db), create(db)
     seen = store.get_conversation_for_visitor(db, mine.conversation_id, mine.token)

@@ -213,7 +213,11 @@ def queue_list(view: str) -> None:
 @queue.command("show")
 @click.argument("conversation_id")
 def queue_show(conversation_id: str) -> None:
-    """One conversation with every message and note."""
+    """One conversation with every message and note.
+
+    Ids made by earlier builds could start with `-`; such an id goes after `--`:
+    `widget-api queue show -- -AbC...`.
+    """
     from . import conversations
 
     try:

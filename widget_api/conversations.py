@@ -113,6 +113,18 @@ def _insert_message(
     return _message((cursor.lastrowid, author, kind, text, at, staff_id, in_transcript))
 
 
+def _new_conversation_id() -> str:
+    """A random id of 128 bits that does not start with `-` or `_`.
+
+    Staff pass ids to `widget-api queue show`, where an id that starts with `-` would be
+    taken for an option; one draw in 32 starts with one of the two, and is drawn again.
+    """
+    while True:
+        candidate = secrets.token_urlsafe(16)
+        if candidate[0].isalnum():
+            return candidate
+
+
 def create_handoff(
     db: Database,
     handoff: Handoff,
@@ -137,7 +149,7 @@ def create_handoff(
         replayed = _replay(db, key_hash, handoff.body_hash(), token) if key_hash else None
         if replayed is not None:
             return replayed
-        conversation_id = secrets.token_urlsafe(16)
+        conversation_id = _new_conversation_id()
         contact = bool(handoff.name or handoff.email)
         db.execute(
             "INSERT INTO conversations (id, token_hash, status, lang, question, name, email, "
