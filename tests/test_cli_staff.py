@@ -6,8 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from widget_api.cli import main
-from widget_api.conversations import Handoff, add_note, create_handoff
+from widget_api.conversations import Handoff, create_handoff
 from widget_api.db import connect
+from widget_api.staff_queue import add_note
 
 
 @pytest.fixture

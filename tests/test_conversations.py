@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from widget_api import conversations as store
+from widget_api import erasure, staff_queue
 from widget_api.conversations import Handoff
 from widget_api.db import connect, get_db, init_database
 
@@ -138,11 +139,11 @@ def test_visitor_message_reopens_for_the_queue(db):
     message = store.add_visitor_message(db, cid, "Any news?")
     assert message["author"] == "visitor" and message["text"] == "Any news?"
     assert store.get_conversation(db, cid)["status"] == "new"
-    store.close_conversation(db, cid)
+    staff_queue.close_conversation(db, cid)
     store.add_visitor_message(db, cid, "Hello?")
     assert store.get_conversation(db, cid)["status"] == "new"
-    store.claim_conversation(db, cid, staff_id=7)
-    store.add_staff_reply(db, cid, 7, "On its way.")
+    staff_queue.claim_conversation(db, cid, staff_id=7)
+    staff_queue.add_staff_reply(db, cid, 7, "On its way.")
     assert store.get_conversation(db, cid)["status"] == "waiting"
     store.add_visitor_message(db, cid, "Thanks!")
     assert store.get_conversation(db, cid)["status"] == "open"
@@ -152,34 +153,34 @@ def test_visitor_message_reopens_for_the_queue(db):
 
 def test_staff_workflow_and_queues(db):
     a, b = create(db).conversation_id, create(db, lang="de").conversation_id
-    assert {c["id"] for c in store.list_queue(db, "new")} == {a, b}
-    store.claim_conversation(db, a, staff_id=1)
-    store.claim_conversation(db, a, staff_id=1)  # claiming one's own again is fine
-    assert [c["id"] for c in store.list_queue(db, "mine", staff_id=1)] == [a]
-    assert store.list_queue(db, "mine", staff_id=2) == []
-    assert [c["id"] for c in store.list_queue(db, "new")] == [b]
-    reply = store.add_staff_reply(db, a, 1, "It ships today.")
-    note = store.add_note(db, a, 1, "Customer called twice.")
+    assert {c["id"] for c in staff_queue.list_queue(db, "new")} == {a, b}
+    staff_queue.claim_conversation(db, a, staff_id=1)
+    staff_queue.claim_conversation(db, a, staff_id=1)  # claiming one's own again is fine
+    assert [c["id"] for c in staff_queue.list_queue(db, "mine", staff_id=1)] == [a]
+    assert staff_queue.list_queue(db, "mine", staff_id=2) == []
+    assert [c["id"] for c in staff_queue.list_queue(db, "new")] == [b]
+    reply = staff_queue.add_staff_reply(db, a, 1, "It ships today.")
+    note = staff_queue.add_note(db, a, 1, "Customer called twice.")
     assert reply["kind"] == "message" and note["kind"] == "note"
-    assert [c["id"] for c in store.list_queue(db, "waiting")] == [a]
+    assert [c["id"] for c in staff_queue.list_queue(db, "waiting")] == [a]
     conversation = store.get_conversation(db, a)
     assert conversation["first_staff_reply_at"] and conversation["assigned_to"] == 1
     assert [m["kind"] for m in conversation["messages"]][-2:] == ["message", "note"]
-    store.close_conversation(db, a)
-    assert [c["id"] for c in store.list_queue(db, "closed")] == [a]
-    store.reopen_conversation(db, a)
+    staff_queue.close_conversation(db, a)
+    assert [c["id"] for c in staff_queue.list_queue(db, "closed")] == [a]
+    staff_queue.reopen_conversation(db, a)
     assert store.get_conversation(db, a)["status"] == "open"
-    store.close_conversation(db, b)
-    store.reopen_conversation(db, b)
+    staff_queue.close_conversation(db, b)
+    staff_queue.reopen_conversation(db, b)
     assert store.get_conversation(db, b)["status"] == "new"
     with pytest.raises(ValueError):
-        store.list_queue(db, "everything")
+        staff_queue.list_queue(db, "everything")
     for action in (
-        lambda: store.claim_conversation(db, "none", 1),
-        lambda: store.add_staff_reply(db, "none", 1, "x"),
-        lambda: store.add_note(db, "none", 1, "x"),
-        lambda: store.close_conversation(db, "none"),
-        lambda: store.reopen_conversation(db, "none"),
+        lambda: staff_queue.claim_conversation(db, "none", 1),
+        lambda: staff_queue.add_staff_reply(db, "none", 1, "x"),
+        lambda: staff_queue.add_note(db, "none", 1, "x"),
+        lambda: staff_queue.close_conversation(db, "none"),
+        lambda: staff_queue.reopen_conversation(db, "none"),
         lambda: store.get_conversation(db, "none"),
     ):
         with pytest.raises(store.ConversationNotFound):
@@ -188,8 +189,8 @@ def test_staff_workflow_and_queues(db):
 
 def test_visitor_never_sees_notes_or_staff_ids(db):
     created = create(db)
-    store.add_staff_reply(db, created.conversation_id, 3, "Reply")
-    store.add_note(db, created.conversation_id, 3, "Secret note")
+    staff_queue.add_staff_reply(db, created.conversation_id, 3, "Reply")
+    staff_queue.add_note(db, created.conversation_id, 3, "Secret note")
     seen = store.get_conversation_for_visitor(db, created.conversation_id, created.token)
     assert [m["text"] for m in seen["messages"]][-1] == "Reply"
     assert all("staff_id" not in m and "kind" not in m for m in seen["messages"])
@@ -208,9 +209,9 @@ def test_two_concurrent_claims_exactly_one_wins(db, db_path):
             own = connect(db_path)
             try:
                 barrier.wait()
-                store.claim_conversation(own, conversation_id, staff_id)
+                staff_queue.claim_conversation(own, conversation_id, staff_id)
                 outcomes.append(f"won:{staff_id}")
-            except store.AlreadyClaimed:
+            except staff_queue.AlreadyClaimed:
                 outcomes.append("lost")
             finally:
                 own.close()
@@ -230,11 +231,11 @@ def test_delete_removes_every_row_in_every_table(db):
     kept = create(db, key="other")
     gone = create(db, key="mine", email="ada@example.com", consent=True)
     store.add_visitor_message(db, gone.conversation_id, "more")
-    store.add_staff_reply(db, gone.conversation_id, 1, "reply")
-    store.add_note(db, gone.conversation_id, 1, "note")
+    staff_queue.add_staff_reply(db, gone.conversation_id, 1, "reply")
+    staff_queue.add_note(db, gone.conversation_id, 1, "note")
     before = counts(db)
-    assert store.delete_conversation(db, gone.conversation_id) is True
-    assert store.delete_conversation(db, gone.conversation_id) is False
+    assert erasure.delete_conversation(db, gone.conversation_id) is True
+    assert erasure.delete_conversation(db, gone.conversation_id) is False
     assert counts(db) == {"conversations": 1, "messages": 3, "idempotency_keys": 1}
     assert before["messages"] == 9
     for table, column in (
@@ -249,7 +250,7 @@ def test_delete_removes_every_row_in_every_table(db):
 
 def test_deleted_text_does_not_linger_in_the_file(db, db_path):
     gone = create(db, email="erase-me@example.com", consent=True, question="Secret parcel 987")
-    store.delete_conversation(db, gone.conversation_id)
+    erasure.delete_conversation(db, gone.conversation_id)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = db_path.read_bytes()
     assert b"erase-me@example.com" not in data and b"Secret parcel 987" not in data

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import accounts, audit, conversations, drafts, store
+from widget_api import accounts, audit, conversations, drafts, erasure, staff_queue, store
 from widget_api.cli import main
 from widget_api.conversations import Handoff
 from widget_api.db import connect
@@ -60,8 +60,8 @@ def people(db) -> dict[str, str]:
     first = hand_off(
         db, f"Where is parcel {MARKER}?", name="Ann", email="ann.example@example.com", consent=True
     )
-    conversations.add_staff_reply(db, first, 1, "It is on its way.")
-    conversations.add_note(db, first, 1, "Ann called about this too.")
+    staff_queue.add_staff_reply(db, first, 1, "It is on its way.")
+    staff_queue.add_note(db, first, 1, "Ann called about this too.")
     drafts.create_draft(
         db,
         lang="en",
@@ -169,7 +169,7 @@ def test_nothing_stored_and_usage_errors(cli, db):
 
 def test_email_matching_ignores_unicode_case(db):
     hand_off(db, "Frage", email="Jürgen@Beispiel.de", consent=True)
-    assert len(conversations.conversation_ids_for_email(db, " JÜRGEN@beispiel.DE ")) == 1
+    assert len(erasure.conversation_ids_for_email(db, " JÜRGEN@beispiel.DE ")) == 1
 
 
 def test_visitors_delete_is_the_same_erasure_and_is_audited(tmp_path):

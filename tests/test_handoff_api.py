@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import make_app
 from tests.test_visitor_api import ORIGIN, error_of
 from widget_api import conversations as store
+from widget_api import staff_queue
 from widget_api.db import connect
 from widget_api.handoff_api import expected_reply
 from widget_api.hours import ServiceHours
@@ -56,9 +57,9 @@ def test_conversation_shows_messages_but_never_notes_or_staff(app, client):
         client, {**QUESTION, "transcript": [{"from": "bot", "text": "I do not know that."}]}
     )
     db = connect(app.config["DATABASE"])
-    store.claim_conversation(db, created["conversation_id"], staff_id=987654321)
-    store.add_staff_reply(db, created["conversation_id"], 987654321, "Yes, Monday to Friday.")
-    store.add_note(db, created["conversation_id"], 987654321, "INTERNAL: regular customer")
+    staff_queue.claim_conversation(db, created["conversation_id"], staff_id=987654321)
+    staff_queue.add_staff_reply(db, created["conversation_id"], 987654321, "Yes, Monday to Friday.")
+    staff_queue.add_note(db, created["conversation_id"], 987654321, "INTERNAL: regular customer")
     response = client.get(conversation_url(created), headers=bearer(created["token"]))
     assert response.status_code == 200
     body = response.get_json()
@@ -77,8 +78,8 @@ def test_conversation_shows_messages_but_never_notes_or_staff(app, client):
 def test_follow_up_message_reopens(app, client):
     created = hand_off(client)
     db = connect(app.config["DATABASE"])
-    store.claim_conversation(db, created["conversation_id"], staff_id=1)
-    store.add_staff_reply(db, created["conversation_id"], 1, "Which order?")
+    staff_queue.claim_conversation(db, created["conversation_id"], staff_id=1)
+    staff_queue.add_staff_reply(db, created["conversation_id"], 1, "Which order?")
     response = client.post(
         conversation_url(created) + "/messages",
         json={"text": "  Order 4711\x00 "},

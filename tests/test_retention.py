@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import audit, conversations, drafts, retention, store
+from widget_api import audit, conversations, drafts, retention, staff_queue, store
 from widget_api.cli import main
 from widget_api.conversations import Handoff
 from widget_api.db import connect
@@ -45,7 +45,7 @@ def hand_off(db, at: datetime, question="Where is my parcel?", **changes) -> str
 
 def closed_at(db, at: datetime, **changes) -> str:
     conversation_id = hand_off(db, at - timedelta(days=3), **changes)
-    conversations.close_conversation(db, conversation_id, now=at)
+    staff_queue.close_conversation(db, conversation_id, now=at)
     return conversation_id
 
 
@@ -65,7 +65,7 @@ def file_bytes(path: Path) -> bytes:
 
 def test_purge_applies_each_rule_and_a_dry_run_changes_nothing(db):
     old_closed = closed_at(db, NOW - timedelta(days=91), question=f"Old question {MARKER}")
-    conversations.add_note(db, old_closed, 1, "Customer sounded upset", now=NOW)
+    staff_queue.add_note(db, old_closed, 1, "Customer sounded upset", now=NOW)
     drafts.create_draft(db, lang="en", question="Old", answer="A", conversation_id=old_closed)
     recent_closed = closed_at(db, NOW - timedelta(days=89))
     idle = hand_off(db, NOW - timedelta(days=31))
@@ -127,7 +127,7 @@ def test_purged_text_is_gone_from_the_file_and_the_wal(db, db_path):
         db, long_ago, question=f"My order {MARKER}", email="zeb@example.com", consent=True
     )
     conversations.add_visitor_message(db, gone, f"Follow-up {MARKER}", now=long_ago)
-    conversations.close_conversation(db, gone, now=long_ago)
+    staff_queue.close_conversation(db, gone, now=long_ago)
     kept = hand_off(db, NOW, question="A question that stays")
     store.checkpoint(db)
     assert MARKER.encode() in file_bytes(db_path)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import make_app
-from widget_api import accounts, conversations, drafts
+from widget_api import accounts, drafts, erasure
 from widget_api.db import connect
 from widget_api.faq.check import check_path
 
@@ -230,7 +230,7 @@ def test_reply_becomes_a_draft_an_editor_turns_into_faq_text(staff_app, tmp_path
     assert problems == [] and files.entries[0].question == QUESTION["question"]
 
     # Erasing the conversation erases the draft made from it.
-    conversations.delete_conversation(db, cid)
+    erasure.delete_conversation(db, cid)
     assert drafts.list_drafts(db, status=None) == []
 
 

@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from widget_api import conversations
+from widget_api import erasure
 from widget_api.db import connect
 
 pytestmark = pytest.mark.browser
@@ -277,7 +277,7 @@ def test_german_handoff_form_on_a_phone(browser, live_server):
 
         # Erased on the server meanwhile (say, by the operator): the next visit forgets it.
         with closing(connect(live_server.app.config["DATABASE"])) as db:
-            assert conversations.delete_conversation(db, stored["conversation_id"])
+            assert erasure.delete_conversation(db, stored["conversation_id"])
         page.reload()
         page.locator("#sw-launcher").click()
         expect_text(page.locator(".sw-gone"), "Dieses Gespräch gibt es nicht mehr.")

@@ -195,11 +195,11 @@ def queue() -> None:
 )
 def queue_list(view: str) -> None:
     """Conversations, newest activity first: id, status, language, age, first line."""
-    from . import conversations
+    from . import staff_queue
 
     db = _database()
     views = ["new", "open", "waiting", "closed"] if view == "all" else [view]
-    rows = [row for name in views for row in conversations.list_queue(db, name)]
+    rows = [row for name in views for row in staff_queue.list_queue(db, name)]
     rows.sort(key=lambda row: row["updated_at"], reverse=True)
     for row in rows:
         line = row["question"].strip().splitlines()[0][:70] if row["question"].strip() else ""

@@ -1,10 +1,11 @@
-"""The conversation store: handoffs, their messages and internal notes. All SQL for them is here.
+"""The conversation store: handoffs and their messages, as visitors create and read them.
 
 Plain functions over a sqlite-utils Database, with no Flask imports. A visitor proves access with
 a token of 256 random bits that is returned once and stored only as its sha256; it is compared in
 constant time, and an unknown id and a wrong token look the same (None). Nothing about the
 visitor is stored beyond what they typed and chose to give: no IP address, no user agent.
-Times are ISO 8601 in UTC, to the millisecond, so they sort as text.
+Times are ISO 8601 in UTC, to the millisecond, so they sort as text. The staff side of the
+store is `staff_queue`; erasure and the lookups for it are `erasure`.
 """
 
 from __future__ import annotations
@@ -14,20 +15,17 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from . import drafts, store
 from .sqlite import stored_time, write_transaction
 
 IDEMPOTENCY_HOURS = 24
-QUEUE_FILTERS = ("new", "mine", "waiting", "closed")
-_ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _MAX_TOKEN_LENGTH = 200
 # Compared against when the id is unknown, so that case costs the same as a wrong token.
 _DUMMY_HASH = hashlib.sha256(b"no such conversation").hexdigest()
@@ -40,10 +38,6 @@ class ConversationNotFound(LookupError):
 
 class IdempotencyConflict(ValueError):
     """The Idempotency-Key was already used, within 24 hours, with a different body."""
-
-
-class AlreadyClaimed(RuntimeError):
-    """Another staff member claimed the conversation first."""
 
 
 class ConsentRequired(ValueError):
@@ -95,7 +89,7 @@ def _message(row: tuple) -> dict[str, Any]:
     }
 
 
-def _insert_message(
+def insert_message(
     db: Database,
     conversation_id: str,
     author: str,
@@ -105,6 +99,7 @@ def _insert_message(
     staff_id: int | None = None,
     in_transcript: bool = False,
 ) -> dict[str, Any]:
+    """Add one message or note and return it as the store shows it; in the caller's transaction."""
     cursor = db.execute(
         "INSERT INTO messages (conversation_id, author, kind, text, created_at, staff_id, "
         "in_transcript) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -170,8 +165,8 @@ def create_handoff(
             ],
         )
         for author, text in handoff.transcript:
-            _insert_message(db, conversation_id, author, text, at, in_transcript=True)
-        _insert_message(db, conversation_id, "visitor", handoff.question, at)
+            insert_message(db, conversation_id, author, text, at, in_transcript=True)
+        insert_message(db, conversation_id, "visitor", handoff.question, at)
         if key_hash is not None:
             db.execute(
                 "INSERT INTO idempotency_keys (key_hash, body_hash, conversation_id, created_at) "
@@ -200,7 +195,7 @@ def visitor_may_access(db: Database, conversation_id: str, token: str) -> bool:
     if not isinstance(token, str) or len(token) > _MAX_TOKEN_LENGTH:
         token = ""
     row = None
-    if isinstance(conversation_id, str) and _ID_SHAPE.fullmatch(conversation_id):
+    if isinstance(conversation_id, str) and ID_SHAPE.fullmatch(conversation_id):
         row = db.execute(
             "SELECT token_hash FROM conversations WHERE id = ?", [conversation_id]
         ).fetchone()
@@ -271,204 +266,10 @@ def add_visitor_message(
         )
         if cursor.rowcount != 1:
             raise ConversationNotFound(conversation_id)
-        return _insert_message(db, conversation_id, "visitor", text, at)
-
-
-def delete_conversation(db: Database, conversation_id: str) -> bool:
-    """Erase one conversation as `erase_conversations` does; False if there was none."""
-    return erase_conversations(db, [conversation_id])["conversations"] == 1
-
-
-def erase_conversations(db: Database, conversation_ids: Sequence[str]) -> dict[str, int]:
-    """Erase conversations and everything derived from them; counts per kind, never content.
-
-    The one deletion used by the visitor's own delete, `gdpr erase` and retention: messages
-    and notes, idempotency keys, FAQ drafts made from them, and the question-log and feedback
-    rows holding the same words the visitor typed. Runs in the caller's transaction if there
-    is one. `secure_delete` (db.connect) zeroes the freed space.
-    """
-    ids = sorted(set(conversation_ids))
-    removed = dict.fromkeys(
-        ("conversations", "messages", "notes", "drafts", "question_log", "feedback"), 0
-    )
-    if not ids:
-        return removed
-    with _transaction(db):
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            texts = [
-                row[0]
-                for row in db.execute(
-                    f"SELECT question FROM conversations WHERE id IN ({marks}) UNION "
-                    f"SELECT text FROM messages WHERE conversation_id IN ({marks}) "
-                    "AND author = 'visitor'",
-                    chunk * 2,
-                ).fetchall()
-            ]
-            for kind, count in store.forget_questions(db, texts).items():
-                removed[kind] += count
-            removed["drafts"] += drafts.delete_drafts_of(db, chunk)
-            for kind, count in db.execute(
-                f"SELECT kind, COUNT(*) FROM messages WHERE conversation_id IN ({marks}) "
-                "GROUP BY kind",
-                chunk,
-            ).fetchall():
-                removed["notes" if kind == "note" else "messages"] += count
-            db.execute(f"DELETE FROM messages WHERE conversation_id IN ({marks})", chunk)
-            db.execute(f"DELETE FROM idempotency_keys WHERE conversation_id IN ({marks})", chunk)
-            removed["conversations"] += db.execute(
-                f"DELETE FROM conversations WHERE id IN ({marks})", chunk
-            ).rowcount
-    return removed
-
-
-@contextmanager
-def _transaction(db: Database) -> Iterator[Database]:
-    """The caller's transaction when one is open, else a new `BEGIN IMMEDIATE` one."""
-    if db.conn.in_transaction:
-        yield db
-    else:
-        with write_transaction(db):
-            yield db
-
-
-def conversation_ids_for_email(db: Database, email: str) -> list[str]:
-    """Conversations whose visitor left this address, compared case-insensitively (Unicode)."""
-    wanted = email.strip().casefold()
-    rows = db.execute("SELECT id, email FROM conversations WHERE email IS NOT NULL").fetchall()
-    return sorted(row[0] for row in rows if row[1].strip().casefold() == wanted)
-
-
-def conversations_mentioning(db: Database, text: str, exclude: Sequence[str] = ()) -> list[str]:
-    """Other conversations whose question or messages contain `text` (ASCII case ignored).
-
-    For a person's request by e-mail: an address typed into a message does not prove the
-    conversation is theirs, so these are named for a person to check, never erased blindly.
-    """
-    needle = text.strip().lower()
-    rows = db.execute(
-        "SELECT id FROM conversations WHERE instr(lower(question), ?) > 0 OR id IN "
-        "(SELECT conversation_id FROM messages WHERE instr(lower(text), ?) > 0)",
-        [needle, needle],
-    ).fetchall()
-    skip = set(exclude)
-    return sorted(row[0] for row in rows if row[0] not in skip)
-
-
-def closed_before(db: Database, before: str) -> list[str]:
-    """Closed conversations whose last change is older than `before` (ISO time)."""
-    rows = db.execute(
-        "SELECT id FROM conversations WHERE status = 'closed' AND updated_at < ?", [before]
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
-def close_inactive(db: Database, before: str, now: datetime | None = None) -> int:
-    """Close conversations without any change since `before`; returns how many."""
-    return db.execute(
-        "UPDATE conversations SET status = 'closed', updated_at = ? "
-        "WHERE status != 'closed' AND updated_at < ?",
-        [stored_time(now), before],
-    ).rowcount
+        return insert_message(db, conversation_id, "visitor", text, at)
 
 
 def purge_idempotency_keys(db: Database, now: datetime | None = None) -> int:
     """Forget Idempotency-Keys older than 24 hours; returns how many."""
     cutoff = stored_time((now or datetime.now(UTC)) - timedelta(hours=IDEMPOTENCY_HOURS))
     return db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount
-
-
-def list_queue(
-    db: Database, queue: str, staff_id: int | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
-    """One queue, newest activity first: `new` (unclaimed), `mine` (open and assigned to
-    staff_id), `waiting` (for the visitor) or `closed`; also `open` (claimed, anyone's)."""
-    if queue not in (*QUEUE_FILTERS, "open"):
-        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)} or open")
-    where, params = "status = ?", [queue]
-    if queue == "mine":
-        where, params = "status = 'open' AND assigned_to = ?", [staff_id]
-    cursor = db.execute(
-        "SELECT id, status, lang, question, name, email, assigned_to, created_at, updated_at, "
-        f"last_visitor_at, first_staff_reply_at FROM conversations WHERE {where} "
-        "ORDER BY updated_at DESC, id LIMIT ?",
-        [*params, limit],
-    )
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def claim_conversation(
-    db: Database, conversation_id: str, staff_id: int, now: datetime | None = None
-) -> None:
-    """Assign an unclaimed conversation to staff_id with one conditional UPDATE.
-
-    Of two claims at once exactly one changes the row; the other raises AlreadyClaimed.
-    Claiming one's own conversation again is no error. Raises ConversationNotFound.
-    """
-    cursor = db.execute(
-        "UPDATE conversations SET assigned_to = ?, updated_at = ?, "
-        "status = CASE WHEN status = 'new' THEN 'open' ELSE status END "
-        "WHERE id = ? AND assigned_to IS NULL",
-        [staff_id, stored_time(now), conversation_id],
-    )
-    if cursor.rowcount == 1:
-        return
-    row = db.execute(
-        "SELECT assigned_to FROM conversations WHERE id = ?", [conversation_id]
-    ).fetchone()
-    if row is None:
-        raise ConversationNotFound(conversation_id)
-    if row[0] != staff_id:
-        raise AlreadyClaimed(conversation_id)
-
-
-def add_staff_reply(
-    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
-) -> dict[str, Any]:
-    """Reply to the visitor; the conversation then waits for them. Claims it if unclaimed."""
-    at = stored_time(now)
-    with write_transaction(db):
-        cursor = db.execute(
-            "UPDATE conversations SET status = 'waiting', updated_at = ?, "
-            "first_staff_reply_at = COALESCE(first_staff_reply_at, ?), "
-            "assigned_to = COALESCE(assigned_to, ?) WHERE id = ?",
-            [at, at, staff_id, conversation_id],
-        )
-        if cursor.rowcount != 1:
-            raise ConversationNotFound(conversation_id)
-        return _insert_message(db, conversation_id, "staff", text, at, staff_id=staff_id)
-
-
-def add_note(
-    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
-) -> dict[str, Any]:
-    """An internal note: staff only, never shown to the visitor, does not change the queue."""
-    with write_transaction(db):
-        if db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone():
-            return _insert_message(
-                db, conversation_id, "staff", text, stored_time(now), kind="note", staff_id=staff_id
-            )
-    raise ConversationNotFound(conversation_id)
-
-
-def close_conversation(db: Database, conversation_id: str, now: datetime | None = None) -> None:
-    """Move a conversation to `closed`; raises ConversationNotFound."""
-    _set_status(db, conversation_id, "'closed'", now)
-
-
-def reopen_conversation(db: Database, conversation_id: str, now: datetime | None = None) -> None:
-    """Back to `open` for its assignee, or `new` when nobody claimed it."""
-    _set_status(
-        db, conversation_id, "CASE WHEN assigned_to IS NULL THEN 'new' ELSE 'open' END", now
-    )
-
-
-def _set_status(db: Database, conversation_id: str, status_sql: str, now: datetime | None) -> None:
-    cursor = db.execute(
-        f"UPDATE conversations SET status = {status_sql}, updated_at = ? WHERE id = ?",
-        [stored_time(now), conversation_id],
-    )
-    if cursor.rowcount != 1:
-        raise ConversationNotFound(conversation_id)

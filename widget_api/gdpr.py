@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import conversations, drafts, store
+from . import conversations, drafts, erasure, store
 
 EXPORT_FORMAT = "widget-api personal data export"
 EXPORT_VERSION = 1
@@ -41,8 +41,8 @@ def find(db: Database, subject: Subject) -> tuple[list[str], list[str]]:
             "SELECT id FROM conversations WHERE id = ?", [subject.conversation_id]
         ).fetchall()
         return [row[0] for row in found], []
-    ids = conversations.conversation_ids_for_email(db, subject.email)
-    return ids, conversations.conversations_mentioning(db, subject.email, exclude=ids)
+    ids = erasure.conversation_ids_for_email(db, subject.email)
+    return ids, erasure.conversations_mentioning(db, subject.email, exclude=ids)
 
 
 def _export_conversation(db: Database, conversation_id: str) -> dict[str, Any]:
@@ -121,4 +121,4 @@ def export(db: Database, subject: Subject, now: datetime | None = None) -> dict[
 def erase(db: Database, subject: Subject) -> tuple[dict[str, int], list[str]]:
     """Erase everything `export` would include; (counts per kind, ids only mentioning it)."""
     ids, mentioned = find(db, subject)
-    return conversations.erase_conversations(db, ids), mentioned
+    return erasure.erase_conversations(db, ids), mentioned

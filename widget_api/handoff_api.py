@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import audit, notify
+from . import audit, erasure, notify
 from . import conversations as store
 from .db import get_db, write_transaction
 from .errors import ApiError
@@ -281,7 +281,7 @@ def delete_conversation(conversation_id: str) -> Response:
     _authorized(conversation_id)
     db = get_db()
     with write_transaction(db):
-        removed = store.erase_conversations(db, [conversation_id])
+        removed = erasure.erase_conversations(db, [conversation_id])
         audit.record(
             db, "conversation.deleted", actor="visitor", target=conversation_id, details=removed
         )

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from .conversations import _ID_SHAPE
+from .conversations import ID_SHAPE
 from .faq.model import LANGUAGES
 from .handoff_api import (
     _IDEMPOTENCY_KEY,
@@ -40,7 +40,7 @@ _LOCAL_CHAR = rf"[^@{_CONTROLS}{_SPACES}]"
 EMAIL = rf"^[{_SPACES}]*(?:{_LOCAL_CHAR}+@{_ADDRESS_CHAR}+(?:\.{_ADDRESS_CHAR}+)+)?[{_SPACES}]*$"
 # The server's own patterns (matched whole there), anchored as JSON Schema needs them.
 IDEMPOTENCY_KEY = f"^{_IDEMPOTENCY_KEY.pattern}$"
-CONVERSATION_ID = f"^{_ID_SHAPE.pattern}$"
+CONVERSATION_ID = f"^{ID_SHAPE.pattern}$"
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 `purge` applies the `RETENTION_*` settings in one transaction and returns counts per kind,
 never content; with `dry_run` the same transaction is rolled back, so the counts are exactly
-what a real run would remove. Deleting goes through `conversations.erase_conversations`, the
+what a real run would remove. Deleting goes through `erasure.erase_conversations`, the
 same function as a visitor's own delete and `gdpr erase`.
 
 The running service purges by itself: each worker process has a daemon thread that checks every
@@ -26,7 +26,7 @@ from typing import Any
 from flask import Flask
 from sqlite_utils import Database
 
-from . import audit, conversations, store
+from . import audit, conversations, erasure, store
 from .settings import SettingsError
 from .sqlite import connect, days_ago, write_transaction
 
@@ -88,14 +88,14 @@ def purge(
     )
     with write_transaction(db, commit=not dry_run):
         if policy.closed_days:
-            ids = conversations.closed_before(db, days_ago(policy.closed_days, now))
-            erased = conversations.erase_conversations(db, ids)
+            ids = erasure.closed_before(db, days_ago(policy.closed_days, now))
+            erased = erasure.erase_conversations(db, ids)
             for kind in ("conversations", "messages", "notes", "drafts"):
                 counts[f"{kind}_deleted"] += erased[kind]
             counts["questions_deleted"] += erased["question_log"]
             counts["feedback_deleted"] += erased["feedback"]
         if policy.inactive_close_days:
-            counts["conversations_closed"] = conversations.close_inactive(
+            counts["conversations_closed"] = erasure.close_inactive(
                 db, days_ago(policy.inactive_close_days, now), now
             )
         if policy.question_log_days:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from .. import conversations, drafts, notify
+from .. import conversations, drafts, notify, staff_queue
 from ..db import get_db
 from ..faq.render import remove_control_characters
 from . import audit_staff, bp, requires_role
@@ -52,11 +52,11 @@ def index():
 @requires_role("staff")
 def queue():
     view = request.args.get("view", "new")
-    if view not in conversations.QUEUE_FILTERS:
+    if view not in staff_queue.QUEUE_FILTERS:
         view = "new"
-    items = conversations.list_queue(get_db(), view, staff_id=g.staff["id"])
+    items = staff_queue.list_queue(get_db(), view, staff_id=g.staff["id"])
     template = "staff/_queue_table.html" if request.args.get("partial") else "staff/queue.html"
-    return render_template(template, view=view, items=items, views=conversations.QUEUE_FILTERS)
+    return render_template(template, view=view, items=items, views=staff_queue.QUEUE_FILTERS)
 
 
 def _load(conversation_id: str) -> dict:
@@ -95,12 +95,12 @@ def _back(conversation_id: str):
 @requires_role("staff")
 def claim(conversation_id: str):
     try:
-        conversations.claim_conversation(get_db(), conversation_id, g.staff["id"])
+        staff_queue.claim_conversation(get_db(), conversation_id, g.staff["id"])
         audit_staff("conversation.claimed", conversation_id)
         flash(t("claimed"), "info")
     except conversations.ConversationNotFound:
         abort(404)
-    except conversations.AlreadyClaimed:
+    except staff_queue.AlreadyClaimed:
         flash(t("claimed_by_other"), "error")
         return conversation(conversation_id), 409
     return _back(conversation_id)
@@ -112,7 +112,7 @@ def reply(conversation_id: str):
     _load(conversation_id)
     text = _staff_text("text")
     if text is not None:
-        message = conversations.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
+        message = staff_queue.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
         audit_staff("conversation.replied", conversation_id, message_id=message["id"])
         notify.staff_replied(conversation_id, text)
         flash(t("replied"), "info")
@@ -125,7 +125,7 @@ def note(conversation_id: str):
     _load(conversation_id)
     text = _staff_text("text")
     if text is not None:
-        message = conversations.add_note(get_db(), conversation_id, g.staff["id"], text)
+        message = staff_queue.add_note(get_db(), conversation_id, g.staff["id"], text)
         audit_staff("conversation.note_added", conversation_id, message_id=message["id"])
         flash(t("noted"), "info")
     return _back(conversation_id)
@@ -135,7 +135,7 @@ def note(conversation_id: str):
 @requires_role("staff")
 def close(conversation_id: str):
     _load(conversation_id)
-    conversations.close_conversation(get_db(), conversation_id)
+    staff_queue.close_conversation(get_db(), conversation_id)
     audit_staff("conversation.closed", conversation_id)
     flash(t("closed"), "info")
     return _back(conversation_id)
@@ -145,7 +145,7 @@ def close(conversation_id: str):
 @requires_role("staff")
 def reopen(conversation_id: str):
     _load(conversation_id)
-    conversations.reopen_conversation(get_db(), conversation_id)
+    staff_queue.reopen_conversation(get_db(), conversation_id)
     audit_staff("conversation.reopened", conversation_id)
     flash(t("reopened"), "info")
     return _back(conversation_id)

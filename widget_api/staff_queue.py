@@ -1,0 +1,117 @@
+"""The staff side of the conversation store: the queues, claims, replies, notes and closing.
+
+All SQL for these is here; the messages they add are written by `conversations.insert_message`,
+the same as the visitor's. A claim is one conditional UPDATE, so two staff members claiming at
+once cannot both win.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from .conversations import ConversationNotFound, insert_message
+from .sqlite import stored_time, write_transaction
+
+QUEUE_FILTERS = ("new", "mine", "waiting", "closed")
+
+
+class AlreadyClaimed(RuntimeError):
+    """Another staff member claimed the conversation first."""
+
+
+def list_queue(
+    db: Database, queue: str, staff_id: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """One queue, newest activity first: `new` (unclaimed), `mine` (open and assigned to
+    staff_id), `waiting` (for the visitor) or `closed`; also `open` (claimed, anyone's)."""
+    if queue not in (*QUEUE_FILTERS, "open"):
+        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)} or open")
+    where, params = "status = ?", [queue]
+    if queue == "mine":
+        where, params = "status = 'open' AND assigned_to = ?", [staff_id]
+    cursor = db.execute(
+        "SELECT id, status, lang, question, name, email, assigned_to, created_at, updated_at, "
+        f"last_visitor_at, first_staff_reply_at FROM conversations WHERE {where} "
+        "ORDER BY updated_at DESC, id LIMIT ?",
+        [*params, limit],
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def claim_conversation(
+    db: Database, conversation_id: str, staff_id: int, now: datetime | None = None
+) -> None:
+    """Assign an unclaimed conversation to staff_id with one conditional UPDATE.
+
+    Of two claims at once exactly one changes the row; the other raises AlreadyClaimed.
+    Claiming one's own conversation again is no error. Raises ConversationNotFound.
+    """
+    cursor = db.execute(
+        "UPDATE conversations SET assigned_to = ?, updated_at = ?, "
+        "status = CASE WHEN status = 'new' THEN 'open' ELSE status END "
+        "WHERE id = ? AND assigned_to IS NULL",
+        [staff_id, stored_time(now), conversation_id],
+    )
+    if cursor.rowcount == 1:
+        return
+    row = db.execute(
+        "SELECT assigned_to FROM conversations WHERE id = ?", [conversation_id]
+    ).fetchone()
+    if row is None:
+        raise ConversationNotFound(conversation_id)
+    if row[0] != staff_id:
+        raise AlreadyClaimed(conversation_id)
+
+
+def add_staff_reply(
+    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """Reply to the visitor; the conversation then waits for them. Claims it if unclaimed."""
+    at = stored_time(now)
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE conversations SET status = 'waiting', updated_at = ?, "
+            "first_staff_reply_at = COALESCE(first_staff_reply_at, ?), "
+            "assigned_to = COALESCE(assigned_to, ?) WHERE id = ?",
+            [at, at, staff_id, conversation_id],
+        )
+        if cursor.rowcount != 1:
+            raise ConversationNotFound(conversation_id)
+        return insert_message(db, conversation_id, "staff", text, at, staff_id=staff_id)
+
+
+def add_note(
+    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """An internal note: staff only, never shown to the visitor, does not change the queue."""
+    with write_transaction(db):
+        if db.execute("SELECT 1 FROM conversations WHERE id = ?", [conversation_id]).fetchone():
+            return insert_message(
+                db, conversation_id, "staff", text, stored_time(now), kind="note", staff_id=staff_id
+            )
+    raise ConversationNotFound(conversation_id)
+
+
+def close_conversation(db: Database, conversation_id: str, now: datetime | None = None) -> None:
+    """Move a conversation to `closed`; raises ConversationNotFound."""
+    _set_status(db, conversation_id, "'closed'", now)
+
+
+def reopen_conversation(db: Database, conversation_id: str, now: datetime | None = None) -> None:
+    """Back to `open` for its assignee, or `new` when nobody claimed it."""
+    _set_status(
+        db, conversation_id, "CASE WHEN assigned_to IS NULL THEN 'new' ELSE 'open' END", now
+    )
+
+
+def _set_status(db: Database, conversation_id: str, status_sql: str, now: datetime | None) -> None:
+    cursor = db.execute(
+        f"UPDATE conversations SET status = {status_sql}, updated_at = ? WHERE id = ?",
+        [stored_time(now), conversation_id],
+    )
+    if cursor.rowcount != 1:
+        raise ConversationNotFound(conversation_id)
