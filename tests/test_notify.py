@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import make_app
 from tests.test_staff import add_account, post, sign_in
-from widget_api.notify import HeaderRefused, build_email
+from widget_api.mail import HeaderRefused, build_email
 from widget_api.settings import SettingsError
 
 STAFF = "team@example.com"

@@ -6,10 +6,10 @@ through one daemon thread, so a visitor's request never waits for, or fails beca
 server or a webhook receiver. Failed deliveries are tried again with growing waits and logged
 with the conversation id and a reason only: never a message text, a name or an address.
 
-What is refused: a header value (address, subject) holding a line break or another control
-character raises HeaderRefused, is logged and is not sent; the visitor's name never goes into a
-header at all. A webhook that answers with a redirect is not followed (it could point anywhere).
-No visitor token ever goes into an e-mail or a URL: links point at the inbox or the company site.
+What is refused: an e-mail whose header would hold a line break or another control character
+(`mail.HeaderRefused`) is logged and not sent. A webhook that answers with a redirect is not
+followed (it could point anywhere). No visitor token ever goes into an e-mail or a URL: links
+point at the inbox or the company site.
 """
 
 from __future__ import annotations
@@ -18,24 +18,20 @@ import heapq
 import itertools
 import json
 import logging
-import re
 import smtplib
-import ssl
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
 
 from . import conversations as store
+from . import mail
 from .db import get_db
 from .settings import SettingsError
 
@@ -43,60 +39,6 @@ log = logging.getLogger(__name__)
 
 MAIL_RETRIES = 2
 MAX_PENDING = 1000
-SMTPS_PORT = 465
-_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-STAFF_SUBJECT = {
-    "en": "New question from a visitor ({lang})",
-    "de": "Neue Frage aus dem Chat ({lang})",
-}
-STAFF_BODY = {
-    "en": "A visitor asked a question the FAQ could not answer (language: {lang}).\n\n"
-    "{question}\n\nOpen the conversation in the staff inbox:\n{link}\n",
-    "de": "Im Chat kam eine Frage, die die FAQ nicht beantworten konnte (Sprache: {lang}).\n\n"
-    "{question}\n\nGespräch im Posteingang öffnen:\n{link}\n",
-}
-VISITOR_SUBJECT = {
-    "en": "{shop}: a reply to your question",
-    "de": "{shop}: Antwort auf deine Frage",
-}
-VISITOR_BODY = {
-    "en": "Hello{name},\n\nour team has answered your question:\n\n{reply}\n\n"
-    "To answer, open the chat on our website: {site}\n\n"
-    "You get this e-mail because you left your address with your question. In the chat you "
-    "can delete the conversation at any time.\n\n{shop}\n",
-    "de": "Hallo{name},\n\nunser Team hat auf deine Frage geantwortet:\n\n{reply}\n\n"
-    "Um zu antworten, öffne den Chat auf unserer Website: {site}\n\n"
-    "Du bekommst diese E-Mail, weil du bei deiner Frage deine Adresse angegeben hast. Im Chat "
-    "kannst du das Gespräch jederzeit löschen.\n\n{shop}\n",
-}
-
-
-class HeaderRefused(ValueError):
-    """A header value is empty, not an address where one belongs, or holds a line break."""
-
-    def __init__(self, header: str) -> None:
-        super().__init__(f"unsafe or missing {header} header")
-        self.header = header
-
-
-def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message; raises HeaderRefused rather than let a value break a header."""
-    for header, value in (("From", sender), ("To", to), ("Subject", subject)):
-        if not value or _UNSAFE_IN_HEADER.search(value):
-            raise HeaderRefused(header)
-    for header, value in (("From", sender), ("To", to)):
-        if "@" not in parseaddr(value)[1]:
-            raise HeaderRefused(header)
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
-    message.set_content(body)
-    return message
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
@@ -157,7 +99,7 @@ class Notifier:
         self.webhook_enabled = bool(config["WEBHOOK_URL"])
         if self.mail_enabled and not config["SMTP_FROM"]:
             raise SettingsError("SMTP_FROM must be set when SMTP_HOST is")
-        tls = config["SMTP_STARTTLS"] or config["SMTP_PORT"] == SMTPS_PORT
+        tls = config["SMTP_STARTTLS"] or config["SMTP_PORT"] == mail.SMTPS_PORT
         if self.mail_enabled and config["SMTP_USERNAME"] and not tls:
             raise SettingsError("SMTP_USERNAME needs SMTP_STARTTLS or port 465 (no clear text)")
         if self.webhook_enabled and urlsplit(config["WEBHOOK_URL"]).scheme not in ("http", "https"):
@@ -179,8 +121,8 @@ class Notifier:
         cid, lang = conversation["id"], conversation["lang"]
         if self.staff_mail_enabled:
             staff_lang = self.config["DEFAULT_LANG"]
-            subject = STAFF_SUBJECT[staff_lang].format(lang=lang.upper())
-            body = STAFF_BODY[staff_lang].format(
+            subject = mail.STAFF_SUBJECT[staff_lang].format(lang=lang.upper())
+            body = mail.STAFF_BODY[staff_lang].format(
                 lang=lang.upper(), question=conversation["question"], link=inbox_link
             )
             self._mail(cid, self.config["STAFF_NOTIFY_EMAIL"], subject, body)
@@ -206,10 +148,10 @@ class Notifier:
             return
         lang, shop = conversation["lang"], self.config["SHOP_NAME"]
         name = f" {conversation['name']}" if conversation["name"] else ""
-        body = VISITOR_BODY[lang].format(
+        body = mail.VISITOR_BODY[lang].format(
             name=name, reply=text, site=self.config["SITE_URL"], shop=shop
         )
-        subject = VISITOR_SUBJECT[lang].format(shop=shop)
+        subject = mail.VISITOR_SUBJECT[lang].format(shop=shop)
         self._mail(conversation["id"], conversation["email"], subject, body)
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -225,8 +167,8 @@ class Notifier:
 
     def _mail(self, cid: str, to: str, subject: str, body: str) -> None:
         try:
-            message = build_email(self.config["SMTP_FROM"], to, subject, body)
-        except HeaderRefused as error:
+            message = mail.build_email(self.config["SMTP_FROM"], to, subject, body)
+        except mail.HeaderRefused as error:
             log.error("e-mail for conversation %s refused: %s", cid, error)
             return
         self._submit("e-mail", cid, message, MAIL_RETRIES)
@@ -275,7 +217,7 @@ class Notifier:
             if delivery.kind == "webhook":
                 self._post_webhook(delivery.payload)
             else:
-                self._send_mail(delivery.payload)
+                mail.send_mail(self.config, delivery.payload)
         except Exception as error:  # a worker must outlive every failure
             again = _transient(error) and delivery.retries_left > 0
             log.warning(
@@ -292,22 +234,6 @@ class Notifier:
             return again
         log.info("%s for conversation %s sent", delivery.kind, delivery.conversation_id)
         return False
-
-    def _send_mail(self, message: EmailMessage) -> None:
-        config = self.config
-        host, port = config["SMTP_HOST"], config["SMTP_PORT"]
-        timeout = config["SMTP_TIMEOUT_SECONDS"]
-        context = ssl.create_default_context()
-        if port == SMTPS_PORT:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=timeout)
-        with smtp:
-            if port != SMTPS_PORT and config["SMTP_STARTTLS"]:
-                smtp.starttls(context=context)
-            if config["SMTP_USERNAME"]:
-                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-            smtp.send_message(message)
 
     def _post_webhook(self, payload: bytes) -> None:
         request = urllib.request.Request(
