@@ -109,7 +109,7 @@ def insert_message(
 
 
 def _new_conversation_id() -> str:
-    """A random id of 128 bits that does not start with `-` or `_`.
+    """A random id (about 128 bits) that does not start with `-` or `_`.
 
     Staff pass ids to `widget-api queue show`, where an id that starts with `-` would be
     taken for an option; one draw in 32 starts with one of the two, and is drawn again.

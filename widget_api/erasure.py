@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 
 from sqlite_utils import Database
 
 from . import drafts, store
-from .sqlite import stored_time, write_transaction
+from .sqlite import write_transaction
 
 
 def delete_conversation(db: Database, conversation_id: str) -> bool:
@@ -105,12 +104,3 @@ def closed_before(db: Database, before: str) -> list[str]:
         "SELECT id FROM conversations WHERE status = 'closed' AND updated_at < ?", [before]
     ).fetchall()
     return [row[0] for row in rows]
-
-
-def close_inactive(db: Database, before: str, now: datetime | None = None) -> int:
-    """Close conversations without any change since `before`; returns how many."""
-    return db.execute(
-        "UPDATE conversations SET status = 'closed', updated_at = ? "
-        "WHERE status != 'closed' AND updated_at < ?",
-        [stored_time(now), before],
-    ).rowcount

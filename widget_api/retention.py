@@ -26,7 +26,7 @@ from typing import Any
 from flask import Flask
 from sqlite_utils import Database
 
-from . import audit, conversations, erasure, store
+from . import audit, conversations, erasure, staff_queue, store
 from .settings import SettingsError
 from .sqlite import connect, days_ago, write_transaction
 
@@ -95,7 +95,7 @@ def purge(
             counts["questions_deleted"] += erased["question_log"]
             counts["feedback_deleted"] += erased["feedback"]
         if policy.inactive_close_days:
-            counts["conversations_closed"] = erasure.close_inactive(
+            counts["conversations_closed"] = staff_queue.close_inactive(
                 db, days_ago(policy.inactive_close_days, now), now
             )
         if policy.question_log_days:

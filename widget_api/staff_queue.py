@@ -108,6 +108,15 @@ def reopen_conversation(db: Database, conversation_id: str, now: datetime | None
     )
 
 
+def close_inactive(db: Database, before: str, now: datetime | None = None) -> int:
+    """Close conversations without any change since `before`; returns how many."""
+    return db.execute(
+        "UPDATE conversations SET status = 'closed', updated_at = ? "
+        "WHERE status != 'closed' AND updated_at < ?",
+        [stored_time(now), before],
+    ).rowcount
+
+
 def _set_status(db: Database, conversation_id: str, status_sql: str, now: datetime | None) -> None:
     cursor = db.execute(
         f"UPDATE conversations SET status = {status_sql}, updated_at = ? WHERE id = ?",
