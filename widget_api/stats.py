@@ -42,7 +42,6 @@ class AskCounter:
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, str, str]] = Counter()
-        self._pending = 0  # the sum of the counts
         self._lock = threading.Lock()
         self._flushed_at = time.monotonic()
 
@@ -51,23 +50,21 @@ class AskCounter:
         day = datetime.now(UTC).date().isoformat()
         with self._lock:
             self._counts[(day, lang, outcome)] += 1
-            self._pending += 1
             return (
-                self._pending >= FLUSH_COUNT or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
+                self._counts.total() >= FLUSH_COUNT
+                or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
             )
 
     def flush(self, db: Database) -> None:
         """Write what was counted; on a storage error keep it for the next try and raise."""
         with self._lock:
             batch, self._counts = self._counts, Counter()
-            self._pending = 0
             self._flushed_at = time.monotonic()
         try:
             store.add_ask_counts(db, dict(batch))
         except sqlite3.Error:
             with self._lock:
                 self._counts.update(batch)
-                self._pending += batch.total()
             raise
 
 
