@@ -63,6 +63,26 @@ def test_stats_count_outcomes_feedback_and_handoffs(app):
     assert "<svg" in page and "<script" not in page.split("<main", 1)[1]
 
 
+def stats_figures(client) -> dict[str, str]:
+    page = client.get("/staff/stats?days=7")
+    assert page.status_code == 200
+    return dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)", page.get_data(as_text=True)))
+
+
+def test_stats_page_shows_what_is_stored_when_the_counts_cannot_be_written(app, caplog):
+    visitor = app.test_client()
+    visitor.post("/api/v1/ask", json={"question": "How long does shipping take?"})
+    db = connect(app.config["DATABASE"])
+    db.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON ask_stats BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    client = editor(app)
+    assert stats_figures(client)["Questions asked"] == "0"
+    assert "statistics not written, kept for later" in caplog.text
+    db.execute("DROP TRIGGER refuse")
+    assert stats_figures(client)["Questions asked"] == "1"  # the count was kept
+
+
 def test_asks_write_their_counts_once_a_batch_is_due(app):
     """Counts are kept in memory and written by the ask that fills a batch, without anyone
     opening the statistics page; the gap rows are in the file at once."""

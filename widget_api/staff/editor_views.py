@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import sqlite3
 import statistics
 from datetime import UTC, datetime, timedelta
@@ -16,6 +16,8 @@ from ..faq.matcher import decide
 from ..settings import configured_thresholds
 from ..sqlite import days_ago
 from . import bp, requires_role
+
+log = logging.getLogger(__name__)
 
 GAP_PERIODS = (7, 30, 90)
 OUTCOMES = ("answer", "suggest", "handoff")
@@ -60,8 +62,10 @@ def stats_page():
     days = days if days in GAP_PERIODS else 30
     db = get_db()
     # The latest counts, when they can be written; the page shows what is stored either way.
-    with contextlib.suppress(sqlite3.Error):
+    try:
         current_app.extensions["ask_counter"].flush(db)
+    except sqlite3.Error as error:
+        log.warning("statistics not written, kept for later: %s", error)
     since = datetime.now(UTC) - timedelta(days=days - 1)
     rows = _daily_rows(store.daily_ask_counts(db, since.date().isoformat()), days)
     totals = {k: sum(row[k] for row in rows) for k in OUTCOMES}
