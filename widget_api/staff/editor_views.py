@@ -13,8 +13,8 @@ from .. import store
 from ..db import get_db
 from ..faq.gaps import group_gaps
 from ..faq.matcher import decide
-from ..settings import configured_thresholds
 from ..sqlite import days_ago
+from ..visitor_api import thresholds
 from . import bp, requires_role
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def try_page():
     """Type a question, see the ranked entries, their scores, the thresholds and why."""
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
     lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
-    limits = configured_thresholds(current_app.config)
+    limits = thresholds()  # exactly what the visitor API decides with
     ranked, result = [], None
     if question:
         snapshot = current_app.extensions["faq_library"].current()
