@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_visitor_api import TOO_DEEP
 from widget_api.cli import main
 from widget_api.faq.check import check_path
 from widget_api.faq.files import parse_faq_file, read_faq_folder
@@ -253,8 +254,7 @@ def test_import_refuses_bad_jsonl_with_line(tmp_path):
     ("second_line", "message"),
     [
         (b'{"id": "b\xff"}', "not UTF-8 text"),
-        # Deeper than Python's recursion limit: json.loads raises RecursionError.
-        (b"[" * 20000 + b"]" * 20000, "nested too deeply"),
+        (TOO_DEEP.encode(), "nested too deeply"),
     ],
 )
 def test_import_refuses_undecodable_jsonl_with_line(tmp_path, second_line, message):

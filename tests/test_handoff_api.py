@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_app
-from tests.test_visitor_api import ORIGIN, error_of
+from tests.test_visitor_api import ORIGIN, TOO_DEEP, error_of
 from widget_api import conversations as store
 from widget_api import staff_queue
 from widget_api.db import connect
@@ -221,12 +221,11 @@ def test_handoff_validation_errors(client, changes, code):
     assert error_of(response) == (400, code)
 
 
-# Nested deeper than Python's recursion limit, json.loads raises RecursionError (it was a 500).
-DEEP_TEXT = '{"text": ' + "[" * 20000 + "]" * 20000 + "}"
+DEEP_TEXT = '{"text": ' + TOO_DEEP + "}"
 
 
 def test_a_body_nested_too_deep_is_invalid_json(client):
-    deep = '{"question": "hi", "transcript": ' + "[" * 20000 + "]" * 20000 + "}"
+    deep = '{"question": "hi", "transcript": ' + TOO_DEEP + "}"
     response = client.post("/api/v1/handoffs", data=deep, content_type="application/json")
     assert error_of(response) == (400, "invalid_json")
 
