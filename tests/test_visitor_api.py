@@ -49,7 +49,8 @@ def test_ask_answers_from_the_sample_faq(client, question, lang, expected_id):
     body = ask(client, question, lang)
     assert body["answered"] is True, body
     assert body["answer"]["id"] == expected_id
-    assert set(body["answer"]) == {"id", "question", "html", "score"}
+    assert set(body["answer"]) == {"id", "question", "html", "score", "lang"}
+    assert body["answer"]["lang"] == lang
     assert 0 <= body["answer"]["score"] <= 1
     assert body["handoff_offered"] is False
     assert body["answer"]["html"].startswith("<")
@@ -61,7 +62,13 @@ def test_ask_offers_a_person_when_nothing_fits(client):
     assert body["answer"] is None
     assert body["handoff_offered"] is True
     for suggestion in body["suggestions"]:
-        assert set(suggestion) == {"id", "question", "score"}
+        assert set(suggestion) == {"id", "question", "score", "lang"}
+
+
+def test_ask_says_the_language_of_the_entry_that_answered(client):
+    # Without a language the question is matched against every language's entries.
+    body = ask(client, "Wie lange dauert der Versand?", None)
+    assert body["answer"]["id"] == "versanddauer" and body["answer"]["lang"] == "de"
 
 
 def test_ask_shape_and_language_filter(client):

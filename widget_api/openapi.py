@@ -87,9 +87,17 @@ def _schemas(max_question: int) -> dict[str, Any]:
     score = {"type": "number", "minimum": 0, "maximum": 1}
     brief = {
         "type": "object",
-        "required": ["id", "question", "score"],
+        "required": ["id", "question", "score", "lang"],
         "additionalProperties": False,
-        "properties": {"id": {"type": "string"}, "question": {"type": "string"}, "score": score},
+        "properties": {
+            "id": {"type": "string"},
+            "question": {"type": "string"},
+            "score": score,
+            "lang": {
+                **lang,
+                "description": "The entry's language; it may differ from the one asked in.",
+            },
+        },
     }
     message = {
         "type": "object",
@@ -140,7 +148,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "oneOf": [
                         {
                             "type": "object",
-                            "required": ["id", "question", "html", "score"],
+                            "required": ["id", "question", "html", "score", "lang"],
                             "additionalProperties": False,
                             "properties": {
                                 **brief["properties"],

@@ -125,6 +125,7 @@ def _brief(candidate: Candidate) -> dict[str, Any]:
         "id": candidate.entry.id,
         "question": candidate.entry.question,
         "score": round(candidate.score, 4),
+        "lang": candidate.entry.lang,
     }
 
 
