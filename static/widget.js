@@ -702,7 +702,7 @@
     var body = h('div', {class: 'sw-answer-body'});
     renderSanitisedAnswer(body, String(answer.html || ''));
     remember('bot', answer.question + '\n' + body.textContent);
-    var feedback = h('div', {class: 'sw-feedback'}, [h('span', {}, [t.helped])]);
+    var feedback = h('div', {class: 'sw-feedback', lang: lang}, [h('span', {}, [t.helped])]);
     var yes = button(t.yes, 'sw-yes', function () { sendFeedback(true); });
     var no = button(t.no, 'sw-no', function () { sendFeedback(false); });
     feedback.append(yes, no);
@@ -720,6 +720,7 @@
     var title = h('h3', {class: 'sw-answer-title'}, [String(answer.question || '')]);
     var msg = addMessage('bot', [title, body, feedback], 'sw-answer');
     msg.setAttribute('data-faq-id', String(answer.id || ''));
+    msg.lang = answer.lang || lang; // the buttons keep the widget's
   }
 
   // Offer the close candidates as buttons; choosing one asks that question.
@@ -729,7 +730,9 @@
     }).join(' | '));
     var items = suggestions.map(function (s) {
       var choose = function () { ask(s.question); };
-      return h('li', {}, [button(String(s.question), 'sw-choice', choose)]);
+      var choice = button(String(s.question), 'sw-choice', choose);
+      choice.lang = s.lang || lang;
+      return h('li', {}, [choice]);
     });
     addMessage('bot', [h('p', {}, [t.didYouMean]), h('ul', {class: 'sw-choices'}, items)],
       'sw-did-you-mean');
