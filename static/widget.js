@@ -500,7 +500,10 @@
       hform.reset();
       hq.value = '';
       showForm(false);
-      addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
+      // A question just asked is in the log already.
+      if (question !== lastQuestion) {
+        addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
+      }
       addMessage('bot', [h('p', {}, [String((res.expected_reply || {}).text || '')])],
         'sw-conv sw-expected');
       input.focus();

@@ -1,7 +1,7 @@
 """What the widget tells the visitor, in headless Chromium on the demo shop (issue 12).
 
-An answer from the other language's entries is marked with that language while the widget's own
-labels keep the page's.
+A handed-off question is in the log once; an answer from the other language's entries is marked
+with that language while the widget's own labels keep the page's.
 
 The service runs with a FAQ folder holding only German entries: a question on the English page
 is then matched against the German ones (FaqIndex.rank searches every language when the page's
@@ -77,3 +77,17 @@ def test_answer_in_the_other_language(page, german_only_server):
     assert answer.locator(".sw-yes").evaluate("el => el.closest('[lang]').lang") == "en"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#sw-handoff").inner_text() == "Talk to a person"
+
+
+def test_handed_off_question_shown_once(page, german_only_server):
+    question = "Can I rent a canoe from you?"
+    open_widget(page, german_only_server)
+    page.keyboard.type(question)
+    page.keyboard.press("Enter")
+    page.locator(".sw-typing").wait_for(state="detached")
+    page.locator("#sw-handoff").click()
+    assert page.locator("#sw-hq").input_value() == question
+    page.locator("#sw-hsend").click()
+    page.locator(".sw-expected").wait_for()
+    visitor_lines = page.locator(".sw-visitor").all_text_contents()
+    assert [line for line in visitor_lines if question in line] == [f"You: {question}"]
