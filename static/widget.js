@@ -43,7 +43,7 @@
       contact: 'Please contact our customer service by e-mail or phone.',
       error: 'Sorry, something went wrong. Please try again.',
       wait: 'That was a lot of questions at once. Please wait a moment and try again.',
-      tooLong: 'That question is too long. Please ask it in fewer words.',
+      tooLong: 'Too long to send: please shorten it.',
       offline: 'We could not reach our support service. Please check your connection and ' +
         'try again.',
       hQuestion: 'Your question for our team', hName: 'Name (optional)',
@@ -51,7 +51,8 @@
       notice: 'We store your question and, only if you give them, your name and e-mail address, ' +
         'to answer you.',
       policy: 'Privacy policy', hSend: 'Send to our team', cancel: 'Cancel',
-      needQuestion: 'Please write your question.',
+      needQuestion: 'Please write your question.', of: ' of ', chars: ' characters',
+      near: 'Nearly at the limit.',
       needConsent: 'To leave your name or e-mail address, please tick the consent box.',
       badEmail: 'Please check your e-mail address.',
       badName: 'Please write your name on one line, in at most 100 characters.',
@@ -77,7 +78,7 @@
       error: 'Entschuldigung, da ist etwas schiefgegangen. Bitte versuch es noch einmal.',
       wait: 'Das waren viele Fragen auf einmal. Bitte warte einen Moment und versuch es ' +
         'dann noch einmal.',
-      tooLong: 'Die Frage ist zu lang. Bitte fass dich etwas kürzer.',
+      tooLong: 'Zu lang zum Senden: bitte kürz den Text.',
       offline: 'Unser Support-Dienst ist gerade nicht erreichbar. Bitte prüf deine ' +
         'Verbindung und versuch es noch einmal.',
       hQuestion: 'Deine Frage an unser Team', hName: 'Name (freiwillig)',
@@ -86,7 +87,8 @@
       notice: 'Wir speichern deine Frage und, nur wenn du sie angibst, deinen Namen und deine ' +
         'E-Mail-Adresse, um dir zu antworten.',
       policy: 'Datenschutzerklärung', hSend: 'An unser Team senden', cancel: 'Abbrechen',
-      needQuestion: 'Bitte schreib deine Frage.',
+      needQuestion: 'Bitte schreib deine Frage.', of: ' von ', chars: ' Zeichen',
+      near: 'Fast an der Höchstlänge.',
       needConsent: 'Wenn du Name oder E-Mail-Adresse angibst, setz bitte das Häkchen bei der ' +
         'Einwilligung.',
       badEmail: 'Bitte prüf deine E-Mail-Adresse.',
@@ -153,6 +155,8 @@
     'background:#fff;border:1px solid #6b7280;border-radius:8px}',
     '.sw-send{font:inherit;font-weight:600;padding:0 14px;border:0;border-radius:8px;',
     'background:var(--sw-accent);color:var(--sw-on-accent);cursor:pointer}',
+    '.sw-meta{display:flex;gap:8px;margin-top:4px;font-size:13px;color:#4b5563}',
+    '.sw-meta p{margin:0}.sw-note{flex:1}.sw-over{color:#b91c1c;font-weight:600}',
     '.sw-suggest{list-style:none;margin:0 0 8px;padding:4px;border:1px solid #d1d5db;',
     'border-radius:8px;background:#fff}',
     '.sw-option{padding:6px 8px;border-radius:6px;cursor:pointer}',
@@ -235,10 +239,9 @@
   var DROP = new RegExp('^(SCRIPT|STYLE|TEMPLATE|IFRAME|OBJECT|EMBED|SVG|MATH|IMG|VIDEO|AUDIO|' +
     'FORM|INPUT|TEXTAREA|SELECT|BUTTON|LINK|META|BASE)$');
 
-  // The one place HTML enters the page: the FAQ answer, already sanitised by the server (bleach).
+  // The one place HTML enters the page: the FAQ answer, sanitised by the server (bleach), and
+  // again here: parsed in an inert <template> (nothing runs or loads), cut to a small allowlist.
   function renderSanitisedAnswer(container, html) {
-    // The server sanitises answers with bleach; as a second line of defence the HTML is parsed
-    // in an inert <template> (no scripts run, nothing loads) and cut down to a small allowlist.
     var tpl = D.createElement('template');
     tpl.innerHTML = html;
     Array.prototype.forEach.call(tpl.content.querySelectorAll('*'), function (el) {
@@ -286,6 +289,7 @@
   var host, root, launcher, panel, titleEl, log, form, input, list, handoffBtn, privacyLink;
   var inputLabel, modeLine, badge, status, hform, hq, hname, hemail, hconsent, herr, hsend;
   var hnotice, hpolicy, hcontact, delBtn, confirmBox, delNo, delYes;
+  var meta, note, count;
   var config = null;
   var busy = false;
   var placeholder = t.placeholder;
@@ -500,7 +504,10 @@
       hform.reset();
       hq.value = '';
       showForm(false);
-      addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
+      // A question just asked is in the log already.
+      if (question !== lastQuestion) {
+        addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
+      }
       addMessage('bot', [h('p', {}, [String((res.expected_reply || {}).text || '')])],
         'sw-conv sw-expected');
       input.focus();
@@ -558,7 +565,7 @@
     confirmBox.hidden = true;
     input.placeholder = conv ? t.msgPlaceholder : placeholder;
     inputLabel.textContent = conv ? t.msgLabel : t.label;
-    input.maxLength = conv ? 2000 : 500;
+    updateCount();
   }
 
   // Show the unread count on the launcher, in its accessible name too, and announce it.
@@ -647,10 +654,13 @@
 
   // Send a follow-up to the team instead of asking the bot.
   function sendMessage(text) {
-    text = String(text || '').trim().slice(0, 2000);
-    if (!text || busy) return;
+    if (busy) return;
+    input.value = String(text || '');
+    if (updateCount(true)) return;
+    text = input.value.trim();
     busy = true;
     input.value = '';
+    updateCount();
     addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), text], 'sw-conv');
     var c = conv;
     convApi('/messages', {text: text}).then(guard(function (m) {
@@ -702,7 +712,7 @@
     var body = h('div', {class: 'sw-answer-body'});
     renderSanitisedAnswer(body, String(answer.html || ''));
     remember('bot', answer.question + '\n' + body.textContent);
-    var feedback = h('div', {class: 'sw-feedback'}, [h('span', {}, [t.helped])]);
+    var feedback = h('div', {class: 'sw-feedback', lang: lang}, [h('span', {}, [t.helped])]);
     var yes = button(t.yes, 'sw-yes', function () { sendFeedback(true); });
     var no = button(t.no, 'sw-no', function () { sendFeedback(false); });
     feedback.append(yes, no);
@@ -720,6 +730,7 @@
     var title = h('h3', {class: 'sw-answer-title'}, [String(answer.question || '')]);
     var msg = addMessage('bot', [title, body, feedback], 'sw-answer');
     msg.setAttribute('data-faq-id', String(answer.id || ''));
+    msg.lang = answer.lang || lang; // the buttons keep the widget's
   }
 
   // Offer the close candidates as buttons; choosing one asks that question.
@@ -729,19 +740,44 @@
     }).join(' | '));
     var items = suggestions.map(function (s) {
       var choose = function () { ask(s.question); };
-      return h('li', {}, [button(String(s.question), 'sw-choice', choose)]);
+      var choice = button(String(s.question), 'sw-choice', choose);
+      choice.lang = s.lang || lang;
+      return h('li', {}, [choice]);
     });
     addMessage('bot', [h('p', {}, [t.didYouMean]), h('ul', {class: 'sw-choices'}, items)],
       'sw-did-you-mean');
   }
 
+  // The longest text the input may send now: a question, or a message to the team.
+  function limit() {
+    var max = (config && config.limits) || {};
+    return +(conv ? max.message : max.question) || (conv ? 2000 : 500);
+  }
+
+  // Count characters as the server does; true if the text cannot be sent. The note, a live
+  // region, changes only when the text comes near the limit, passes it, or is empty on sending.
+  function updateCount(sending) {
+    var max = limit();
+    var n = Array.from(input.value.trim()).length;
+    var state = n > max ? 2 : sending && !n ? 3 : n >= max * 0.9 ? 1 : 0;
+    count.textContent = n + t.of + max + t.chars;
+    meta.classList.toggle('sw-over', state > 1);
+    input.setAttribute('aria-invalid', state > 1);
+    var text = ['', t.near, t.tooLong, t.needQuestion][state];
+    if (note.textContent !== text) note.textContent = text;
+    return state > 1;
+  }
+
   // Send a question to the server and show what it found.
   function ask(question) {
-    question = String(question || '').trim().slice(0, 1000);
-    if (!question || busy) return;
+    if (busy) return;
+    input.value = String(question || ''); // kept there while it cannot be sent
+    if (updateCount(true)) return;
+    question = input.value.trim();
     busy = true;
     closeList();
     input.value = '';
+    updateCount();
     lastQuestion = question;
     remember('visitor', question);
     addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question]);
@@ -883,8 +919,9 @@
     log = h('div', {class: 'sw-log', id: 'sw-log', role: 'log', 'aria-live': 'polite',
       'aria-label': t.log, tabindex: '0'});
     input = h('input', {type: 'text', class: 'sw-input', id: 'sw-input', autocomplete: 'off',
-      maxlength: '500', placeholder: t.placeholder, role: 'combobox', 'aria-autocomplete': 'list',
-      'aria-expanded': 'false', 'aria-controls': 'sw-suggest'});
+      placeholder: t.placeholder, role: 'combobox', 'aria-autocomplete': 'list',
+      'aria-expanded': 'false', 'aria-controls': 'sw-suggest',
+      'aria-describedby': 'sw-count sw-note'});
     list = h('ul', {class: 'sw-suggest', id: 'sw-suggest', role: 'listbox',
       'aria-label': t.suggestions, hidden: ''});
     inputLabel = h('label', {for: 'sw-input', class: 'sw-sr'}, [t.label]);
@@ -894,7 +931,10 @@
       modeLine,
       list,
       h('div', {class: 'sw-row'}, [input,
-        h('button', {type: 'submit', class: 'sw-send'}, [t.send])])
+        h('button', {type: 'submit', class: 'sw-send'}, [t.send])]),
+      meta = h('div', {class: 'sw-meta'}, [
+        note = h('p', {class: 'sw-note', id: 'sw-note', role: 'status'}),
+        count = h('p', {class: 'sw-count', id: 'sw-count'})])
     ]);
     handoffBtn = button(t.handoff, 'sw-handoff', openHandoff);
     handoffBtn.id = 'sw-handoff';
@@ -926,7 +966,7 @@
     });
     on(hform, 'submit', sendHandoff);
     on(D, 'visibilitychange', function () { if (!D.hidden) poll(); });
-    on(input, 'input', onType);
+    on(input, 'input', function () { updateCount(); onType(); });
     on(input, 'keydown', onInputKey);
     on(input, 'blur', closeList);
     on(root, 'keydown', function (e) {
@@ -945,8 +985,7 @@
   function buildHandoffForm() {
     // One labelled field: the label above, the control below.
     var field = function (label, el) { return [h('label', {for: el.id}, [label]), el]; };
-    hq = h('textarea', {class: 'sw-input', id: 'sw-hq', rows: '3', maxlength: '500',
-      required: ''});
+    hq = h('textarea', {class: 'sw-input', id: 'sw-hq', rows: '3', required: ''});
     hname = h('input', {class: 'sw-input', id: 'sw-hname', maxlength: '100',
       autocomplete: 'name'});
     hemail = h('input', {class: 'sw-input', id: 'sw-hemail', type: 'email', maxlength: '254',

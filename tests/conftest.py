@@ -86,7 +86,7 @@ def faq_copy(tmp_path) -> Path:
 class LiveServer:
     """The service and the demo shop page, each on its own 127.0.0.1 port (two origins)."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, **config) -> None:
         # The shop page needs the API's URL and the API needs the shop's origin: pick the
         # API's port first, start the shop, then the API with the shop's origin allowed.
         with socket.socket() as probe:
@@ -95,7 +95,7 @@ class LiveServer:
         self.api_url = f"http://127.0.0.1:{api_port}"
         self.shop = serve_in_thread(create_demo_app(f"{self.api_url}/widget.js"))
         self.demo_url = self.shop.url
-        self.app = make_app(tmp_path, ALLOWED_ORIGINS=[self.demo_url])
+        self.app = make_app(tmp_path, ALLOWED_ORIGINS=[self.demo_url], **config)
         self.api = serve_in_thread(self.app, port=api_port)
 
     def stop(self) -> None:

@@ -49,7 +49,8 @@ def test_ask_answers_from_the_sample_faq(client, question, lang, expected_id):
     body = ask(client, question, lang)
     assert body["answered"] is True, body
     assert body["answer"]["id"] == expected_id
-    assert set(body["answer"]) == {"id", "question", "html", "score"}
+    assert set(body["answer"]) == {"id", "question", "html", "score", "lang"}
+    assert body["answer"]["lang"] == lang
     assert 0 <= body["answer"]["score"] <= 1
     assert body["handoff_offered"] is False
     assert body["answer"]["html"].startswith("<")
@@ -61,7 +62,13 @@ def test_ask_offers_a_person_when_nothing_fits(client):
     assert body["answer"] is None
     assert body["handoff_offered"] is True
     for suggestion in body["suggestions"]:
-        assert set(suggestion) == {"id", "question", "score"}
+        assert set(suggestion) == {"id", "question", "score", "lang"}
+
+
+def test_ask_says_the_language_of_the_entry_that_answered(client):
+    # Without a language the question is matched against every language's entries.
+    body = ask(client, "Wie lange dauert der Versand?", None)
+    assert body["answer"]["id"] == "versanddauer" and body["answer"]["lang"] == "de"
 
 
 def test_ask_shape_and_language_filter(client):
@@ -120,7 +127,16 @@ def test_widget_config(client):
         assert isinstance(hours["open_now"], bool)
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", hours["next_open"])
         assert hours["text"]
+        assert body["limits"] == {"question": 500, "message": 2000, "name": 100, "email": 254}
     assert error_of(client.get("/api/v1/widget-config?lang=fr")) == (400, "unknown_language")
+
+
+def test_widget_config_states_the_configured_question_limit(tmp_path):
+    client = make_app(tmp_path, MAX_QUESTION_LENGTH=120).test_client()
+    limits = client.get("/api/v1/widget-config?lang=de").get_json()["limits"]
+    assert limits["question"] == 120
+    too_long = {"question": "x" * 121, "lang": "de"}
+    assert error_of(client.post("/api/v1/ask", json=too_long)) == (400, "question_too_long")
 
 
 def test_health(client):

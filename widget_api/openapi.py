@@ -87,9 +87,17 @@ def _schemas(max_question: int) -> dict[str, Any]:
     score = {"type": "number", "minimum": 0, "maximum": 1}
     brief = {
         "type": "object",
-        "required": ["id", "question", "score"],
+        "required": ["id", "question", "score", "lang"],
         "additionalProperties": False,
-        "properties": {"id": {"type": "string"}, "question": {"type": "string"}, "score": score},
+        "properties": {
+            "id": {"type": "string"},
+            "question": {"type": "string"},
+            "score": score,
+            "lang": {
+                **lang,
+                "description": "The entry's language; it may differ from the one asked in.",
+            },
+        },
     }
     message = {
         "type": "object",
@@ -140,7 +148,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "oneOf": [
                         {
                             "type": "object",
-                            "required": ["id", "question", "html", "score"],
+                            "required": ["id", "question", "html", "score", "lang"],
                             "additionalProperties": False,
                             "properties": {
                                 **brief["properties"],
@@ -199,6 +207,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "title",
                 "theme",
                 "service_hours",
+                "limits",
                 "greeting",
                 "placeholder",
                 "privacy",
@@ -228,6 +237,18 @@ def _schemas(max_question: int) -> dict[str, Any]:
                         "next_open": {"type": ["string", "null"], "format": "date-time"},
                         "weekly": {"type": "string"},
                         "text": {"type": "string"},
+                    },
+                },
+                "limits": {
+                    "type": "object",
+                    "description": "The longest texts the server takes, in characters.",
+                    "required": ["question", "message", "name", "email"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "question": {"type": "integer", "const": max_question},
+                        "message": {"type": "integer", "const": MAX_MESSAGE_LENGTH},
+                        "name": {"type": "integer", "const": MAX_NAME_LENGTH},
+                        "email": {"type": "integer", "const": MAX_EMAIL_LENGTH},
                     },
                 },
                 "greeting": {"type": "string"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,6 +125,7 @@ def _brief(candidate: Candidate) -> dict[str, Any]:
         "id": candidate.entry.id,
         "question": candidate.entry.question,
         "score": round(candidate.score, 4),
+        "lang": candidate.entry.lang,
     }
 
 
@@ -240,8 +241,21 @@ def widget_config() -> Response:
         title=config["SHOP_NAME"],
         theme={"color": config["THEME_COLOR"], "position": config["WIDGET_POSITION"]},
         service_hours=availability(hours, datetime.now(UTC), lang),
+        limits=input_limits(config),
         **widget_texts(config, lang),
     )
+
+
+def input_limits(config: Mapping[str, Any]) -> dict[str, int]:
+    """The longest texts the server takes, in characters, so the widget can say so up front."""
+    from .handoff_api import MAX_EMAIL_LENGTH, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH  # imports us
+
+    return {
+        "question": config["MAX_QUESTION_LENGTH"],
+        "message": MAX_MESSAGE_LENGTH,
+        "name": MAX_NAME_LENGTH,
+        "email": MAX_EMAIL_LENGTH,
+    }
 
 
 @bp.get("/health")
