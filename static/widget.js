@@ -297,7 +297,6 @@
   var KEY = 'support-widget:conversation'; // the only storage, and only after a handoff
   var POLL_MIN = 5000;
   var POLL_MAX = 60000;
-  var EMAIL = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/; // the server's own check
   var conv = null; // {conversation_id, token, seen}: seen is the last staff reply read
   var shown = {}; // ids of the conversation's messages already in the log
   var lastStaff = 0;
@@ -465,6 +464,15 @@
     }).join('');
   }
 
+  // Whether this is one e-mail address by the server's rule (from widget-config); unknown: yes.
+  function emailOk(s) {
+    try {
+      return new RegExp('^(?:' + config.limits.email_pattern + ')$').test(s);
+    } catch (e) {
+      return true; // no rule to hand: the server decides
+    }
+  }
+
   // Check the form, then hand the question and what the bot showed to a person.
   function sendHandoff(e) {
     e.preventDefault();
@@ -473,7 +481,7 @@
     var question = hq.value.trim();
     var name = hname.value.trim();
     var email = hemail.value.trim();
-    var problem = !question ? [t.needQuestion, hq] : email && !EMAIL.test(email)
+    var problem = !question ? [t.needQuestion, hq] : email && !emailOk(email)
       ? [t.badEmail, hemail] : (name || email) && !hconsent.checked ? [t.needConsent, hconsent]
         : null;
     if (problem) return handoffProblem(problem[0], problem[1]);

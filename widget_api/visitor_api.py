@@ -25,6 +25,7 @@ from .faq.model import LANGUAGES, Candidate, Thresholds
 from .faq.render import remove_control_characters
 from .health import storage_health
 from .hours import ServiceHours, availability
+from .input_rules import widget_limits
 from .security import rate_limited
 from .settings import configured_thresholds
 from .texts import widget_texts
@@ -240,6 +241,7 @@ def widget_config() -> Response:
         title=config["SHOP_NAME"],
         theme={"color": config["THEME_COLOR"], "position": config["WIDGET_POSITION"]},
         service_hours=availability(hours, datetime.now(UTC), lang),
+        limits=widget_limits(config["MAX_QUESTION_LENGTH"]),
         **widget_texts(config, lang),
     )
 
