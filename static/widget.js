@@ -351,7 +351,9 @@
   function applyTheme(theme) {
     theme = theme || {};
     var color = data.color || theme.color;
-    if (color && W.CSS && CSS.supports('color', color)) {
+    // Only colour syntax that cannot load anything: no var(), url(), image-set() or the like.
+    if (color && /^(#[\da-f]{3,8}|[a-z]+|(rgb|hsl)a?\([\d\s.,%\/deg+-]*\))$/i.test(color) &&
+      W.CSS && CSS.supports('color', color)) {
       var white = whiteReadableOn(color);
       host.style.setProperty('--sw-accent', color);
       host.style.setProperty('--sw-on-accent', white ? '#fff' : '#111827');
