@@ -22,7 +22,7 @@ from .faq.matcher import FaqIndex
 from .faq.model import FaqEntry
 from .faq.text import parse_synonyms
 from .paths import sample_faq_dir
-from .sqlite import days_ago
+from .sqlite import MAX_INTEGER, days_ago
 
 faq_path_option = click.option(
     "--faq",
@@ -30,6 +30,8 @@ faq_path_option = click.option(
     type=click.Path(path_type=Path),
     help="FAQ folder or JSONL file (default: the configured FAQ).",
 )
+# A draft id SQLite can store; a larger number is refused by click, not a traceback.
+draft_id_type = click.IntRange(1, MAX_INTEGER)
 max_wrong_option = click.option(
     "--max-wrong",
     type=click.FloatRange(0, 1),
@@ -216,9 +218,11 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     show_default=True,
     help="Which drafts to list.",
 )
-@click.option("--show", "show_id", type=int, help="Print draft ID as FAQ file text.")
-@click.option("--accept", "accept_id", type=int, help="Accept draft ID (an editor's review).")
-@click.option("--reject", "reject_id", type=int, help="Reject draft ID.")
+@click.option("--show", "show_id", type=draft_id_type, help="Print draft ID as FAQ file text.")
+@click.option(
+    "--accept", "accept_id", type=draft_id_type, help="Accept draft ID (an editor's review)."
+)
+@click.option("--reject", "reject_id", type=draft_id_type, help="Reject draft ID.")
 def faq_drafts(
     status: str, show_id: int | None, accept_id: int | None, reject_id: int | None
 ) -> None:
