@@ -1,20 +1,6 @@
 /*! Support widget: answers visitors from the company's own FAQ, talks only to its own server.
- *
- * Embed:  <script src="https://support.example.com/widget.js" async></script>
- * Options (data- attributes on that tag): data-lang="de|en", data-position="left|right",
- *   data-color="<CSS colour>", data-title="...", data-api="<API origin>" (default: this
- *   script's origin).
- * To call it before it has loaded, put this stub first; queued calls run once it is ready:
- *   window.SupportWidget = window.SupportWidget || {q: [],
- *     open: function () { this.q.push(['open']); },
- *     close: function () { this.q.push(['close']); }};
- *
- * Privacy: no cookies, no third-party requests; requests carry no credentials and no referrer.
- * Nothing is stored until the visitor hands a question to a person: then one localStorage key
- * ("support-widget:conversation") keeps the conversation's id and token so the reply can be
- * read on a later visit; deleting the conversation removes it. The only HTML ever inserted is
- * the server's sanitised FAQ answer, in renderSanitisedAnswer(); every other text goes in
- * through textContent/createElement.
+ * Embedding, options, the queue stub and what it stores: README.md, "Embedding the widget".
+ * The only HTML ever inserted is the server's sanitised answer, in renderSanitisedAnswer().
  */
 (function () {
   'use strict';
@@ -301,7 +287,6 @@
   var KEY = 'support-widget:conversation'; // the only storage, and only after a handoff
   var POLL_MIN = 5000;
   var POLL_MAX = 60000;
-  var EMAIL = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/; // the server's own check
   var conv = null; // {conversation_id, token, seen}: seen is the last staff reply read
   var shown = {}; // ids of the conversation's messages already in the log
   var lastStaff = 0;
@@ -356,7 +341,9 @@
   function applyTheme(theme) {
     theme = theme || {};
     var color = data.color || theme.color;
-    if (color && W.CSS && CSS.supports('color', color)) {
+    // Only colour syntax that cannot load anything: no var(), url(), image-set() or the like.
+    if (color && /^(#[\da-f]{3,8}|[a-z]+|(rgb|hsl)a?\([\d\s.,%\/deg+-]*\))$/i.test(color) &&
+      W.CSS && CSS.supports('color', color)) {
       var white = whiteReadableOn(color);
       host.style.setProperty('--sw-accent', color);
       host.style.setProperty('--sw-on-accent', white ? '#fff' : '#111827');
@@ -469,6 +456,15 @@
     }).join('');
   }
 
+  // Whether this is one e-mail address by the server's rule (from widget-config); unknown: yes.
+  function emailOk(s) {
+    try {
+      return new RegExp('^(?:' + config.limits.email_pattern + ')$').test(s);
+    } catch (e) {
+      return true; // no rule to hand: the server decides
+    }
+  }
+
   // Check the form, then hand the question and what the bot showed to a person.
   function sendHandoff(e) {
     e.preventDefault();
@@ -477,7 +473,7 @@
     var question = hq.value.trim();
     var name = hname.value.trim();
     var email = hemail.value.trim();
-    var problem = !question ? [t.needQuestion, hq] : email && !EMAIL.test(email)
+    var problem = !question ? [t.needQuestion, hq] : email && !emailOk(email)
       ? [t.badEmail, hemail] : (name || email) && !hconsent.checked ? [t.needConsent, hconsent]
         : null;
     if (problem) return handoffProblem(problem[0], problem[1]);
@@ -751,7 +747,7 @@
   // The longest text the input may send now: a question, or a message to the team.
   function limit() {
     var max = (config && config.limits) || {};
-    return +(conv ? max.message : max.question) || (conv ? 2000 : 500);
+    return +(conv ? max.message_length : max.question_length) || (conv ? 2000 : 500);
   }
 
   // Count characters as the server does; true if the text cannot be sent. The note, a live

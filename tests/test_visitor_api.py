@@ -127,14 +127,21 @@ def test_widget_config(client):
         assert isinstance(hours["open_now"], bool)
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", hours["next_open"])
         assert hours["text"]
-        assert body["limits"] == {"question": 500, "message": 2000, "name": 100, "email": 254}
+        limits = {key: value for key, value in body["limits"].items() if key != "email_pattern"}
+        assert limits == {
+            "question_length": 500,
+            "name_length": 100,
+            "email_length": 254,
+            "message_length": 2000,
+            "transcript_entries": 50,
+        }
     assert error_of(client.get("/api/v1/widget-config?lang=fr")) == (400, "unknown_language")
 
 
 def test_widget_config_states_the_configured_question_limit(tmp_path):
     client = make_app(tmp_path, MAX_QUESTION_LENGTH=120).test_client()
     limits = client.get("/api/v1/widget-config?lang=de").get_json()["limits"]
-    assert limits["question"] == 120
+    assert limits["question_length"] == 120
     too_long = {"question": "x" * 121, "lang": "de"}
     assert error_of(client.post("/api/v1/ask", json=too_long)) == (400, "question_too_long")
 

@@ -42,6 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # No 308 redirect (an HTML page) for a path with doubled slashes, such as an id with an
     # encoded "//" in it: an unknown path is a plain 404, in the API's error shape.
     app.url_map.merge_slashes = False
+    # Before any route is added: an integer id SQLite cannot store is a 404, not a 500.
+    app.url_map.converters["int"] = db.RowIdConverter
     app.config.update(settings.load_settings(app.instance_path))
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})

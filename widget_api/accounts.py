@@ -6,17 +6,16 @@ the same hashing work as a wrong password, so the two cannot be told apart by ti
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .input_rules import is_email_address
 from .sqlite import stored_time
 
 ROLES = ("staff", "editor", "admin")
 MIN_PASSWORD_LENGTH = 10
-_EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,63}\Z")
 _COLUMNS = "id, email, role, disabled_at, created_at, last_login_at"
 # Checked when the address is unknown, so that case costs what a wrong password costs.
 _DUMMY_HASH = generate_password_hash("no such account, never a password")
@@ -47,7 +46,7 @@ def _account(row: tuple | None) -> dict[str, Any] | None:
 def create_account(db: Database, email: str, password: str, role: str = "staff") -> int:
     """Add an account; raises AccountError for a bad address, role, password or a duplicate."""
     email = email.strip()
-    if not _EMAIL.match(email):
+    if not is_email_address(email):
         raise AccountError(f"{email!r} is not an e-mail address")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")

@@ -16,13 +16,13 @@ import click
 from . import settings
 from .cli import _audit, _config, _database, main, since_option
 from .faq.check import check_path
-from .faq.files import entries_to_file
+from .faq.files import ID_PATTERN, answer_lines, entries_to_file, one_line, read_faq_folder
 from .faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions, write_faq_jsonl
 from .faq.matcher import FaqIndex
 from .faq.model import FaqEntry
 from .faq.text import parse_synonyms
 from .paths import sample_faq_dir
-from .sqlite import days_ago
+from .sqlite import MAX_INTEGER, days_ago
 
 faq_path_option = click.option(
     "--faq",
@@ -30,6 +30,8 @@ faq_path_option = click.option(
     type=click.Path(path_type=Path),
     help="FAQ folder or JSONL file (default: the configured FAQ).",
 )
+# A draft id SQLite can store; a larger number is refused by click, not a traceback.
+draft_id_type = click.IntRange(1, MAX_INTEGER)
 max_wrong_option = click.option(
     "--max-wrong",
     type=click.FloatRange(0, 1),
@@ -191,7 +193,20 @@ def faq_import(source: Path, target: Path, name: str) -> None:
         raise click.ClickException(str(error)) from None
     by_lang: dict[str, list[FaqEntry]] = defaultdict(list)
     for entry in entries:
+        if not ID_PATTERN.match(entry.id):
+            raise click.ClickException(
+                f"{entry.source}:{entry.line}: id {entry.id!r} cannot be an FAQ file id: use "
+                "letters, digits, '-', '_', '.' and '/'; nothing was written"
+            )
         by_lang[entry.lang].append(entry)
+    for entry in entries:
+        rewritten = _rewritten_fields(entry)
+        if rewritten:
+            click.echo(
+                f"{entry.source}:{entry.line}: warning: {', '.join(rewritten)} rewritten so "
+                "that no line of it can start an entry or a key line",
+                err=True,
+            )
     written = []
     for lang, items in sorted(by_lang.items()):
         path = target / lang / f"{name}.md"
@@ -203,9 +218,29 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     _, problems = check_path(target)
     for problem in problems:
         click.echo(str(problem), err=True)
-    click.echo(f"{len(entries)} entries written to {', '.join(map(str, written))}")
+    # Count what the files hold, read back as the service reads them, not what was meant.
+    count = sum(len(read_faq_folder(path).entries) for path in written)
+    click.echo(f"{count} entries written to {', '.join(map(str, written))}")
+    if count != len(entries):
+        raise click.ClickException(
+            f"{source} has {len(entries)} entries, but the files written hold {count}"
+        )
     if any(problem.severity == "error" for problem in problems):
         sys.exit(1)
+
+
+def _rewritten_fields(entry: FaqEntry) -> list[str]:
+    """The fields of an imported entry that the file form had to change (line breaks in a
+    one-line field, answer lines starting with `## `), so the editor hears of it."""
+    one_line_fields = [
+        ("question", entry.question),
+        *(("alternatives", text) for text in entry.alternatives),
+        *(("tags", text) for text in entry.tags),
+    ]
+    changed = [name for name, text in one_line_fields if one_line(text) != text.strip()]
+    if answer_lines(entry.answer) != "\n".join(entry.answer.strip().splitlines()):
+        changed.append("answer")
+    return list(dict.fromkeys(changed))
 
 
 @faq.command("drafts")
@@ -216,9 +251,11 @@ def faq_import(source: Path, target: Path, name: str) -> None:
     show_default=True,
     help="Which drafts to list.",
 )
-@click.option("--show", "show_id", type=int, help="Print draft ID as FAQ file text.")
-@click.option("--accept", "accept_id", type=int, help="Accept draft ID (an editor's review).")
-@click.option("--reject", "reject_id", type=int, help="Reject draft ID.")
+@click.option("--show", "show_id", type=draft_id_type, help="Print draft ID as FAQ file text.")
+@click.option(
+    "--accept", "accept_id", type=draft_id_type, help="Accept draft ID (an editor's review)."
+)
+@click.option("--reject", "reject_id", type=draft_id_type, help="Reject draft ID.")
 def faq_drafts(
     status: str, show_id: int | None, accept_id: int | None, reject_id: int | None
 ) -> None:

@@ -9,11 +9,27 @@ from pathlib import Path
 
 from flask import Flask, current_app, g
 from sqlite_utils import Database
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from . import migrations
-from .sqlite import BUSY_TIMEOUT_MS, connect, write_transaction
+from .sqlite import BUSY_TIMEOUT_MS, MAX_INTEGER, connect, write_transaction
 
 __all__ = ["BUSY_TIMEOUT_MS", "close_db", "connect", "get_db", "init_app", "write_transaction"]
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in a route: a number SQLite cannot store names no row, so it is a 404.
+
+    Without this bound, /staff/drafts/99999999999999999999999/accept reached the store and
+    sqlite3 raised OverflowError: a 500. Registered as the app's `int` converter, it covers
+    every route with an integer id, present and future.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if not -MAX_INTEGER - 1 <= number <= MAX_INTEGER:
+            raise ValidationError()
+        return number
 
 
 def init_database(path: str | Path) -> list[str]:

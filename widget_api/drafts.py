@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .faq.files import entries_to_file
+from .faq.files import entries_to_file, one_line
 from .faq.model import FaqEntry
 from .sqlite import stored_time
 
@@ -95,9 +95,13 @@ def suggested_id(question: str, draft_id: int) -> str:
 
 
 def draft_as_faq_file(draft: dict[str, Any]) -> str:
-    """A new entry as a whole FAQ file, or an alternative as the line to add to its entry."""
+    """A new entry as a whole FAQ file, or an alternative as the line to add to its entry.
+
+    The question is the visitor's text: written through the FAQ file writer, it stays on its
+    heading or `alt:` line whatever line breaks it holds (no second, visitor-written entry).
+    """
     if draft["kind"] == "alternative":
-        return f"alt: {draft['question']}\n"
+        return f"alt: {one_line(draft['question'])}\n"
     entry = FaqEntry(
         id=suggested_id(draft["question"], draft["id"]),
         question=draft["question"],

@@ -18,16 +18,20 @@ from .db import get_db, write_transaction
 from .errors import ApiError
 from .faq.render import remove_control_characters
 from .hours import ServiceHours, when_text
+from .input_rules import (
+    LINE_BREAKS_OR_CONTROLS,
+    MAX_EMAIL_LENGTH,
+    MAX_MESSAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TRANSCRIPT_ENTRIES,
+    is_email_address,
+)
 from .security import rate_limited
 from .store import checkpoint
 from .visitor_api import json_body, language, text_field
 
 bp = Blueprint("handoff_api", __name__, url_prefix="/api/v1")
 
-MAX_TRANSCRIPT_ENTRIES = 50
-MAX_MESSAGE_LENGTH = 2000
-MAX_NAME_LENGTH = 100
-MAX_EMAIL_LENGTH = 254
 # A full transcript is up to 100,000 characters; as JSON with \u escapes, 6 bytes each.
 HANDOFF_MAX_BYTES = 640 * 1024
 CHECKPOINT_WAIT_MS = 200
@@ -35,8 +39,6 @@ CHECKPOINT_WAIT_MS = 200
 CLOSING_SOON = timedelta(hours=1)
 STAFF_DISPLAY_NAME = {"de": "Team", "en": "Team"}
 _IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
-_LINE_BREAKS_OR_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 EXPECTED_REPLY = {
     "open": {
         "en": "Someone from our team is available now and usually answers within a few hours "
@@ -100,7 +102,7 @@ def _one_line(body: dict[str, Any], name: str, limit: int) -> str | None:
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or _LINE_BREAKS_OR_CONTROLS.search(value):
+    if not isinstance(value, str) or LINE_BREAKS_OR_CONTROLS.search(value):
         raise ApiError(
             400, f"invalid_{name}", f'"{name}" must be one line of text, without line breaks.'
         )
@@ -167,8 +169,10 @@ def _handoff(body: dict[str, Any]) -> store.Handoff:
     lang = language(body.get("lang"), required=True)
     name = _one_line(body, "name", MAX_NAME_LENGTH)
     email = _one_line(body, "email", MAX_EMAIL_LENGTH)
-    if email is not None and not _EMAIL.fullmatch(email):
-        raise ApiError(400, "invalid_email", '"email" must be an e-mail address.')
+    if email is not None and not is_email_address(email):
+        raise ApiError(
+            400, "invalid_email", '"email" must be one e-mail address, such as ada@example.com.'
+        )
     consent = body.get("consent", False)
     if not isinstance(consent, bool):
         raise ApiError(400, "invalid_consent", '"consent" must be true or false.')

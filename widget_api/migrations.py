@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from .input_rules import is_email_address
 from .sqlite import write_transaction
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
@@ -222,6 +223,18 @@ def _maintenance_finished(db: Database) -> None:
     # When the claimed run finished ('' while it runs): a claim left unfinished by a killed
     # process is taken over after a lease, so a kill during the purge does not skip the day.
     db.execute("ALTER TABLE maintenance ADD COLUMN finished TEXT NOT NULL DEFAULT ''")
+
+
+@migration("0012_input")
+def _input(db: Database) -> None:
+    # Before this step the API stored an "email" such as "a@example.org,root,postmaster", and a
+    # staff reply went to every address in it. A stored value that is not one address by the
+    # rule of input_rules is forgotten: no reply e-mail goes to it, and the visitor still reads
+    # the replies in the widget. On a new database there is nothing to check.
+    rows = db.execute("SELECT id, email FROM conversations WHERE email IS NOT NULL").fetchall()
+    for conversation_id, email in rows:
+        if not is_email_address(email.strip()):
+            db.execute("UPDATE conversations SET email = NULL WHERE id = ?", [conversation_id])
 
 
 def migrate(db: Database) -> list[str]:

@@ -14,12 +14,15 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from .conversations import ID_SHAPE
 from .faq.model import LANGUAGES
-from .handoff_api import (
-    _IDEMPOTENCY_KEY,
+from .handoff_api import _IDEMPOTENCY_KEY
+from .input_rules import (
+    CONTROL_CHARACTERS,
+    EMAIL_PATTERN,
     MAX_EMAIL_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TRANSCRIPT_ENTRIES,
+    widget_limits,
 )
 from .visitor_api import SUGGEST_LIMIT
 
@@ -29,15 +32,12 @@ JSON = "application/json"
 # Whitespace that str.strip() removes but that is not a control character: a text made of
 # nothing else (and control characters, which the server drops) counts as empty.
 _SPACES = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
-# Refused in one-line fields (name, e-mail): C0/C1 controls and the Unicode line separators.
-_CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 # At least one character that is neither a control character nor whitespace.
 NOT_BLANK = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-ONE_LINE = rf"^[^{_CONTROLS}]*$"
-_ADDRESS_CHAR = rf"[^@.{_CONTROLS}{_SPACES}]"
-_LOCAL_CHAR = rf"[^@{_CONTROLS}{_SPACES}]"
-# Blank (no address) or one address with at least one dot in the domain, spaces around allowed.
-EMAIL = rf"^[{_SPACES}]*(?:{_LOCAL_CHAR}+@{_ADDRESS_CHAR}+(?:\.{_ADDRESS_CHAR}+)+)?[{_SPACES}]*$"
+# Refused in one-line fields (name, e-mail): C0/C1 controls and the Unicode line separators.
+ONE_LINE = rf"^[^{CONTROL_CHARACTERS}]*$"
+# Blank (no address) or the server's one-address rule, spaces around allowed.
+EMAIL = rf"^[{_SPACES}]*(?:{EMAIL_PATTERN})?[{_SPACES}]*$"
 # The server's own patterns (matched whole there), anchored as JSON Schema needs them.
 IDEMPOTENCY_KEY = f"^{_IDEMPOTENCY_KEY.pattern}$"
 CONVERSATION_ID = f"^{ID_SHAPE.pattern}$"
@@ -77,6 +77,7 @@ def _package_version() -> str:
 
 
 def _schemas(max_question: int) -> dict[str, Any]:
+    limits = widget_limits(max_question)
     lang = {"type": "string", "enum": list(LANGUAGES)}
     optional_lang = {
         "type": ["string", "null"],
@@ -207,11 +208,11 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "title",
                 "theme",
                 "service_hours",
-                "limits",
                 "greeting",
                 "placeholder",
                 "privacy",
                 "contact",
+                "limits",
             ],
             "additionalProperties": False,
             "properties": {
@@ -239,18 +240,6 @@ def _schemas(max_question: int) -> dict[str, Any]:
                         "text": {"type": "string"},
                     },
                 },
-                "limits": {
-                    "type": "object",
-                    "description": "The longest texts the server takes, in characters.",
-                    "required": ["question", "message", "name", "email"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "question": {"type": "integer", "const": max_question},
-                        "message": {"type": "integer", "const": MAX_MESSAGE_LENGTH},
-                        "name": {"type": "integer", "const": MAX_NAME_LENGTH},
-                        "email": {"type": "integer", "const": MAX_EMAIL_LENGTH},
-                    },
-                },
                 "greeting": {"type": "string"},
                 "placeholder": {"type": "string"},
                 "privacy": {
@@ -272,6 +261,15 @@ def _schemas(max_question: int) -> dict[str, Any]:
                         "email": {"type": "string"},
                         "phone": {"type": "string"},
                     },
+                },
+                "limits": {
+                    "type": "object",
+                    "description": "The input limits the server enforces on a handoff, and its "
+                    "e-mail address rule (`email_pattern`, matched whole after trimming), in "
+                    "characters; the widget checks them before sending, the server again.",
+                    "required": list(limits),
+                    "additionalProperties": False,
+                    "properties": {name: {"const": value} for name, value in limits.items()},
                 },
             },
         },
@@ -518,7 +516,7 @@ def _paths(max_question: int) -> dict[str, Any]:
         "/api/v1/widget-config": {
             "get": {
                 "operationId": "widgetConfig",
-                "summary": "Greeting, languages, theme, privacy notice and service hours",
+                "summary": "Greeting, languages, theme, privacy notice, hours and input limits",
                 "parameters": [
                     {**lang_query, "description": "Language; empty: the default language."}
                 ],

@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 10_000
+# The largest INTEGER SQLite stores; a larger Python int cannot even be bound to a query.
+MAX_INTEGER = 2**63 - 1
 
 
 def stored_time(moment: datetime | None = None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from .faq.model import LANGUAGES, Candidate, Thresholds
 from .faq.render import remove_control_characters
 from .health import storage_health
 from .hours import ServiceHours, availability
+from .input_rules import widget_limits
 from .security import rate_limited
 from .settings import configured_thresholds
 from .texts import widget_texts
@@ -241,21 +242,9 @@ def widget_config() -> Response:
         title=config["SHOP_NAME"],
         theme={"color": config["THEME_COLOR"], "position": config["WIDGET_POSITION"]},
         service_hours=availability(hours, datetime.now(UTC), lang),
-        limits=input_limits(config),
+        limits=widget_limits(config["MAX_QUESTION_LENGTH"]),
         **widget_texts(config, lang),
     )
-
-
-def input_limits(config: Mapping[str, Any]) -> dict[str, int]:
-    """The longest texts the server takes, in characters, so the widget can say so up front."""
-    from .handoff_api import MAX_EMAIL_LENGTH, MAX_MESSAGE_LENGTH, MAX_NAME_LENGTH  # imports us
-
-    return {
-        "question": config["MAX_QUESTION_LENGTH"],
-        "message": MAX_MESSAGE_LENGTH,
-        "name": MAX_NAME_LENGTH,
-        "email": MAX_EMAIL_LENGTH,
-    }
 
 
 @bp.get("/health")

@@ -16,6 +16,8 @@ from .model import LANGUAGES, FaqEntry
 from .render import render_answer
 
 ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_./-]*\Z")
+# A line starting with this starts an entry (its question); nothing else in a file does.
+ENTRY_HEADING = "## "
 _FRONT_MATTER_KEYS = {"lang", "tags"}
 _ENTRY_KEYS = {"id", "alt", "tags"}
 _KEY_LINE = re.compile(r"\A([A-Za-z_]+):(.*)\Z")
@@ -110,7 +112,7 @@ def parse_faq_file(text: str, source: str) -> tuple[list[FaqEntry], list[Problem
         )
     file_tags = _split_tags(meta.get("tags", ""))
 
-    headings = [i for i in range(index, len(lines)) if lines[i].startswith("## ")]
+    headings = [i for i in range(index, len(lines)) if lines[i].startswith(ENTRY_HEADING)]
     if not headings and not problems:
         problems.append(
             Problem(
@@ -259,13 +261,37 @@ def _read_text(file: Path, problems: list[Problem]) -> str | None:
         return None
 
 
+def one_line(text: str) -> str:
+    """`text` for a one-line place (heading, `id:`, `alt:`, `tags:`): every line break that
+    the reader knows (those of str.splitlines, \\r and U+2028 among them) becomes a space, so
+    the text cannot go on to a line of its own, where it could be a key or an entry."""
+    return " ".join(text.splitlines()).strip()
+
+
+def answer_lines(text: str) -> str:
+    """An answer as file text, with no line that the reader would take for a new entry.
+
+    A line starting with `## ` gets one leading space: Markdown still reads it as the same
+    heading (up to three spaces may precede one), `parse_faq_file` no longer sees an entry.
+    Line breaks become `\\n`, as the reader splits them anyway.
+    """
+    return "\n".join(
+        f" {line}" if line.startswith(ENTRY_HEADING) else line for line in text.strip().splitlines()
+    )
+
+
 def entry_to_markdown(entry: FaqEntry) -> str:
-    """One entry in the file format, for export from JSONL and for drafts written out."""
-    lines = [f"## {entry.question}", f"id: {entry.id}"]
-    lines += [f"alt: {alternative}" for alternative in entry.alternatives]
+    """One entry in the file format, for export from JSONL and for drafts written out.
+
+    Every text goes through `one_line` or `answer_lines`, whoever wrote it (a visitor's
+    question becomes a draft's heading), so the file reads back as exactly this one entry.
+    """
+    lines = [f"{ENTRY_HEADING}{one_line(entry.question)}", f"id: {one_line(entry.id)}"]
+    alternatives = [one_line(alternative) for alternative in entry.alternatives]
+    lines += [f"alt: {alternative}" for alternative in alternatives if alternative]
     if entry.tags:
-        lines.append(f"tags: {', '.join(entry.tags)}")
-    return "\n".join(lines) + "\n\n" + entry.answer.strip() + "\n"
+        lines.append(f"tags: {', '.join(one_line(tag) for tag in entry.tags)}")
+    return "\n".join(lines) + "\n\n" + answer_lines(entry.answer) + "\n"
 
 
 def entries_to_file(entries: Iterable[FaqEntry], lang: str) -> str:
