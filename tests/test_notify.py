@@ -24,6 +24,7 @@ VISITOR = "kim@example.net"
 QUESTION = "Can I rent a tent for the weekend of the 12th?"
 REPLY = "Yes, rentals are possible from Friday noon to Monday noon."
 INJECTED = "\r\nBcc: evil@example.org"
+STAFF_URL = "https://support.example.com/staff"
 
 
 class SmtpInbox:
@@ -135,6 +136,7 @@ def mail_settings(smtp: SmtpInbox, **extra) -> dict:
         "SMTP_PORT": smtp.port,
         "SMTP_STARTTLS": False,
         "SMTP_FROM": "Nordlicht Support <support@example.com>",
+        "STAFF_URL": STAFF_URL,
         **extra,
     }
 
@@ -164,7 +166,7 @@ def test_new_handoff_emails_staff_the_question_and_inbox_link_but_no_token(smtp,
     assert message["Subject"] == "New question from a visitor (EN)"
     body = message.get_body().get_content()
     assert QUESTION in body
-    assert f"/staff/conversations/{created['conversation_id']}" in body
+    assert f"{STAFF_URL}/conversations/{created['conversation_id']}" in body
     raw = envelope.content.decode("utf-8", "replace")
     assert created["token"] not in raw and created["token"] not in body
     # Staff read the contact data in the inbox; the e-mail does not carry it.
@@ -179,6 +181,27 @@ def test_staff_link_uses_staff_url_when_set(smtp, notify_app):
     flush(app)
     body = parsed(smtp.envelopes[0]).get_body().get_content()
     assert f"https://support.example/staff/conversations/{created['conversation_id']}" in body
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8443"])
+def test_staff_link_never_comes_from_the_host_header(smtp, notify_app, host):
+    app = notify_app(**mail_settings(smtp, STAFF_NOTIFY_EMAIL=STAFF))
+    response = app.test_client().post(
+        "/api/v1/handoffs", json={"question": QUESTION, "lang": "en"}, headers={"Host": host}
+    )
+    assert response.status_code == 201
+    flush(app)
+    body = parsed(smtp.envelopes[0]).get_body().get_content()
+    assert "attacker" not in body
+    assert f"{STAFF_URL}/conversations/{response.get_json()['conversation_id']}" in body
+
+
+@pytest.mark.parametrize("staff_url", ["", "support.example.com/staff", "javascript:alert(1)"])
+def test_staff_notify_email_needs_an_absolute_staff_url(tmp_path, staff_url):
+    # Without STAFF_URL the link used to be built from the Host header a visitor sends.
+    config = {"SMTP_HOST": "127.0.0.1", "SMTP_FROM": "support@example.com"}
+    with pytest.raises(SettingsError, match="STAFF_NOTIFY_EMAIL needs STAFF_URL"):
+        make_app(tmp_path, **config, STAFF_NOTIFY_EMAIL=STAFF, STAFF_URL=staff_url)
 
 
 def reply_as_staff(app, conversation_id: str, text: str = REPLY) -> None:
@@ -281,7 +304,9 @@ def test_failing_webhook_is_retried_and_logged_without_personal_data(notify_app,
 def test_unreachable_smtp_server_is_retried_and_the_request_succeeds(notify_app, caplog):
     caplog.set_level(logging.INFO, logger="widget_api.notify")
     closed = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_STARTTLS": False}
-    app = notify_app(**closed, SMTP_FROM="support@example.com", STAFF_NOTIFY_EMAIL=STAFF)
+    app = notify_app(
+        **closed, SMTP_FROM="support@example.com", STAFF_NOTIFY_EMAIL=STAFF, STAFF_URL=STAFF_URL
+    )
     hand_off(app.test_client())
     flush(app)
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]

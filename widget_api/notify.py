@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 
 from . import conversations as store
 from . import mail
@@ -39,6 +39,16 @@ log = logging.getLogger(__name__)
 
 MAIL_RETRIES = 2
 MAX_PENDING = 1000
+
+
+def _is_absolute_http_url(value: str) -> bool:
+    """An http(s) URL with a host, and nothing in it that could start another line."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(character.isspace() for character in value)
+    )
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
@@ -104,6 +114,14 @@ class Notifier:
             raise SettingsError("SMTP_USERNAME needs SMTP_STARTTLS or port 465 (no clear text)")
         if self.webhook_enabled and urlsplit(config["WEBHOOK_URL"]).scheme not in ("http", "https"):
             raise SettingsError("WEBHOOK_URL must be an http:// or https:// URL")
+        if config["STAFF_NOTIFY_EMAIL"] and not _is_absolute_http_url(config["STAFF_URL"]):
+            # The link in the staff e-mail comes from here and nowhere else: built from the
+            # request's Host header, a visitor could point it at any site (issue 11, point 5).
+            raise SettingsError(
+                "STAFF_NOTIFY_EMAIL needs STAFF_URL, the inbox's address as staff open it "
+                "(e.g. https://support.example.com/staff): links in e-mails are never built "
+                "from a request's Host header"
+            )
         self._opener = urllib.request.build_opener(_RefuseRedirects)
         self._queue: list[_Delivery] = []
         self._pending = 0
@@ -256,10 +274,8 @@ def init_app(app: Flask) -> None:
 
 
 def _inbox_link(conversation_id: str) -> str:
-    base = current_app.config["STAFF_URL"]
-    if base:
-        return f"{base.rstrip('/')}/conversations/{conversation_id}"
-    return url_for("staff.conversation", conversation_id=conversation_id, _external=True)
+    """The conversation in the inbox, under the configured STAFF_URL only (checked at start)."""
+    return f"{current_app.config['STAFF_URL'].rstrip('/')}/conversations/{conversation_id}"
 
 
 def handoff_created(created: store.CreatedHandoff) -> None:

@@ -296,14 +296,14 @@ SETTINGS: tuple[Setting, ...] = (
         "STAFF_NOTIFY_EMAIL",
         "",
         "Address that gets an e-mail for every new handoff (the question and a link to it in "
-        "the inbox, in the `DEFAULT_LANG` language). Empty: none.",
+        "the inbox, in the `DEFAULT_LANG` language). Empty: none. Needs `STAFF_URL`.",
     ),
     Setting(
         "STAFF_URL",
         "",
         "Address of the staff inbox as staff open it, e.g. `https://support.example.com/staff`, "
-        "for the link in staff e-mails. Empty: built from the address the handoff request came "
-        "to; set it behind a reverse proxy.",
+        "for the link in staff e-mails. Required when `STAFF_NOTIFY_EMAIL` is set: the link is "
+        "never built from the request's `Host` header, which a visitor chooses.",
     ),
     Setting(
         "SITE_URL",
