@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -16,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import make_app
 from tests.test_staff import add_account, post, sign_in
-from widget_api.mail import HeaderRefused, build_email
+from widget_api.mail import HeaderRefused, build_email, question_excerpt
 from widget_api.settings import SettingsError
 
 STAFF = "team@example.com"
@@ -232,7 +233,9 @@ def test_staff_reply_emails_the_visitor_in_their_language(smtp, notify_app, lang
     assert message["To"] == VISITOR
     body = message.get_body().get_content()
     assert REPLY in body and phrase in body and "https://shop.example.com/" in body
-    assert body.startswith(("Hello Kim Berg,", "Hallo Kim Berg,"))
+    # A neutral greeting: the name is the visitor's free text (issue 11, point 7).
+    assert body.startswith(("Hello,\r\n", "Hallo,\r\n")) and "Kim" not in body
+    assert QUESTION in body  # short enough to be repeated whole, so they recognise it
     headers, _, _ = envelope.content.partition(b"\r\n\r\n")
     assert b"Kim" not in headers  # the visitor's name never goes into a header
     raw = envelope.content.decode("utf-8", "replace")
@@ -243,6 +246,54 @@ def test_staff_reply_emails_the_visitor_in_their_language(smtp, notify_app, lang
         headers={"Authorization": f"Bearer {created['token']}"},
     ).get_json()
     assert conversation["messages"][-1]["text"] == REPLY
+
+
+PHISHING_NAME = "Sam. URGENT: your account is locked, unlock it at https://evil.example/u"
+PHISHING_QUESTION = (
+    "Dear customer, your account is locked! Unlock it at evil.example/unlock or www.evil.example "
+    "or call +1 555 0100 200 within 24 hours, otherwise it will be deleted."
+)
+
+
+def test_reply_email_carries_no_visitor_name_and_no_link_from_visitor_text(smtp, notify_app):
+    app = notify_app(**mail_settings(smtp, SITE_URL="https://shop.example.com/"))
+    created = hand_off(
+        app.test_client(),
+        question=PHISHING_QUESTION,
+        name=PHISHING_NAME,
+        email=VISITOR,
+        consent=True,
+    )
+    reply_as_staff(app, created["conversation_id"])
+    flush(app)
+    [envelope] = smtp.envelopes
+    body = parsed(envelope).get_body().get_content()
+    assert "Sam" not in body and "URGENT" not in body and "evil" not in body
+    assert "555" not in body and "deleted" not in body  # the rest is cut off
+    links = re.findall(r"(?:https?://|www\.)\S+", body)
+    assert links == ["https://shop.example.com/"]  # only the operator's SITE_URL
+    assert '"Dear customer, your account is locked! Unlock it at […] or…"' in body
+
+
+@pytest.mark.parametrize(
+    ("question", "excerpt"),
+    [
+        ("Where is my parcel?", "Where is my parcel?"),
+        ("See https://evil.example/x now", "See […] now"),
+        ("Look at evil.example, or EVIL.EXAMPLE/path", "Look at […] or […]"),
+        ("write to kim@evil.example", "write to […]"),
+        ("go to www\uff0eevil\uff0ecom today", "go to […] today"),
+        ("mailto:x tel:+15550100 javascript:alert(1)", "[…] […] […]"),
+        ("call +49 (30) 123-4567 now", "call […] now"),
+        ("Bestellung vom 12.03.2025 fehlt", "Bestellung vom 12.03.2025 fehlt"),
+        ("two\nlines\u2028and \u202eRLO\u200b", "two lines and RLO"),
+        ("word " * 20, "word " * 11 + "word…"),
+        ("x" * 80, "x" * 59 + "…"),
+    ],
+)
+def test_question_excerpt_keeps_the_start_without_links(question, excerpt):
+    assert question_excerpt(question) == excerpt
+    assert len(question_excerpt(question)) <= 60
 
 
 def test_staff_reply_sends_nothing_to_a_visitor_without_an_address(smtp, notify_app):

@@ -165,9 +165,13 @@ class Notifier:
         if not (self.mail_enabled and conversation["email"] and conversation["consent_at"]):
             return
         lang, shop = conversation["lang"], self.config["SHOP_NAME"]
-        name = f" {conversation['name']}" if conversation["name"] else ""
+        # No name and no link from anything the visitor typed (issue 11, point 7).
         body = mail.VISITOR_BODY[lang].format(
-            name=name, reply=text, site=self.config["SITE_URL"], shop=shop
+            date=mail.question_date(conversation["created_at"], self.config["TIMEZONE"], lang),
+            excerpt=mail.question_excerpt(conversation["question"]),
+            reply=text,
+            site=self.config["SITE_URL"],
+            shop=shop,
         )
         subject = mail.VISITOR_SUBJECT[lang].format(shop=shop)
         self._mail(conversation["id"], conversation["email"], subject, body)
