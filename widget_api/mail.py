@@ -112,8 +112,14 @@ class HeaderRefused(ValueError):
         self.header = header
 
 
-def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message; raises HeaderRefused rather than let a value break a header."""
+def build_email(
+    sender: str, to: str, subject: str, body: str, message_key: str | None = None
+) -> EmailMessage:
+    """A plain-text message; raises HeaderRefused rather than let a value break a header.
+
+    `message_key` (letters and digits) makes the Message-ID, so that every copy of one
+    notification carries the same one; without it a random one is made.
+    """
     for header, value in (("From", sender), ("To", to), ("Subject", subject)):
         if not value or _UNSAFE_IN_HEADER.search(value):
             raise HeaderRefused(header)
@@ -125,7 +131,12 @@ def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    if message_key is not None and not message_key.isalnum():
+        raise HeaderRefused("Message-ID")
+    message["Message-ID"] = (
+        f"<{message_key}@{domain}>" if message_key else make_msgid(domain=domain)
+    )
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     message.set_content(body)
     return message

@@ -334,14 +334,31 @@ SETTINGS: tuple[Setting, ...] = (
         "WEBHOOK_RETRIES",
         3,
         "How often a failed webhook delivery (no answer, or a 5xx, 408 or 429 status) is tried "
-        "again. E-mails are tried again twice.",
+        "again before it counts as failed (shown to admins: `widget-api outbox list`).",
+        int,
+    ),
+    Setting(
+        "MAIL_RETRIES",
+        5,
+        "How often a failed e-mail (no connection, or a 4xx answer from the SMTP server) is "
+        "tried again before it counts as failed (shown to admins: `widget-api outbox list`).",
         int,
     ),
     Setting(
         "NOTIFY_RETRY_DELAY_SECONDS",
         2.0,
         "Wait before the first retry of a failed e-mail or webhook; it doubles with each "
-        "further retry. Sending never holds up a visitor's request.",
+        "further retry, up to an hour. Waiting deliveries are kept in the database, so a "
+        "restart loses none. Sending never holds up a visitor's request.",
+        float,
+    ),
+    Setting(
+        "NOTIFY_LEASE_SECONDS",
+        300.0,
+        "How long a worker may take to send one e-mail or webhook before another worker "
+        "takes it over (the first one is taken to have died). At least twice "
+        "`SMTP_TIMEOUT_SECONDS` and `WEBHOOK_TIMEOUT_SECONDS`; a delivery still running "
+        "after this long may be sent twice.",
         float,
     ),
     Setting(
