@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -16,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import make_app
 from tests.test_staff import add_account, post, sign_in
-from widget_api.mail import HeaderRefused, build_email
+from widget_api.mail import HeaderRefused, build_email, question_excerpt
 from widget_api.settings import SettingsError
 
 STAFF = "team@example.com"
@@ -24,6 +25,7 @@ VISITOR = "kim@example.net"
 QUESTION = "Can I rent a tent for the weekend of the 12th?"
 REPLY = "Yes, rentals are possible from Friday noon to Monday noon."
 INJECTED = "\r\nBcc: evil@example.org"
+STAFF_URL = "https://support.example.com/staff"
 
 
 class SmtpInbox:
@@ -126,7 +128,7 @@ def notify_app(tmp_path):
 
     yield build
     for app in apps:
-        app.extensions["notifier"].close()
+        app.extensions["outbox_sender"].close()
 
 
 def mail_settings(smtp: SmtpInbox, **extra) -> dict:
@@ -135,6 +137,7 @@ def mail_settings(smtp: SmtpInbox, **extra) -> dict:
         "SMTP_PORT": smtp.port,
         "SMTP_STARTTLS": False,
         "SMTP_FROM": "Nordlicht Support <support@example.com>",
+        "STAFF_URL": STAFF_URL,
         **extra,
     }
 
@@ -146,7 +149,7 @@ def hand_off(client, **fields) -> dict:
 
 
 def flush(app) -> None:
-    assert app.extensions["notifier"].flush(timeout=10)
+    assert app.extensions["outbox_sender"].flush(timeout=10)
 
 
 def parsed(envelope):
@@ -164,7 +167,7 @@ def test_new_handoff_emails_staff_the_question_and_inbox_link_but_no_token(smtp,
     assert message["Subject"] == "New question from a visitor (EN)"
     body = message.get_body().get_content()
     assert QUESTION in body
-    assert f"/staff/conversations/{created['conversation_id']}" in body
+    assert f"{STAFF_URL}/conversations/{created['conversation_id']}" in body
     raw = envelope.content.decode("utf-8", "replace")
     assert created["token"] not in raw and created["token"] not in body
     # Staff read the contact data in the inbox; the e-mail does not carry it.
@@ -179,6 +182,27 @@ def test_staff_link_uses_staff_url_when_set(smtp, notify_app):
     flush(app)
     body = parsed(smtp.envelopes[0]).get_body().get_content()
     assert f"https://support.example/staff/conversations/{created['conversation_id']}" in body
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8443"])
+def test_staff_link_never_comes_from_the_host_header(smtp, notify_app, host):
+    app = notify_app(**mail_settings(smtp, STAFF_NOTIFY_EMAIL=STAFF))
+    response = app.test_client().post(
+        "/api/v1/handoffs", json={"question": QUESTION, "lang": "en"}, headers={"Host": host}
+    )
+    assert response.status_code == 201
+    flush(app)
+    body = parsed(smtp.envelopes[0]).get_body().get_content()
+    assert "attacker" not in body
+    assert f"{STAFF_URL}/conversations/{response.get_json()['conversation_id']}" in body
+
+
+@pytest.mark.parametrize("staff_url", ["", "support.example.com/staff", "javascript:alert(1)"])
+def test_staff_notify_email_needs_an_absolute_staff_url(tmp_path, staff_url):
+    # Without STAFF_URL the link used to be built from the Host header a visitor sends.
+    config = {"SMTP_HOST": "127.0.0.1", "SMTP_FROM": "support@example.com"}
+    with pytest.raises(SettingsError, match="STAFF_NOTIFY_EMAIL needs STAFF_URL"):
+        make_app(tmp_path, **config, STAFF_NOTIFY_EMAIL=STAFF, STAFF_URL=staff_url)
 
 
 def reply_as_staff(app, conversation_id: str, text: str = REPLY) -> None:
@@ -209,7 +233,9 @@ def test_staff_reply_emails_the_visitor_in_their_language(smtp, notify_app, lang
     assert message["To"] == VISITOR
     body = message.get_body().get_content()
     assert REPLY in body and phrase in body and "https://shop.example.com/" in body
-    assert body.startswith(("Hello Kim Berg,", "Hallo Kim Berg,"))
+    # A neutral greeting: the name is the visitor's free text (issue 11, point 7).
+    assert body.startswith(("Hello,\r\n", "Hallo,\r\n")) and "Kim" not in body
+    assert QUESTION in body  # short enough to be repeated whole, so they recognise it
     headers, _, _ = envelope.content.partition(b"\r\n\r\n")
     assert b"Kim" not in headers  # the visitor's name never goes into a header
     raw = envelope.content.decode("utf-8", "replace")
@@ -220,6 +246,54 @@ def test_staff_reply_emails_the_visitor_in_their_language(smtp, notify_app, lang
         headers={"Authorization": f"Bearer {created['token']}"},
     ).get_json()
     assert conversation["messages"][-1]["text"] == REPLY
+
+
+PHISHING_NAME = "Sam. URGENT: your account is locked, unlock it at https://evil.example/u"
+PHISHING_QUESTION = (
+    "Dear customer, your account is locked! Unlock it at evil.example/unlock or www.evil.example "
+    "or call +1 555 0100 200 within 24 hours, otherwise it will be deleted."
+)
+
+
+def test_reply_email_carries_no_visitor_name_and_no_link_from_visitor_text(smtp, notify_app):
+    app = notify_app(**mail_settings(smtp, SITE_URL="https://shop.example.com/"))
+    created = hand_off(
+        app.test_client(),
+        question=PHISHING_QUESTION,
+        name=PHISHING_NAME,
+        email=VISITOR,
+        consent=True,
+    )
+    reply_as_staff(app, created["conversation_id"])
+    flush(app)
+    [envelope] = smtp.envelopes
+    body = parsed(envelope).get_body().get_content()
+    assert "Sam" not in body and "URGENT" not in body and "evil" not in body
+    assert "555" not in body and "deleted" not in body  # the rest is cut off
+    links = re.findall(r"(?:https?://|www\.)\S+", body)
+    assert links == ["https://shop.example.com/"]  # only the operator's SITE_URL
+    assert '"Dear customer, your account is locked! Unlock it at […] or…"' in body
+
+
+@pytest.mark.parametrize(
+    ("question", "excerpt"),
+    [
+        ("Where is my parcel?", "Where is my parcel?"),
+        ("See https://evil.example/x now", "See […] now"),
+        ("Look at evil.example, or EVIL.EXAMPLE/path", "Look at […] or […]"),
+        ("write to kim@evil.example", "write to […]"),
+        ("go to www\uff0eevil\uff0ecom today", "go to […] today"),
+        ("mailto:x tel:+15550100 javascript:alert(1)", "[…] […] […]"),
+        ("call +49 (30) 123-4567 now", "call […] now"),
+        ("Bestellung vom 12.03.2025 fehlt", "Bestellung vom 12.03.2025 fehlt"),
+        ("two\nlines\u2028and \u202eRLO\u200b", "two lines and RLO"),
+        ("word " * 20, "word " * 11 + "word…"),
+        ("x" * 80, "x" * 59 + "…"),
+    ],
+)
+def test_question_excerpt_keeps_the_start_without_links(question, excerpt):
+    assert question_excerpt(question) == excerpt
+    assert len(question_excerpt(question)) <= 60
 
 
 def test_staff_reply_sends_nothing_to_a_visitor_without_an_address(smtp, notify_app):
@@ -271,6 +345,8 @@ def test_failing_webhook_is_retried_and_logged_without_personal_data(notify_app,
     created = hand_off(app.test_client(), name="Kim Berg", email=VISITOR, consent=True)
     flush(app)
     assert len(receiver.requests) == 3  # the first attempt and two retries
+    # One delivery: every attempt names it alike, so a receiver can drop repeats.
+    assert len({r["headers"]["Widget-Delivery"] for r in receiver.requests}) == 1
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert len(failures) == 3
     assert all(created["conversation_id"] in f and "HTTP 500" in f for f in failures)
@@ -281,7 +357,13 @@ def test_failing_webhook_is_retried_and_logged_without_personal_data(notify_app,
 def test_unreachable_smtp_server_is_retried_and_the_request_succeeds(notify_app, caplog):
     caplog.set_level(logging.INFO, logger="widget_api.notify")
     closed = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_STARTTLS": False}
-    app = notify_app(**closed, SMTP_FROM="support@example.com", STAFF_NOTIFY_EMAIL=STAFF)
+    app = notify_app(
+        **closed,
+        SMTP_FROM="support@example.com",
+        STAFF_NOTIFY_EMAIL=STAFF,
+        STAFF_URL=STAFF_URL,
+        MAIL_RETRIES=2,
+    )
     hand_off(app.test_client())
     flush(app)
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]

@@ -83,7 +83,12 @@ def test_every_staff_route_refuses_anonymous_requests(staff_app):
     client = staff_app.test_client()
     token = csrf_of(client)  # a valid CSRF token, but nobody signed in
     created = hand_off(client)
-    values = {"conversation_id": created["conversation_id"], "draft_id": 1, "filename": "x"}
+    values = {
+        "conversation_id": created["conversation_id"],
+        "draft_id": 1,
+        "delivery_id": 1,
+        "filename": "x",
+    }
     checked = 0
     for rule in staff_app.url_map.iter_rules():
         if not rule.rule.startswith("/staff") or rule.endpoint in ("staff.login", "staff.static"):

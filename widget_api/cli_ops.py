@@ -93,3 +93,50 @@ def restore(path: Path, check_only: bool) -> None:
     except RestoreRefused as error:
         raise click.ClickException(f"{error}; nothing was changed") from None
     click.echo(f"{database} restored from {path} ({info.size} bytes); start the service again")
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Notifications (e-mails, webhooks) waiting to be sent, and those that failed."""
+
+
+@outbox_group.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "sending", "failed"]),
+    help="Only deliveries in this state.",
+)
+def outbox_list(status: str | None) -> None:
+    """Deliveries not yet sent, oldest first: id, state, kind, conversation, attempts, error."""
+    from . import outbox
+    from .cli import _database
+
+    rows = outbox.deliveries(_database(), status, limit=-1)
+    for row in rows:
+        line = (
+            f"{row['id']:>6}  {row['status']:<8} {row['kind']:<14} {row['conversation_id']}  "
+            f"attempts {row['attempts']}  due {row['due_at'][:19]}  {row['last_error'] or ''}"
+        )
+        click.echo(line.rstrip())
+    if not rows:
+        click.echo("nothing is waiting and nothing failed", err=True)
+
+
+@outbox_group.command("retry")
+@click.argument("delivery_id", type=int, required=False)
+@click.option("--all-failed", is_flag=True, help="Every failed delivery.")
+def outbox_retry(delivery_id: int | None, all_failed: bool) -> None:
+    """Try a failed delivery (or --all-failed) again; the running service sends it."""
+    from datetime import UTC, datetime
+
+    from . import audit, outbox
+    from .cli import _database
+
+    if (delivery_id is None) == (not all_failed):
+        raise click.UsageError("give one DELIVERY_ID or --all-failed")
+    db = _database()
+    count = outbox.retry_failed(db, datetime.now(UTC), delivery_id)
+    if delivery_id is not None and not count:
+        raise click.ClickException(f"no failed delivery {delivery_id}")
+    audit.record(db, "notification.retried", actor="cli", target=delivery_id, details={"n": count})
+    click.echo(f"{count} delivery(ies) will be tried again")

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from . import outbox
 from .sqlite import stored_time, write_transaction
 
 IDEMPOTENCY_HOURS = 24
@@ -126,12 +127,15 @@ def create_handoff(
     notice_version: str,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    deliveries: Sequence[str] = (),
 ) -> CreatedHandoff:
     """Store a new conversation, or answer a retry of the same create with a fresh token.
 
     One `BEGIN IMMEDIATE` transaction: the transcript the bot showed (marked `in_transcript`),
     then the question as the visitor's first message of the thread. Consent is recorded with
-    the privacy notice version and the time when a name or e-mail is given. Raises
+    the privacy notice version and the time when a name or e-mail is given. `deliveries` are
+    the outbox kinds announcing it (staff e-mail, webhook), written in the same transaction so
+    that a stored handoff is never left unannounced; a replay adds none. Raises
     ConsentRequired, or IdempotencyConflict for a used key with a different body.
     """
     if (handoff.name or handoff.email) and not handoff.consent:
@@ -167,6 +171,8 @@ def create_handoff(
         for author, text in handoff.transcript:
             insert_message(db, conversation_id, author, text, at, in_transcript=True)
         insert_message(db, conversation_id, "visitor", handoff.question, at)
+        for kind in deliveries:
+            outbox.enqueue(db, kind, conversation_id, at)
         if key_hash is not None:
             db.execute(
                 "INSERT INTO idempotency_keys (key_hash, body_hash, conversation_id, created_at) "

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from . import drafts, store
+from . import drafts, outbox, store
 from .sqlite import write_transaction
 
 
@@ -25,7 +25,8 @@ def erase_conversations(db: Database, conversation_ids: Sequence[str]) -> dict[s
     """Erase conversations and everything derived from them; counts per kind, never content.
 
     The one deletion used by the visitor's own delete, `gdpr erase` and retention: messages
-    and notes, idempotency keys, FAQ drafts made from them, and the question-log and feedback
+    and notes, idempotency keys, notifications still waiting in the outbox, FAQ drafts made
+    from them, and the question-log and feedback
     rows holding the same words the visitor typed. Runs in the caller's transaction if there
     is one. `secure_delete` (db.connect) zeroes the freed space.
     """
@@ -57,6 +58,8 @@ def erase_conversations(db: Database, conversation_ids: Sequence[str]) -> dict[s
                 chunk,
             ).fetchall():
                 removed["notes" if kind == "note" else "messages"] += count
+            # Pending notifications would send the reply to the visitor's address: they go too.
+            outbox.delete_for_conversations(db, chunk)
             db.execute(f"DELETE FROM messages WHERE conversation_id IN ({marks})", chunk)
             db.execute(f"DELETE FROM idempotency_keys WHERE conversation_id IN ({marks})", chunk)
             removed["conversations"] += db.execute(

@@ -230,7 +230,11 @@ def create_handoff() -> tuple[Response, int]:
     key = _idempotency_key()
     try:
         created = store.create_handoff(
-            get_db(), handoff, current_app.config["PRIVACY_NOTICE_VERSION"], key
+            get_db(),
+            handoff,
+            current_app.config["PRIVACY_NOTICE_VERSION"],
+            key,
+            deliveries=notify.handoff_deliveries(),
         )
     except store.IdempotencyConflict:
         raise ApiError(
@@ -238,7 +242,8 @@ def create_handoff() -> tuple[Response, int]:
             "idempotency_conflict",
             "This Idempotency-Key was already used for a different request.",
         ) from None
-    notify.handoff_created(created)
+    if not created.replayed:
+        notify.wake_sender()
     hours = current_app.extensions["service_hours"]
     response = jsonify(
         conversation_id=created.conversation_id,

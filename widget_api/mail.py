@@ -1,8 +1,10 @@
 """E-mail: the texts, building a message that no value can break, and sending it by SMTP.
 
 A header value (address, subject) holding a line break or another control character raises
-HeaderRefused rather than reach the message; the visitor's name never goes into a header at
-all. `notify` decides when a message is sent and tries again when sending fails.
+HeaderRefused rather than reach the message. Mail to a visitor is sent in the company's name to
+an address the visitor typed, so it carries no free text the visitor chose beyond a short,
+link-free excerpt of their own question (`question_excerpt`): not their name, never a link.
+`notify` decides when a message is sent and tries again when sending fails.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 SMTPS_PORT = 465
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -34,15 +39,69 @@ VISITOR_SUBJECT = {
     "de": "{shop}: Antwort auf deine Frage",
 }
 VISITOR_BODY = {
-    "en": "Hello{name},\n\nour team has answered your question:\n\n{reply}\n\n"
+    "en": "Hello,\n\nour team has answered the question you asked in our chat on {date}, "
+    'which began:\n\n    "{excerpt}"\n\nThe answer:\n\n{reply}\n\n'
     "To answer, open the chat on our website: {site}\n\n"
     "You get this e-mail because you left your address with your question. In the chat you "
     "can delete the conversation at any time.\n\n{shop}\n",
-    "de": "Hallo{name},\n\nunser Team hat auf deine Frage geantwortet:\n\n{reply}\n\n"
+    "de": "Hallo,\n\nunser Team hat auf deine Frage im Chat vom {date} geantwortet. Sie "
+    "begann so:\n\n    „{excerpt}“\n\nDie Antwort:\n\n{reply}\n\n"
     "Um zu antworten, öffne den Chat auf unserer Website: {site}\n\n"
     "Du bekommst diese E-Mail, weil du bei deiner Frage deine Adresse angegeben hast. Im Chat "
     "kannst du das Gespräch jederzeit löschen.\n\n{shop}\n",
 }
+MONTHS_EN = (
+    "January February March April May June July August September October November December"
+).split()
+
+# What of the visitor's own question the e-mail to them repeats (docs/security.md, "Outgoing
+# mail and webhooks"): enough to recognise it, too little to carry a message of its own.
+EXCERPT_LENGTH = 60
+LINK_REMOVED = "[…]"
+_DOT = "[.\u3002\uff0e\uff61]"  # what mail clients may read as the dot of a domain name
+# A word a mail client could turn into a link: a URL or scheme, an address, a domain name.
+_LINK_LIKE = re.compile(
+    r"://|@|^(?:https?|ftp|file|mailto|tel|sms|callto|data|javascript):"
+    rf"|^www{_DOT}|[^\W_]{_DOT}[^\W\d_]{{2,}}",
+    re.IGNORECASE,
+)
+# Seven or more digits with phone-number punctuation: phones turn these into call links.
+_PHONE_LIKE = re.compile(r"\+?\d(?:[ ()/-]*\d){6,}")
+
+
+def question_excerpt(question: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The start of a visitor's question, safe to repeat in mail sent in the company's name.
+
+    One line of at most `limit` characters, cut at a word. Anything a mail client could make a
+    link of (URLs, domain names, addresses, phone numbers) becomes "[…]", and invisible
+    formatting characters (bidi overrides, zero-width) are dropped, so the text the visitor
+    chose cannot carry a link or disguise itself.
+    """
+    visible = "".join(
+        " " if unicodedata.category(c) in ("Zl", "Zp") or c.isspace() else c
+        for c in question
+        if unicodedata.category(c) not in ("Cc", "Cf") or c.isspace()
+    )
+    visible = _PHONE_LIKE.sub(LINK_REMOVED, visible)
+    words = [
+        LINK_REMOVED if _LINK_LIKE.search(unicodedata.normalize("NFKC", word)) else word
+        for word in visible.split()
+    ]
+    excerpt = ""
+    for word in words:
+        candidate = f"{excerpt} {word}" if excerpt else word
+        if len(candidate) > limit - 1:
+            return (excerpt or word[: limit - 1]) + "…"
+        excerpt = candidate
+    return excerpt
+
+
+def question_date(created_at: str, zone: str, lang: str) -> str:
+    """The day a question was asked, in the service's time zone: `14.03.2025`, `14 March 2025`."""
+    day = datetime.fromisoformat(created_at).astimezone(ZoneInfo(zone))
+    if lang == "de":
+        return f"{day.day:02d}.{day.month:02d}.{day.year}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 class HeaderRefused(ValueError):
@@ -53,8 +112,14 @@ class HeaderRefused(ValueError):
         self.header = header
 
 
-def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message; raises HeaderRefused rather than let a value break a header."""
+def build_email(
+    sender: str, to: str, subject: str, body: str, message_key: str | None = None
+) -> EmailMessage:
+    """A plain-text message; raises HeaderRefused rather than let a value break a header.
+
+    `message_key` (letters and digits) makes the Message-ID, so that every copy of one
+    notification carries the same one; without it a random one is made.
+    """
     for header, value in (("From", sender), ("To", to), ("Subject", subject)):
         if not value or _UNSAFE_IN_HEADER.search(value):
             raise HeaderRefused(header)
@@ -66,7 +131,12 @@ def build_email(sender: str, to: str, subject: str, body: str) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2])
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    if message_key is not None and not message_key.isalnum():
+        raise HeaderRefused("Message-ID")
+    message["Message-ID"] = (
+        f"<{message_key}@{domain}>" if message_key else make_msgid(domain=domain)
+    )
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to this
     message.set_content(body)
     return message

@@ -225,6 +225,36 @@ def _maintenance_finished(db: Database) -> None:
     db.execute("ALTER TABLE maintenance ADD COLUMN finished TEXT NOT NULL DEFAULT ''")
 
 
+@migration("0010_outbox")
+def _outbox(db: Database) -> None:
+    # Notifications waiting to go out, written in the same transaction as the handoff or reply
+    # they announce, so a restart loses none. A row holds ids only: the e-mail or webhook
+    # document is built from the conversation when it is sent, so an erased conversation
+    # takes its rows with it. `claim` and `lease_until` belong to the worker sending it now.
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('staff_email', 'visitor_email', 'webhook')),
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            message_id INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+            delivery_key TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            claim TEXT,
+            lease_until TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX outbox_due ON outbox (status, due_at)")
+    db.execute("CREATE INDEX outbox_conversation ON outbox (conversation_id)")
+    db.execute("CREATE INDEX outbox_message ON outbox (message_id)")
+
+
 @migration("0012_input")
 def _input(db: Database) -> None:
     # Before this step the API stored an "email" such as "a@example.org,root,postmaster", and a

@@ -1,44 +1,43 @@
-"""E-mail and webhook notifications, sent off the request thread.
+"""E-mail and webhook notifications: what is announced, how it is built, and sending one.
 
 A new handoff e-mails `STAFF_NOTIFY_EMAIL` and POSTs a small JSON document to `WEBHOOK_URL`; a
-staff reply e-mails the visitor, only when they left an address and consent. Every delivery goes
-through one daemon thread, so a visitor's request never waits for, or fails because of, an SMTP
-server or a webhook receiver. Failed deliveries are tried again with growing waits and logged
-with the conversation id and a reason only: never a message text, a name or an address.
+staff reply e-mails the visitor, only when they left an address and consent. Nothing is sent
+on the request thread: the request writes outbox rows in its own transaction (`outbox`), and
+each worker process's `OutboxSender` sends them, so a visitor's request never waits for, or
+fails because of, an SMTP server or a webhook receiver, and a restart loses nothing. Failed
+deliveries are logged with the conversation id and a reason only: never a message text, a
+name or an address.
 
 What is refused: an e-mail whose header would hold a line break or another control character
-(`mail.HeaderRefused`) is logged and not sent. A webhook that answers with a redirect is not
-followed (it could point anywhere). No visitor token ever goes into an e-mail or a URL: links
-point at the inbox or the company site.
+(`mail.HeaderRefused`) is not sent. A webhook that answers with a redirect is not followed (it
+could point anywhere). No visitor token ever goes into an e-mail or a URL, and no link is
+built from a request: the staff link comes from `STAFF_URL`, the visitor's from `SITE_URL`.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import json
-import logging
 import smtplib
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
+from sqlite_utils import Database
 
 from . import conversations as store
 from . import mail
-from .db import get_db
 from .settings import SettingsError
 
-log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(hours=1)
 
-MAIL_RETRIES = 2
-MAX_PENDING = 1000
+
+class NotConfigured(RuntimeError):
+    """A delivery waits for e-mail or a webhook that is no longer configured."""
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
@@ -48,7 +47,17 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _transient(error: Exception) -> bool:
+def _is_absolute_http_url(value: str) -> bool:
+    """An http(s) URL with a host, and nothing in it that could start another line."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(character.isspace() for character in value)
+    )
+
+
+def transient(error: Exception) -> bool:
     """Whether trying again later may help (network trouble, 5xx, 408, 429, SMTP 4xx)."""
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
@@ -61,7 +70,7 @@ def _transient(error: Exception) -> bool:
     return isinstance(error, OSError)
 
 
-def _reason(error: Exception) -> str:
+def reason(error: Exception) -> str:
     """What went wrong, without anything the error may quote (addresses, texts, URLs)."""
     if isinstance(error, urllib.error.HTTPError):
         if 300 <= error.code < 400:
@@ -71,26 +80,13 @@ def _reason(error: Exception) -> str:
         return f"SMTP {error.smtp_code}"
     if isinstance(error, urllib.error.URLError) and isinstance(error.reason, BaseException):
         return type(error.reason).__name__
+    if isinstance(error, mail.HeaderRefused | NotConfigured):
+        return f"refused: {error}"
     return type(error).__name__
 
 
-@dataclass(order=True)
-class _Delivery:
-    due: float
-    seq: int
-    kind: str = field(compare=False)  # "e-mail" or "webhook"
-    conversation_id: str = field(compare=False)
-    payload: Any = field(compare=False)  # an EmailMessage or the JSON bytes
-    retries_left: int = field(compare=False)
-    delay: float = field(compare=False)
-
-
 class Notifier:
-    """Builds notifications on the request thread and sends them on one daemon thread.
-
-    Deliveries wait in a heap ordered by when they are due, so a retry waiting out its back-off
-    holds up nothing else. At most MAX_PENDING wait; beyond that new ones are dropped and logged.
-    """
+    """The notification settings, checked once, and the building and sending of one delivery."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
@@ -104,143 +100,126 @@ class Notifier:
             raise SettingsError("SMTP_USERNAME needs SMTP_STARTTLS or port 465 (no clear text)")
         if self.webhook_enabled and urlsplit(config["WEBHOOK_URL"]).scheme not in ("http", "https"):
             raise SettingsError("WEBHOOK_URL must be an http:// or https:// URL")
+        if config["STAFF_NOTIFY_EMAIL"] and not _is_absolute_http_url(config["STAFF_URL"]):
+            # The link in the staff e-mail comes from here and nowhere else: built from the
+            # request's Host header, a visitor could point it at any site (issue 11, point 5).
+            raise SettingsError(
+                "STAFF_NOTIFY_EMAIL needs STAFF_URL, the inbox's address as staff open it "
+                "(e.g. https://support.example.com/staff): links in e-mails are never built "
+                "from a request's Host header"
+            )
+        for name in ("MAIL_RETRIES", "WEBHOOK_RETRIES"):
+            if config[name] < 0:
+                raise SettingsError(f"{name} must be 0 or more")
+        if config["NOTIFY_RETRY_DELAY_SECONDS"] <= 0:
+            raise SettingsError("NOTIFY_RETRY_DELAY_SECONDS must be more than 0")
+        slowest = max(config["SMTP_TIMEOUT_SECONDS"], config["WEBHOOK_TIMEOUT_SECONDS"])
+        if config["NOTIFY_LEASE_SECONDS"] < 2 * slowest:
+            raise SettingsError(
+                "NOTIFY_LEASE_SECONDS must be at least twice SMTP_TIMEOUT_SECONDS and "
+                "WEBHOOK_TIMEOUT_SECONDS, or a slow delivery would be sent twice"
+            )
+        self.lease = timedelta(seconds=config["NOTIFY_LEASE_SECONDS"])
         self._opener = urllib.request.build_opener(_RefuseRedirects)
-        self._queue: list[_Delivery] = []
-        self._pending = 0
-        self._seq = itertools.count()
-        self._cond = threading.Condition()
-        self._worker: threading.Thread | None = None
-        self._closed = False
 
     @property
-    def wants_handoffs(self) -> bool:
-        return self.webhook_enabled or self.staff_mail_enabled
+    def enabled(self) -> bool:
+        """Whether anything is ever sent (so whether a sender is needed at all)."""
+        return self.mail_enabled or self.webhook_enabled
 
-    def handoff_created(self, conversation: Mapping[str, Any], inbox_link: str) -> None:
-        """Queue the staff e-mail and the webhook for a stored conversation."""
-        cid, lang = conversation["id"], conversation["lang"]
-        if self.staff_mail_enabled:
-            staff_lang = self.config["DEFAULT_LANG"]
-            subject = mail.STAFF_SUBJECT[staff_lang].format(lang=lang.upper())
-            body = mail.STAFF_BODY[staff_lang].format(
-                lang=lang.upper(), question=conversation["question"], link=inbox_link
-            )
-            self._mail(cid, self.config["STAFF_NOTIFY_EMAIL"], subject, body)
-        if self.webhook_enabled:
-            document = {
-                "event": "handoff.created",
-                "conversation_id": cid,
-                "lang": lang,
-                "created_at": conversation["created_at"],
-            }
-            if self.config["WEBHOOK_INCLUDE_PERSONAL_DATA"]:
-                document.update(
-                    question=conversation["question"],
-                    name=conversation["name"],
-                    email=conversation["email"],
-                )
-            payload = json.dumps(document, ensure_ascii=False).encode("utf-8")
-            self._submit("webhook", cid, payload, self.config["WEBHOOK_RETRIES"])
+    @property
+    def handoff_deliveries(self) -> tuple[str, ...]:
+        """The outbox kinds a new handoff is announced by."""
+        kinds = ("staff_email",) if self.staff_mail_enabled else ()
+        return kinds + (("webhook",) if self.webhook_enabled else ())
 
-    def staff_replied(self, conversation: Mapping[str, Any], text: str) -> None:
-        """Queue the e-mail to the visitor, only when they left an address and consent."""
-        if not (self.mail_enabled and conversation["email"] and conversation["consent_at"]):
+    def max_attempts(self, kind: str) -> int:
+        """The first attempt and the configured retries."""
+        return 1 + self.config["WEBHOOK_RETRIES" if kind == "webhook" else "MAIL_RETRIES"]
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The wait after the `attempts`-th failed attempt: doubling, at most an hour."""
+        delay = self.config["NOTIFY_RETRY_DELAY_SECONDS"] * 2 ** min(attempts - 1, 20)
+        return min(timedelta(seconds=delay), MAX_BACKOFF)
+
+    def deliver(self, db: Database, row: Mapping[str, Any]) -> None:
+        """Build the delivery of an outbox row from the stored conversation and send it once.
+
+        Raises whatever sending raised; `transient` tells whether to try again. Raises
+        store.ConversationNotFound when the conversation was erased meanwhile.
+        """
+        conversation = store.get_conversation(db, row["conversation_id"])
+        if row["kind"] == "webhook":
+            if not self.webhook_enabled:
+                raise NotConfigured("WEBHOOK_URL is not set")
+            self._post_webhook(self._webhook_document(conversation), row["delivery_key"])
             return
+        if not self.mail_enabled:
+            raise NotConfigured("SMTP_HOST is not set")
+        if row["kind"] == "staff_email":
+            message = self._staff_email(conversation, row["delivery_key"])
+        else:
+            [reply] = [m for m in conversation["messages"] if m["id"] == row["message_id"]]
+            message = self._visitor_email(conversation, reply["text"], row["delivery_key"])
+        mail.send_mail(self.config, message)
+
+    def _email(self, to: str, subject: str, body: str, delivery_key: str) -> EmailMessage:
+        # A Message-ID made from the delivery, so a copy sent again after a crash has the
+        # same one, and mail systems that drop duplicates by Message-ID drop it.
+        return mail.build_email(self.config["SMTP_FROM"], to, subject, body, delivery_key)
+
+    def _staff_email(self, conversation: Mapping[str, Any], delivery_key: str) -> EmailMessage:
+        if not self.staff_mail_enabled:
+            raise NotConfigured("STAFF_NOTIFY_EMAIL is not set")
+        staff_lang, lang = self.config["DEFAULT_LANG"], conversation["lang"]
+        link = f"{self.config['STAFF_URL'].rstrip('/')}/conversations/{conversation['id']}"
+        subject = mail.STAFF_SUBJECT[staff_lang].format(lang=lang.upper())
+        body = mail.STAFF_BODY[staff_lang].format(
+            lang=lang.upper(), question=conversation["question"], link=link
+        )
+        return self._email(self.config["STAFF_NOTIFY_EMAIL"], subject, body, delivery_key)
+
+    def _visitor_email(
+        self, conversation: Mapping[str, Any], reply: str, delivery_key: str
+    ) -> EmailMessage:
         lang, shop = conversation["lang"], self.config["SHOP_NAME"]
-        name = f" {conversation['name']}" if conversation["name"] else ""
+        # No name and no link from anything the visitor typed (issue 11, point 7).
         body = mail.VISITOR_BODY[lang].format(
-            name=name, reply=text, site=self.config["SITE_URL"], shop=shop
+            date=mail.question_date(conversation["created_at"], self.config["TIMEZONE"], lang),
+            excerpt=mail.question_excerpt(conversation["question"]),
+            reply=reply,
+            site=self.config["SITE_URL"],
+            shop=shop,
         )
         subject = mail.VISITOR_SUBJECT[lang].format(shop=shop)
-        self._mail(conversation["id"], conversation["email"], subject, body)
+        return self._email(conversation["email"], subject, body, delivery_key)
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every queued delivery is sent or given up; False on timeout (for tests)."""
-        with self._cond:
-            return self._cond.wait_for(lambda: self._pending == 0, timeout)
-
-    def close(self) -> None:
-        """Stop the worker; deliveries still waiting are dropped."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-
-    def _mail(self, cid: str, to: str, subject: str, body: str) -> None:
-        try:
-            message = mail.build_email(self.config["SMTP_FROM"], to, subject, body)
-        except mail.HeaderRefused as error:
-            log.error("e-mail for conversation %s refused: %s", cid, error)
-            return
-        self._submit("e-mail", cid, message, MAIL_RETRIES)
-
-    def _submit(self, kind: str, cid: str, payload: Any, retries: int) -> None:
-        delay = self.config["NOTIFY_RETRY_DELAY_SECONDS"]
-        with self._cond:
-            if self._closed:
-                return
-            if self._pending >= MAX_PENDING:
-                log.error("%s for conversation %s dropped: too many waiting", kind, cid)
-                return
-            due = time.monotonic()
-            heapq.heappush(
-                self._queue, _Delivery(due, next(self._seq), kind, cid, payload, retries, delay)
+    def _webhook_document(self, conversation: Mapping[str, Any]) -> bytes:
+        document = {
+            "event": "handoff.created",
+            "conversation_id": conversation["id"],
+            "lang": conversation["lang"],
+            "created_at": conversation["created_at"],
+        }
+        if self.config["WEBHOOK_INCLUDE_PERSONAL_DATA"]:
+            document.update(
+                question=conversation["question"],
+                name=conversation["name"],
+                email=conversation["email"],
             )
-            self._pending += 1
-            # Started on first use, so a worker process forked after create_app gets its own.
-            if self._worker is None or not self._worker.is_alive():
-                self._worker = threading.Thread(target=self._run, name="notify", daemon=True)
-                self._worker.start()
-            self._cond.notify_all()
+        return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._closed and (
-                    not self._queue or self._queue[0].due > time.monotonic()
-                ):
-                    wait = self._queue[0].due - time.monotonic() if self._queue else None
-                    self._cond.wait(None if wait is None else max(wait, 0))
-                if self._closed:
-                    return
-                delivery = heapq.heappop(self._queue)
-            again = self._attempt(delivery)
-            with self._cond:
-                if again:
-                    heapq.heappush(self._queue, delivery)
-                else:
-                    self._pending -= 1
-                self._cond.notify_all()
-
-    def _attempt(self, delivery: _Delivery) -> bool:
-        """Send once; True when it failed and should be tried again (its due time moved)."""
-        try:
-            if delivery.kind == "webhook":
-                self._post_webhook(delivery.payload)
-            else:
-                mail.send_mail(self.config, delivery.payload)
-        except Exception as error:  # a worker must outlive every failure
-            again = _transient(error) and delivery.retries_left > 0
-            log.warning(
-                "%s for conversation %s failed: %s%s",
-                delivery.kind,
-                delivery.conversation_id,
-                _reason(error),
-                "; will try again" if again else "",
-            )
-            if again:
-                delivery.retries_left -= 1
-                delivery.due = time.monotonic() + delivery.delay
-                delivery.delay *= 2
-            return again
-        log.info("%s for conversation %s sent", delivery.kind, delivery.conversation_id)
-        return False
-
-    def _post_webhook(self, payload: bytes) -> None:
+    def _post_webhook(self, payload: bytes, delivery_key: str) -> None:
         request = urllib.request.Request(
             self.config["WEBHOOK_URL"],
             data=payload,
             method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": "widget-api"},
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "widget-api",
+                # The same for every attempt of one delivery: a receiver can drop repeats.
+                "Widget-Delivery": delivery_key,
+            },
         )
         try:
             with self._opener.open(request, timeout=self.config["WEBHOOK_TIMEOUT_SECONDS"]):
@@ -251,38 +230,31 @@ class Notifier:
 
 
 def init_app(app: Flask) -> None:
-    """Put a Notifier on app.extensions["notifier"]; raises SettingsError when misconfigured."""
-    app.extensions["notifier"] = Notifier(app.config)
+    """Check the settings and set up this app's sender; raises SettingsError when misconfigured.
 
-
-def _inbox_link(conversation_id: str) -> str:
-    base = current_app.config["STAFF_URL"]
-    if base:
-        return f"{base.rstrip('/')}/conversations/{conversation_id}"
-    return url_for("staff.conversation", conversation_id=conversation_id, _external=True)
-
-
-def handoff_created(created: store.CreatedHandoff) -> None:
-    """After a handoff is stored: tell staff and the webhook. A replayed create tells nobody.
-
-    Never raises: a notification must not fail the visitor's request.
+    The sender's thread starts with the first request of each worker process (and at once
+    under `widget-api serve`), not here: the CLI builds the app too, and must send nothing.
     """
-    notifier: Notifier = current_app.extensions["notifier"]
-    if created.replayed or not notifier.wants_handoffs:
-        return
-    cid = created.conversation_id
-    try:
-        notifier.handoff_created(store.get_conversation(get_db(), cid), _inbox_link(cid))
-    except Exception as error:
-        log.error("notifications for conversation %s not queued: %s", cid, _reason(error))
+    from .outbox_sender import OutboxSender
+
+    notifier = Notifier(app.config)
+    sender = OutboxSender(notifier, app.config["DATABASE"])
+    app.extensions["notifier"] = notifier
+    app.extensions["outbox_sender"] = sender
+    if notifier.enabled:
+        app.before_request(sender.ensure_started)
 
 
-def staff_replied(conversation_id: str, text: str) -> None:
-    """After a staff reply is stored: e-mail the visitor if they asked for that. Never raises."""
-    notifier: Notifier = current_app.extensions["notifier"]
-    if not notifier.mail_enabled:
-        return
-    try:
-        notifier.staff_replied(store.get_conversation(get_db(), conversation_id), text)
-    except Exception as error:
-        log.error("e-mail for conversation %s not queued: %s", conversation_id, _reason(error))
+def handoff_deliveries() -> tuple[str, ...]:
+    """The outbox rows a new handoff is to be stored with, in this app."""
+    return current_app.extensions["notifier"].handoff_deliveries
+
+
+def mails_visitors() -> bool:
+    """Whether a staff reply is to be stored with an e-mail to the visitor (if they left one)."""
+    return current_app.extensions["notifier"].mail_enabled
+
+
+def wake_sender() -> None:
+    """After a commit that added outbox rows: send them now rather than at the next check."""
+    current_app.extensions["outbox_sender"].wake()

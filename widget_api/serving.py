@@ -83,7 +83,15 @@ def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
         # Gunicorn's control socket would live in $HOME; the service needs none.
         "control_socket_disable": True,
         "proc_name": "widget-api",
+        "worker_exit": _finish_sending,
     }
+
+
+def _finish_sending(_arbiter: Any, worker: Any) -> None:
+    """At a worker's graceful stop, let its outbox sender finish the delivery in progress."""
+    sender = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("outbox_sender")
+    if sender is not None:
+        sender.close()
 
 
 class WidgetApplication(BaseApplication):
@@ -107,6 +115,8 @@ class WidgetApplication(BaseApplication):
         app_log.handlers = list(logging.getLogger("gunicorn.error").handlers)
         app_log.propagate = False
         app = create_app()
+        # Deliveries a killed process left in the outbox go out now, not at the first request.
+        app.extensions["outbox_sender"].ensure_started()
         app_log.info("worker %d ready", os.getpid())
         return app
 

@@ -296,14 +296,14 @@ SETTINGS: tuple[Setting, ...] = (
         "STAFF_NOTIFY_EMAIL",
         "",
         "Address that gets an e-mail for every new handoff (the question and a link to it in "
-        "the inbox, in the `DEFAULT_LANG` language). Empty: none.",
+        "the inbox, in the `DEFAULT_LANG` language). Empty: none. Needs `STAFF_URL`.",
     ),
     Setting(
         "STAFF_URL",
         "",
         "Address of the staff inbox as staff open it, e.g. `https://support.example.com/staff`, "
-        "for the link in staff e-mails. Empty: built from the address the handoff request came "
-        "to; set it behind a reverse proxy.",
+        "for the link in staff e-mails. Required when `STAFF_NOTIFY_EMAIL` is set: the link is "
+        "never built from the request's `Host` header, which a visitor chooses.",
     ),
     Setting(
         "SITE_URL",
@@ -334,14 +334,31 @@ SETTINGS: tuple[Setting, ...] = (
         "WEBHOOK_RETRIES",
         3,
         "How often a failed webhook delivery (no answer, or a 5xx, 408 or 429 status) is tried "
-        "again. E-mails are tried again twice.",
+        "again before it counts as failed (shown to admins: `widget-api outbox list`).",
+        int,
+    ),
+    Setting(
+        "MAIL_RETRIES",
+        5,
+        "How often a failed e-mail (no connection, or a 4xx answer from the SMTP server) is "
+        "tried again before it counts as failed (shown to admins: `widget-api outbox list`).",
         int,
     ),
     Setting(
         "NOTIFY_RETRY_DELAY_SECONDS",
         2.0,
         "Wait before the first retry of a failed e-mail or webhook; it doubles with each "
-        "further retry. Sending never holds up a visitor's request.",
+        "further retry, up to an hour. Waiting deliveries are kept in the database, so a "
+        "restart loses none. Sending never holds up a visitor's request.",
+        float,
+    ),
+    Setting(
+        "NOTIFY_LEASE_SECONDS",
+        300.0,
+        "How long a worker may take to send one e-mail or webhook before another worker "
+        "takes it over (the first one is taken to have died). At least twice "
+        "`SMTP_TIMEOUT_SECONDS` and `WEBHOOK_TIMEOUT_SECONDS`; a delivery still running "
+        "after this long may be sent twice.",
         float,
     ),
     Setting(

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from . import outbox
 from .conversations import ConversationNotFound, insert_message
 from .sqlite import stored_time, write_transaction
 
@@ -68,9 +69,18 @@ def claim_conversation(
 
 
 def add_staff_reply(
-    db: Database, conversation_id: str, staff_id: int, text: str, now: datetime | None = None
+    db: Database,
+    conversation_id: str,
+    staff_id: int,
+    text: str,
+    now: datetime | None = None,
+    mail_visitor: bool = False,
 ) -> dict[str, Any]:
-    """Reply to the visitor; the conversation then waits for them. Claims it if unclaimed."""
+    """Reply to the visitor; the conversation then waits for them. Claims it if unclaimed.
+
+    With `mail_visitor`, the e-mail to a visitor who left an address with consent is put in
+    the outbox in the same transaction, so a stored reply is never left unsent.
+    """
     at = stored_time(now)
     with write_transaction(db):
         cursor = db.execute(
@@ -81,7 +91,10 @@ def add_staff_reply(
         )
         if cursor.rowcount != 1:
             raise ConversationNotFound(conversation_id)
-        return insert_message(db, conversation_id, "staff", text, at, staff_id=staff_id)
+        message = insert_message(db, conversation_id, "staff", text, at, staff_id=staff_id)
+        if mail_visitor:
+            outbox.enqueue_reply_mail(db, conversation_id, message["id"], at)
+        return message
 
 
 def add_note(

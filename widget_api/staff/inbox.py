@@ -112,9 +112,11 @@ def reply(conversation_id: str):
     _load(conversation_id)
     text = _staff_text("text")
     if text is not None:
-        message = staff_queue.add_staff_reply(get_db(), conversation_id, g.staff["id"], text)
+        message = staff_queue.add_staff_reply(
+            get_db(), conversation_id, g.staff["id"], text, mail_visitor=notify.mails_visitors()
+        )
         audit_staff("conversation.replied", conversation_id, message_id=message["id"])
-        notify.staff_replied(conversation_id, text)
+        notify.wake_sender()
         flash(t("replied"), "info")
     return _back(conversation_id)
 

@@ -118,6 +118,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_unhelpful": "No answer was marked as not helpful.",
         "accepted_hint": "Accepted. Add this text to a file in the FAQ folder; `widget-api faq "
         "check` accepts it as it is.",
+        "deliveries": "Outgoing notifications",
+        "deliveries_intro": "E-mails and webhook calls waiting to be sent, and those that failed "
+        "for good (the mail server refused them, or every retry failed). Sent ones are not kept. "
+        "`widget-api outbox list` shows the same on the command line.",
+        "deliveries_counts": "Waiting: {pending} · Failed: {failed}",
+        "delivery_created": "Created (UTC)",
+        "delivery_kind": "What",
+        "delivery_attempts": "Attempts",
+        "delivery_error": "Last error",
+        "delivery_staff_email": "E-mail to staff",
+        "delivery_visitor_email": "Reply e-mail to the visitor",
+        "delivery_webhook": "Webhook",
+        "delivery_status_pending": "waiting",
+        "delivery_status_sending": "being sent",
+        "delivery_status_failed": "failed",
+        "delivery_retry": "Try again",
+        "delivery_retried": "The delivery will be tried again.",
+        "no_deliveries": "Nothing is waiting and nothing failed.",
         "audit": "Audit log",
         "audit_intro": "Who did what and when: sign-ins, work on conversations, drafts, "
         "accounts, settings, exports, erasures and retention runs. Never any message text or "
@@ -248,6 +266,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_unhelpful": "Keine Antwort wurde als nicht hilfreich markiert.",
         "accepted_hint": "Angenommen. Füge diesen Text in eine Datei im FAQ-Ordner ein; "
         "`widget-api faq check` akzeptiert ihn so.",
+        "deliveries": "Ausgehende Benachrichtigungen",
+        "deliveries_intro": "E-Mails und Webhook-Aufrufe, die auf den Versand warten, und "
+        "solche, die endgültig fehlgeschlagen sind (der Mailserver hat sie abgelehnt oder jeder "
+        "neue Versuch schlug fehl). Gesendete werden nicht aufbewahrt. `widget-api outbox list` "
+        "zeigt dasselbe auf der Kommandozeile.",
+        "deliveries_counts": "Wartend: {pending} · Fehlgeschlagen: {failed}",
+        "delivery_created": "Erstellt (UTC)",
+        "delivery_kind": "Was",
+        "delivery_attempts": "Versuche",
+        "delivery_error": "Letzter Fehler",
+        "delivery_staff_email": "E-Mail an das Team",
+        "delivery_visitor_email": "Antwort-E-Mail an den Besucher",
+        "delivery_webhook": "Webhook",
+        "delivery_status_pending": "wartet",
+        "delivery_status_sending": "wird gesendet",
+        "delivery_status_failed": "fehlgeschlagen",
+        "delivery_retry": "Erneut versuchen",
+        "delivery_retried": "Der Versand wird erneut versucht.",
+        "no_deliveries": "Nichts wartet, nichts ist fehlgeschlagen.",
         "audit": "Protokoll",
         "audit_intro": "Wer hat wann was getan: Anmeldungen, Arbeit an Gesprächen, Entwürfe, "
         "Konten, Einstellungen, Auskünfte, Löschungen und Aufbewahrungsläufe. Nie ein "
