@@ -115,6 +115,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Staff sign-in attempts allowed per account, whatever address they come from.",
     ),
     Setting(
+        "STAFF_SESSION_IDLE_MINUTES",
+        60,
+        "A staff sign-in ends after this many minutes without a request (an open queue page "
+        "refreshes itself, which counts). At least 1.",
+        int,
+    ),
+    Setting(
+        "STAFF_SESSION_HOURS",
+        12,
+        "A staff sign-in ends this many hours after it began, however busy it is; then the "
+        "password is asked again. At least 1.",
+        int,
+    ),
+    Setting(
         "SECURE_COOKIES",
         True,
         "Send the staff session cookie only over HTTPS (the `Secure` flag). Turned off only "
