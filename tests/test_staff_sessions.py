@@ -1,5 +1,6 @@
 """Staff sessions on the server: sign-out, account changes and both lifetimes end them; the
-cookie's own age is checked by every process; sign-in renews the CSRF token.
+cookie's own age is checked by every process; sign-in renews the CSRF token; a browser that
+signed in before is not locked out by others' guesses (device cookie).
 
 Time is the app's injected clock (`app.extensions["clock"]`), never a sleep.
 """
@@ -22,6 +23,7 @@ from widget_api.cli import main
 from widget_api.db import connect
 
 COOKIE = "widget_staff"
+DEVICE_COOKIE = "widget_staff_device"
 
 
 class Clock:
@@ -152,7 +154,9 @@ def test_lifetimes_are_settings(tmp_path, clock):
     assert app.permanent_session_lifetime == timedelta(hours=2)
 
 
-@pytest.mark.parametrize("setting", ["STAFF_SESSION_HOURS", "STAFF_SESSION_IDLE_MINUTES"])
+@pytest.mark.parametrize(
+    "setting", ["STAFF_SESSION_HOURS", "STAFF_SESSION_IDLE_MINUTES", "STAFF_DEVICE_COOKIE_DAYS"]
+)
 def test_a_lifetime_below_one_is_refused_at_start(tmp_path, setting):
     with pytest.raises(ValueError, match=f"{setting} must be at least 1"):
         make_app(tmp_path, **{setting: 0})
@@ -238,3 +242,65 @@ def test_signing_in_again_ends_the_previous_session(staff_app):
     before = copy_of(staff_app, ann)
     assert sign_in(ann).status_code == 302
     assert is_signed_in(ann) and not is_signed_in(before)
+
+
+# 4. Device cookie: no lockout of a browser that signed in before -------------------------------
+
+
+@pytest.fixture
+def limited_app(tmp_path):
+    app = make_app(
+        tmp_path,
+        SECURE_COOKIES=False,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_LOGIN_ACCOUNT="5 per hour",
+        RATELIMIT_LOGIN_ADDRESS="100 per hour",
+    )
+    add_account(app)
+    add_account(app, "bob@example.com")
+    return app
+
+
+def guess_from_elsewhere(app, email: str, times: int) -> list[int]:
+    statuses = []
+    for attempt in range(times):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"203.0.113.{attempt + 1}"
+        statuses.append(sign_in(attacker, email, "wrong password!").status_code)
+    return statuses
+
+
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_others_guesses(limited_app):
+    ann = signed_in(limited_app)
+    assert post(ann, "/staff/logout").status_code == 302  # the device cookie stays
+    assert guess_from_elsewhere(limited_app, "ann@example.com", 6)[-2:] == [429, 429]
+
+    assert sign_in(ann).status_code == 302 and is_signed_in(ann)
+    assert ann.get_cookie(DEVICE_COOKIE, path="/staff/login") is not None
+    new_browser = limited_app.test_client()
+    assert sign_in(new_browser).status_code == 429
+
+
+def test_a_device_cookie_helps_only_its_own_account_and_cannot_be_forged(limited_app):
+    ann = signed_in(limited_app)
+    assert guess_from_elsewhere(limited_app, "bob@example.com", 6)[-1] == 429
+    # Ann's browser, but Bob's account: the shared, exhausted bucket.
+    assert sign_in(ann, "bob@example.com").status_code == 429
+    # A device cookie for Bob signed with another key.
+    forged = URLSafeTimedSerializer("not the secret key", salt="widget-staff-device").dumps(
+        [2, "x" * 22]
+    )
+    browser = limited_app.test_client()
+    browser.set_cookie(DEVICE_COOKIE, forged, path="/staff/login")
+    assert sign_in(browser, "bob@example.com").status_code == 429
+
+
+def test_a_device_cookie_has_its_own_guess_limit(limited_app):
+    ann = signed_in(limited_app)
+    assert post(ann, "/staff/logout").status_code == 302
+    statuses = [sign_in(ann, password="wrong password!").status_code for _ in range(5)]
+    # The sign-in that gave the cookie counted in the shared bucket, not in the device's.
+    assert statuses == [401, 401, 401, 401, 401]
+    assert sign_in(ann).status_code == 429
+    # Meanwhile the shared bucket is untouched by these guesses.
+    assert sign_in(limited_app.test_client()).status_code == 302

@@ -112,7 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATELIMIT_LOGIN_ACCOUNT",
         "5 per minute;30 per hour",
-        "Staff sign-in attempts allowed per account, whatever address they come from.",
+        "Staff sign-in attempts allowed per account, whatever address they come from. A "
+        "browser that has signed in to that account before (it holds a device cookie) has "
+        "this many attempts of its own, so others' failed guesses do not lock it out.",
     ),
     Setting(
         "STAFF_SESSION_IDLE_MINUTES",
@@ -126,6 +128,14 @@ SETTINGS: tuple[Setting, ...] = (
         12,
         "A staff sign-in ends this many hours after it began, however busy it is; then the "
         "password is asked again. At least 1.",
+        int,
+    ),
+    Setting(
+        "STAFF_DEVICE_COOKIE_DAYS",
+        90,
+        "How long a browser that signed in to a staff account keeps its device cookie (renewed "
+        "at each sign-in), which exempts it from the lockout others' guesses cause (see "
+        "`RATELIMIT_LOGIN_ACCOUNT`). At least 1.",
         int,
     ),
     Setting(

@@ -1,4 +1,4 @@
-"""Signing staff in and out, rate-limited per address and per account.
+"""Signing staff in and out, rate-limited per address and per account (or device).
 
 Unknown address and wrong password get the same answer, status and (through accounts.py)
 the same hashing work. A sign-in starts a server-side session (staff_sessions.py) and a fresh
@@ -7,9 +7,6 @@ the session on the server, so a copy of the cookie stops working too.
 """
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 from flask import (
     current_app,
@@ -28,14 +25,8 @@ from ..db import get_db
 from ..security import limiter
 from ..staff_sessions import end_session, start_session
 from . import bp, csrf_token
+from .device import remember_device, sign_in_limit_key
 from .texts import t
-
-
-def account_key() -> str:
-    """Rate-limit key for the account being tried: a keyed hash of the address typed."""
-    email = request.form.get("email", "").strip().lower().encode()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "account:" + hmac.new(secret, email, hashlib.sha256).hexdigest()[:32]
 
 
 def _safe_next(target: str | None) -> str:
@@ -60,7 +51,7 @@ def _too_many(limit=None):
 )
 @limiter.limit(
     lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
-    key_func=account_key,
+    key_func=sign_in_limit_key,
     methods=["POST"],
     on_breach=_too_many,
 )
@@ -86,7 +77,9 @@ def login():
     session.permanent = True
     session["sid"] = start_session(db, account["id"], current_app.extensions["clock"]())
     csrf_token()  # a new one: a token known before sign-in is worth nothing after it
-    return redirect(_safe_next(request.args.get("next")))
+    response = redirect(_safe_next(request.args.get("next")))
+    remember_device(response, account["id"])
+    return response
 
 
 @bp.post("/logout")
