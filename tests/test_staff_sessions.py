@@ -140,6 +140,14 @@ def test_an_idle_sign_in_ends(staff_app, clock):
     assert not is_signed_in(ann)
 
 
+def test_a_database_that_cannot_be_written_still_lets_staff_read(staff_app, clock, caplog):
+    ann = signed_in(staff_app)
+    clock.advance(minutes=5)  # the next request would record the activity
+    staff_app.config["DATABASE"] = f"file:{staff_app.config['DATABASE']}?mode=ro"
+    assert is_signed_in(ann)
+    assert "could not record a staff session's activity" in caplog.text
+
+
 def test_lifetimes_are_settings(tmp_path, clock):
     app = make_app(
         tmp_path, SECURE_COOKIES=False, STAFF_SESSION_HOURS=2, STAFF_SESSION_IDLE_MINUTES=10

@@ -13,7 +13,9 @@ primary-key read, and the idle lifetime is exact to within that minute.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from sqlite_utils import Database
 from .settings import SettingsError
 from .sqlite import stored_time
 
+log = logging.getLogger(__name__)
 TOUCH_SECONDS = 60
 _ACCOUNT_FIELDS = ("id", "email", "role", "disabled_at", "created_at", "last_login_at")
 
@@ -86,9 +89,15 @@ def resume_session(
     if account["disabled_at"]:
         return None
     if now - last_seen >= timedelta(seconds=TOUCH_SECONDS):
-        db.execute(
-            "UPDATE staff_sessions SET last_seen = ? WHERE id_hash = ?", [stored_time(now), id_hash]
-        )
+        try:
+            db.execute(
+                "UPDATE staff_sessions SET last_seen = ? WHERE id_hash = ?",
+                [stored_time(now), id_hash],
+            )
+        except sqlite3.OperationalError as error:
+            # A full disk or a read-only database must not keep staff from reading the
+            # inbox: the sign-in stays valid, its idle time counted from the last write.
+            log.warning("could not record a staff session's activity: %s", error)
     return account
 
 
