@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from widget_api import create_app
+from widget_api.cli import main
 from widget_api.settings import (
     SETTINGS,
     SettingsError,
@@ -78,6 +81,30 @@ def test_secret_key_is_generated_once_with_mode_0600(tmp_path):
     assert ensure_secret_key(str(tmp_path)) == key
     mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
     assert mode == 0o600
+
+
+@pytest.mark.parametrize("content", ["", "\n", "   \n", "short-key"])
+def test_an_empty_or_short_secret_key_file_stops_the_start(tmp_path, monkeypatch, content):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "secret_key").write_text(content)
+    with pytest.raises(SettingsError, match=r"secret_key (is empty|holds only 9 characters)"):
+        create_app({"INSTANCE_PATH": str(instance), "DATABASE": str(tmp_path / "w.sqlite3")})
+    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(instance))
+    for command in (["staff", "list"], ["serve"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: the secret key ")
+        assert "Delete the file to have a new key generated" in result.output
+    assert (instance / "secret_key").read_text() == content  # left for the operator to see
+
+
+def test_the_secret_key_file_is_never_seen_half_written(tmp_path):
+    """Processes starting together: each reads one complete key, the same one."""
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: ensure_secret_key(str(tmp_path)), range(64)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert [path.name for path in tmp_path.iterdir()] == ["secret_key"]
 
 
 def test_app_uses_instance_folder_and_creates_database(tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ import click
 from . import serving
 from .backup import BackupFailed, RestoreRefused, check_backup, make_backup, restore_backup
 from .cli import _config, main
-from .settings import resolve_instance_path
+from .settings import SettingsError, ensure_secret_key, resolve_instance_path
 
 DEFAULT_DATABASE_NAME = "widget.sqlite3"
 
@@ -53,9 +53,14 @@ def _database_path() -> Path:
 def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
     """Run the service under gunicorn for production (behind a reverse proxy)."""
     options = serving.ServeOptions(bind, workers, threads, access_log)
+    config = _config()
     try:
-        serving.serve(options, _config(), _database_path())
-    except serving.ServeRefused as error:
+        if not config["SECRET_KEY"]:
+            # Here, not only in each worker: an unusable key file stops the start with one
+            # clear line instead of workers that fail to boot.
+            ensure_secret_key(resolve_instance_path())
+        serving.serve(options, config, _database_path())
+    except (serving.ServeRefused, SettingsError) as error:
         raise click.ClickException(str(error)) from None
 
 

@@ -225,6 +225,37 @@ def _maintenance_finished(db: Database) -> None:
     db.execute("ALTER TABLE maintenance ADD COLUMN finished TEXT NOT NULL DEFAULT ''")
 
 
+@migration("0009_staff_sessions")
+def _staff_sessions(db: Database) -> None:
+    # One row per staff sign-in; the cookie holds a random id, the row only its sha256, so a
+    # copy of the database cannot be turned into a cookie. Sign-out deletes the row. The
+    # trigger ends every session of an account whose password, role or disabled state
+    # changes, whatever code path changes it (CLI, admin pages, a future import).
+    db.execute(
+        """
+        CREATE TABLE staff_sessions (
+            id_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES staff_accounts (id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX staff_sessions_account ON staff_sessions (account_id)")
+    db.execute(
+        """
+        CREATE TRIGGER staff_sessions_end_on_account_change
+        AFTER UPDATE OF password_hash, role, disabled_at ON staff_accounts
+        WHEN OLD.password_hash IS NOT NEW.password_hash
+            OR OLD.role IS NOT NEW.role
+            OR OLD.disabled_at IS NOT NEW.disabled_at
+        BEGIN
+            DELETE FROM staff_sessions WHERE account_id = NEW.id;
+        END
+        """
+    )
+
+
 @migration("0010_outbox")
 def _outbox(db: Database) -> None:
     # Notifications waiting to go out, written in the same transaction as the handoff or reply

@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from . import audit, conversations, erasure, staff_queue, store
 from .settings import SettingsError
 from .sqlite import connect, days_ago, write_transaction
+from .staff_sessions import SessionLifetimes, purge_expired_sessions
 
 log = logging.getLogger(__name__)
 JOB = "purge"
@@ -42,6 +43,8 @@ class RetentionPolicy:
     inactive_close_days: int = 30
     question_log_days: int = 30
     audit_days: int = 365
+    # Not days: a staff sign-in's row goes as soon as the sign-in is over.
+    sessions: SessionLifetimes = field(default_factory=SessionLifetimes)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> RetentionPolicy:
@@ -55,7 +58,8 @@ class RetentionPolicy:
         for name in names.values():
             if config[name] < 0:
                 raise SettingsError(f"{name} must be 0 (off) or a number of days")
-        return cls(**{field: config[name] for field, name in names.items()})
+        values = {key: config[name] for key, name in names.items()}
+        return cls(**values, sessions=SessionLifetimes.from_config(config))
 
 
 def purge(
@@ -68,7 +72,8 @@ def purge(
 
     Closed conversations past `closed_days` go first, then conversations idle for
     `inactive_close_days` are closed (their deletion clock starts now), then old questions,
-    feedback, idempotency keys and audit entries. Does not compact the file: see `run`.
+    feedback, idempotency keys, audit entries and staff sign-ins that are over. Does not
+    compact the file: see `run`.
     """
     now = now or datetime.now(UTC)
     policy = policy or RetentionPolicy()
@@ -83,6 +88,7 @@ def purge(
             "feedback_deleted",
             "idempotency_keys_deleted",
             "audit_entries_deleted",
+            "staff_sessions_deleted",
         ),
         0,
     )
@@ -105,6 +111,7 @@ def purge(
         counts["idempotency_keys_deleted"] = conversations.purge_idempotency_keys(db, now)
         if policy.audit_days:
             counts["audit_entries_deleted"] = audit.purge(db, days_ago(policy.audit_days, now))
+        counts["staff_sessions_deleted"] = purge_expired_sessions(db, now, policy.sessions)
     return counts
 
 

@@ -19,6 +19,8 @@ from typing import Any
 from .faq.model import Thresholds
 
 ENV_PREFIX = "WIDGET_"
+# A generated key has 64 hex characters; a file with fewer than this was not made by us.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -110,7 +112,31 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATELIMIT_LOGIN_ACCOUNT",
         "5 per minute;30 per hour",
-        "Staff sign-in attempts allowed per account, whatever address they come from.",
+        "Staff sign-in attempts allowed per account, whatever address they come from. A "
+        "browser that has signed in to that account before (it holds a device cookie) has "
+        "this many attempts of its own, so others' failed guesses do not lock it out.",
+    ),
+    Setting(
+        "STAFF_SESSION_IDLE_MINUTES",
+        60,
+        "A staff sign-in ends after this many minutes without a request (an open queue page "
+        "refreshes itself, which counts). At least 1.",
+        int,
+    ),
+    Setting(
+        "STAFF_SESSION_HOURS",
+        12,
+        "A staff sign-in ends this many hours after it began, however busy it is; then the "
+        "password is asked again. At least 1.",
+        int,
+    ),
+    Setting(
+        "STAFF_DEVICE_COOKIE_DAYS",
+        90,
+        "How long a browser that signed in to a staff account keeps its device cookie (renewed "
+        "at each sign-in), which exempts it from the lockout others' guesses cause (see "
+        "`RATELIMIT_LOGIN_ACCOUNT`). At least 1.",
+        int,
     ),
     Setting(
         "SECURE_COOKIES",
@@ -444,17 +470,38 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) 
 def ensure_secret_key(instance_path: str) -> str:
     """Read the generated key from the instance folder, creating it (mode 0600) the first time.
 
-    Created with O_EXCL so that worker processes starting together agree on one key.
+    The key is written to a private temporary file and then linked into place, which fails
+    when the file exists: worker processes starting together agree on one key, and none can
+    read a file another is still writing. So an empty or short `secret_key` is never ours
+    half-written but an operator's mistake, and it is refused (SettingsError): an empty key
+    would make every sign-in fail and key the rate-limit hashes with nothing.
     """
     path = Path(instance_path) / "secret_key"
     Path(instance_path).mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(8)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32))
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            temporary.unlink()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        key = secrets.token_hex(32)
-        out.write(key)
+        key = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"cannot read the secret key {path}: {error}") from None
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        problem = "is empty" if not key else f"holds only {len(key)} characters"
+        raise SettingsError(
+            f"the secret key {path} {problem}; the service will not start without a real one. "
+            f"Delete the file to have a new key generated (this signs every staff member out), "
+            f"or put a random key of at least {MIN_SECRET_KEY_LENGTH} characters in it."
+        )
     return key
 
 

@@ -1,7 +1,8 @@
 """The staff area, /staff: sign-in, the inbox and the editors' pages.
 
-Every route but the sign-in page and the static files needs a signed-in, enabled account;
-roles are checked per view. Every state-changing request carries the session's CSRF token.
+Every route but the sign-in page and the static files needs a current sign-in of an enabled
+account, checked on the server (staff_sessions.py) on each request; roles are checked per view.
+Every state-changing request carries the session's CSRF token.
 Pages send a strict Content-Security-Policy that forbids framing.
 """
 
@@ -10,14 +11,28 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from .. import audit
-from ..accounts import get_account, role_allows
+from ..accounts import role_allows
 from ..db import get_db
+from ..settings import SettingsError
+from ..staff_sessions import SessionLifetimes, resume_session
 from .texts import staff_lang, t
 
 bp = Blueprint(
@@ -53,9 +68,16 @@ def check_access():
             return render_template("staff/message.html", message=t("csrf")), 403
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    account = get_account(get_db(), session["staff_id"]) if "staff_id" in session else None
-    if account is None or account["disabled_at"]:
-        session.pop("staff_id", None)
+    account = None
+    if "sid" in session:
+        account = resume_session(
+            get_db(),
+            session["sid"],
+            current_app.extensions["clock"](),
+            current_app.extensions["staff_session_lifetimes"],
+        )
+    if account is None:
+        session.pop("sid", None)
         if request.method in SAFE_METHODS:
             return redirect(url_for("staff.login", next=request.full_path))
         abort(401)
@@ -100,10 +122,24 @@ def template_helpers() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Register the staff area and the session cookie's protections."""
+    """Register the staff area and the session cookie's protections.
+
+    The cookie's own lifetime is set here, at start-up, for every worker process: Flask
+    accepts a signed cookie up to `PERMANENT_SESSION_LIFETIME` old (31 days unless set), so a
+    worker that never handled a sign-in must know it too. It is not re-issued on each request
+    (the server-side session keeps the idle time), so it expires with the absolute lifetime.
+    """
     # They add views to bp.
     from . import audit_views, auth, deliveries_views, drafts_views, editor_views, inbox  # noqa: F401
 
+    lifetimes = SessionLifetimes.from_config(app.config)
+    if app.config["STAFF_DEVICE_COOKIE_DAYS"] < 1:
+        raise SettingsError("STAFF_DEVICE_COOKIE_DAYS must be at least 1")
+    app.extensions["staff_session_lifetimes"] = lifetimes
+    # The time sessions are checked against; tests put a clock of their own here.
+    app.extensions.setdefault("clock", lambda: datetime.now(UTC))
+    app.permanent_session_lifetime = lifetimes.absolute
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"] and not app.debug

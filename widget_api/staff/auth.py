@@ -1,32 +1,32 @@
-"""Signing staff in and out, rate-limited per address and per account.
+"""Signing staff in and out, rate-limited per address and per account (or device).
 
 Unknown address and wrong password get the same answer, status and (through accounts.py)
-the same hashing work.
+the same hashing work. A sign-in starts a server-side session (staff_sessions.py) and a fresh
+cookie and CSRF token, so nothing planted in the browser before it survives it; sign-out ends
+the session on the server, so a copy of the cookie stops working too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import timedelta
-
-from flask import current_app, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from .. import audit
 from ..accounts import account_id_for_email, authenticate
 from ..db import get_db
 from ..security import limiter
-from . import bp
+from ..staff_sessions import end_session, start_session
+from . import bp, csrf_token
+from .device import remember_device, sign_in_limit_key
 from .texts import t
-
-SESSION_HOURS = 12
-
-
-def account_key() -> str:
-    """Rate-limit key for the account being tried: a keyed hash of the address typed."""
-    email = request.form.get("email", "").strip().lower().encode()
-    secret = current_app.config["SECRET_KEY"].encode()
-    return "account:" + hmac.new(secret, email, hashlib.sha256).hexdigest()[:32]
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,7 +51,7 @@ def _too_many(limit=None):
 )
 @limiter.limit(
     lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
-    key_func=account_key,
+    key_func=sign_in_limit_key,
     methods=["POST"],
     on_breach=_too_many,
 )
@@ -71,19 +71,21 @@ def login():
         audit.record(db, "staff.sign_in_failed", actor="staff", staff_id=known, details=details)
         return render_template("staff/login.html", error=t("bad_login")), 401
     audit.record(db, "staff.signed_in", actor="staff", staff_id=account["id"])
-    csrf = session.get("csrf")
+    if "sid" in session:
+        end_session(db, session["sid"])  # signing in again replaces the session
     session.clear()
     session.permanent = True
-    current_app.permanent_session_lifetime = timedelta(hours=SESSION_HOURS)
-    session["staff_id"] = account["id"]
-    if csrf:
-        session["csrf"] = csrf
-    return redirect(_safe_next(request.args.get("next")))
+    session["sid"] = start_session(db, account["id"], current_app.extensions["clock"]())
+    csrf_token()  # a new one: a token known before sign-in is worth nothing after it
+    response = redirect(_safe_next(request.args.get("next")))
+    remember_device(response, account["id"])
+    return response
 
 
 @bp.post("/logout")
 def logout():
-    if "staff_id" in session:
-        audit.record(get_db(), "staff.signed_out", actor="staff", staff_id=session["staff_id"])
+    # check_access let this through, so the session is current and g.staff is its account.
+    end_session(get_db(), session["sid"])
+    audit.record(get_db(), "staff.signed_out", actor="staff", staff_id=g.staff["id"])
     session.clear()
     return redirect(url_for("staff.login"))
