@@ -34,7 +34,14 @@ CHECKPOINT_WAIT_MS = 200
 # Within this long before closing, a reply "today" is no longer promised.
 CLOSING_SOON = timedelta(hours=1)
 STAFF_DISPLAY_NAME = {"de": "Team", "en": "Team"}
-_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
+# A secret of at least 128 random bits: 22 URL-safe base64 characters (or 32 hex digits, a
+# UUID...). A shorter key could be guessed, and whoever guesses it within the replay window
+# could take the conversation's token.
+MIN_IDEMPOTENCY_KEY_LENGTH = 22
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
+_IDEMPOTENCY_KEY = re.compile(
+    rf"[A-Za-z0-9_-]{{{MIN_IDEMPOTENCY_KEY_LENGTH},{MAX_IDEMPOTENCY_KEY_LENGTH}}}"
+)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _LINE_BREAKS_OR_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 EXPECTED_REPLY = {
@@ -183,12 +190,18 @@ def _handoff(body: dict[str, Any]) -> store.Handoff:
 
 
 def _idempotency_key() -> str | None:
+    """The Idempotency-Key header, refused (400) when it is too short to be a secret.
+
+    The key is never echoed, in an error or a log: it is as good as the token for a while.
+    """
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(
             400,
             "invalid_idempotency_key",
-            "The Idempotency-Key header must be 1 to 200 printable ASCII characters.",
+            f"The Idempotency-Key header must be a random secret of "
+            f"{MIN_IDEMPOTENCY_KEY_LENGTH} to {MAX_IDEMPOTENCY_KEY_LENGTH} URL-safe characters "
+            "(A-Z, a-z, 0-9, - and _), made anew for each handoff.",
         )
     return key
 
@@ -226,13 +239,32 @@ def create_handoff() -> tuple[Response, int]:
     key = _idempotency_key()
     try:
         created = store.create_handoff(
-            get_db(), handoff, current_app.config["PRIVACY_NOTICE_VERSION"], key
+            get_db(),
+            handoff,
+            current_app.config["PRIVACY_NOTICE_VERSION"],
+            key,
+            replay_seconds=current_app.config["HANDOFF_REPLAY_SECONDS"],
         )
     except store.IdempotencyConflict:
         raise ApiError(
             409,
             "idempotency_conflict",
             "This Idempotency-Key was already used for a different request.",
+        ) from None
+    except store.ReplayRefused as refused:
+        # Either way the retry gets no token: the first answer belongs to whoever got it.
+        if refused.reason == "moved_on":
+            raise ApiError(
+                409,
+                "conversation_moved_on",
+                "This handoff was already made and its conversation has moved on; "
+                "open it with the token from the first answer.",
+            ) from None
+        raise ApiError(
+            409,
+            "idempotency_key_expired",
+            "This Idempotency-Key was used too long ago to repeat the request; "
+            "use a new key for a new handoff.",
         ) from None
     notify.handoff_created(created)
     hours = current_app.extensions["service_hours"]

@@ -224,6 +224,15 @@ def _maintenance_finished(db: Database) -> None:
     db.execute("ALTER TABLE maintenance ADD COLUMN finished TEXT NOT NULL DEFAULT ''")
 
 
+@migration("0011_handoff_replay")
+def _handoff_replay(db: Database) -> None:
+    # The first answer's token, sealed with a pad derived from the Idempotency-Key (whose
+    # sha256 alone is stored), so a retry within the replay window gets the same token back
+    # and the owner's keeps working; cleared when the window ends. A database copy alone
+    # cannot open it.
+    db.execute("ALTER TABLE idempotency_keys ADD COLUMN sealed_token TEXT")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(
