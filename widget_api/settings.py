@@ -130,6 +130,16 @@ SETTINGS: tuple[Setting, ...] = (
         str,
     ),
     Setting(
+        "RATELIMIT_IPV6_PREFIX",
+        64,
+        "Every rate limit counts an IPv6 client by the network of this prefix length (bits) "
+        "its address is in, not by the full address: one home connection gets a whole /64 "
+        "and could take a new address for every request. 128 counts single addresses; IPv4 "
+        "addresses always count one by one.",
+        int,
+        between(32, 128),
+    ),
+    Setting(
         "RATELIMIT_LOGIN_ADDRESS",
         "10 per minute;100 per day",
         "Staff sign-in attempts allowed per client address.",
