@@ -117,6 +117,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "suggested FAQ question.",
         "closest": "closest entry",
         "no_gaps": "No unanswered questions in this period.",
+        "more_gaps": "{groups} smaller groups with {questions} questions in all are not shown "
+        "here; `widget-api faq gaps` lists every one.",
         "unhelpful": "Answers marked as not helpful",
         "entry": "FAQ entry",
         "not_helpful": "Not helpful",
@@ -253,6 +255,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "die erste Zeile jeder Gruppe ist ein Vorschlag für eine FAQ-Frage.",
         "closest": "nächster Eintrag",
         "no_gaps": "Keine unbeantworteten Fragen in diesem Zeitraum.",
+        "more_gaps": "{groups} kleinere Gruppen mit zusammen {questions} Fragen sind hier nicht "
+        "aufgeführt; `widget-api faq gaps` listet alle auf.",
         "unhelpful": "Als nicht hilfreich markierte Antworten",
         "entry": "FAQ-Eintrag",
         "not_helpful": "Nicht hilfreich",
