@@ -78,9 +78,19 @@ def _central(word_sets: Sequence[frozenset[str]]) -> int:
     """
     if len(word_sets) <= 2:
         return 0
-    uses = Counter(word for words in word_sets for word in words)
-    scores = [sum(uses[word] for word in words) / len(words) for words in word_sets]
-    return max(range(len(word_sets)), key=scores.__getitem__)
+    first: dict[frozenset[str], int] = {}  # each distinct wording is scored once
+    for index, words in enumerate(word_sets):
+        first.setdefault(words, index)
+    if len(first) == 1:
+        return 0
+    uses: Counter[str] = Counter()
+    for words in word_sets:
+        uses.update(words)
+
+    def score(words: frozenset[str]) -> tuple[float, int]:
+        return sum(map(uses.__getitem__, words)) / len(words), -first[words]
+
+    return first[max(first, key=score)]
 
 
 def group_gaps(rows: Sequence[dict], threshold: float = SAME_GAP) -> list[Gap]:
@@ -97,8 +107,12 @@ def group_gaps(rows: Sequence[dict], threshold: float = SAME_GAP) -> list[Gap]:
             seen[raw] = (text, words, frozenset(word[:PREFIX] for word in words))
         if seen[raw][0]:
             prepared.append((row, *seen[raw]))
-    # How many questions use each word beginning: a question's rarest say most about it.
-    frequency = Counter(start for *_, starts in prepared for start in starts)
+    # How many distinct questions use each word beginning: a question's rarest say most about
+    # it (a question asked again does not make its words common).
+    frequency: Counter[str] = Counter()
+    for text, _, starts in seen.values():
+        if text:
+            frequency.update(starts)
     gaps: list[Gap] = []
     members: list[list[frozenset[str]]] = []
     keys: list[str] = []  # one normalised representative per gap (its first question)
