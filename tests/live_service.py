@@ -311,6 +311,7 @@ class Pending:
     key: str
     body: dict[str, Any]
     attempts: int = 0
+    answered_at: float = 0.0  # time.monotonic() of its 201
 
 
 @dataclass
@@ -325,6 +326,10 @@ class CrashLedger:
     def snapshot(self) -> dict[str, str]:
         with self.lock:
             return dict(self.acked)
+
+
+# Well inside the default replay window (300 s), however slowly a loaded machine restarts.
+RESEND_WITHIN = 60.0
 
 
 class HandoffWriter(threading.Thread):
@@ -353,8 +358,10 @@ class HandoffWriter(threading.Thread):
             if pending is None and resend is None:
                 if self.stop_new.is_set():
                     break
-                if self.mine and self.rng.random() < 0.05:
-                    resend = self.rng.choice(self.mine)
+                # Only a recent one: a retry is answered within HANDOFF_REPLAY_SECONDS only.
+                recent = [p for p in self.mine if time.monotonic() - p.answered_at < RESEND_WITHIN]
+                if recent and self.rng.random() < 0.05:
+                    resend = self.rng.choice(recent)
                 else:
                     marker = f"mark-{uuid.uuid4().hex}"
                     pending = Pending(marker, str(uuid.uuid4()), handoff_body(marker))
@@ -396,6 +403,7 @@ class HandoffWriter(threading.Thread):
                 if replayed:
                     # Stored before the crash, its answer lost: the retry found it by its key.
                     self.ledger.counts["replayed_after_retry"] += 1
+            current.answered_at = time.monotonic()
             self.mine.append(current)
             pending = None
 

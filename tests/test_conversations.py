@@ -103,16 +103,45 @@ def test_visitor_access_needs_the_right_token(db):
         assert not store.visitor_may_access(db, odd_id, mine.token)
 
 
-def test_idempotent_create_returns_the_same_conversation_with_a_new_token(db):
+def test_idempotent_create_returns_the_first_answer_and_keeps_the_token(db):
     first = create(db, key="key-1")
     again = create(db, key="key-1")
     assert again.conversation_id == first.conversation_id and again.replayed
-    assert again.token != first.token
-    assert store.get_conversation_for_visitor(db, first.conversation_id, first.token) is None
-    assert store.get_conversation_for_visitor(db, first.conversation_id, again.token)
+    assert again.token == first.token
+    assert store.get_conversation_for_visitor(db, first.conversation_id, first.token)
     assert counts(db) == {"conversations": 1, "messages": 3, "idempotency_keys": 1}
-    stored_key = db.execute("SELECT key_hash FROM idempotency_keys").fetchone()[0]
+    stored_key, sealed, token_hash = db.execute(
+        "SELECT key_hash, sealed_token, token_hash FROM idempotency_keys "
+        "JOIN conversations ON conversations.id = conversation_id"
+    ).fetchone()
     assert stored_key == hashlib.sha256(b"key-1").hexdigest()
+    # Neither the token nor anything that opens it without the key is stored.
+    assert (
+        first.token not in sealed and token_hash == hashlib.sha256(first.token.encode()).hexdigest()
+    )
+
+
+def test_a_replay_after_the_conversation_moved_on_is_refused(db):
+    first = create(db, key="key-1")
+    staff_queue.claim_conversation(db, first.conversation_id, staff_id=1)
+    with pytest.raises(store.ReplayRefused) as refused:
+        create(db, key="key-1")
+    assert refused.value.reason == "moved_on"
+    assert store.get_conversation_for_visitor(db, first.conversation_id, first.token)
+
+
+def test_a_replay_after_the_window_is_refused_and_the_token_forgotten(db):
+    start = datetime.now(UTC)
+    first = store.create_handoff(db, handoff(), "3", idempotency_key="k", now=start)
+    later = start + timedelta(seconds=store.REPLAY_SECONDS - 1)
+    again = store.create_handoff(db, handoff(), "3", idempotency_key="k", now=later)
+    assert again.token == first.token
+    too_late = start + timedelta(seconds=store.REPLAY_SECONDS + 1)
+    with pytest.raises(store.ReplayRefused) as refused:
+        store.create_handoff(db, handoff(), "3", idempotency_key="k", now=too_late)
+    assert refused.value.reason == "expired"
+    assert db.execute("SELECT sealed_token FROM idempotency_keys").fetchall() == [(None,)]
+    assert counts(db)["conversations"] == 1
 
 
 def test_same_key_with_another_body_is_a_conflict(db):

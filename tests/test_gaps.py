@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
 
+import pytest
 from click.testing import CliRunner
 
 from tests.test_staff import add_account, sign_in
 from widget_api import store
 from widget_api.cli import main
 from widget_api.db import connect
+from widget_api.faq import gaps as gaps_module
 from widget_api.faq.gaps import group_gaps
+from widget_api.staff.editor_views import GAPS_SHOWN
 
 UNANSWERED = [
     "Can I rent a canoe from you?",
@@ -113,3 +117,89 @@ def test_gap_logging_leaves_the_connection_durable(app):
     db = connect(app.config["DATABASE"])
     store.log_question(db, "anything at all", "en", "handoff", None, None)
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again afterwards
+
+
+# -- Anyone can fill the log: grouping stays near-linear, the page stays small ------------------
+
+WORDS = "order parcel return refund tent canoe rental store invoice payment boots jacket".split()
+
+
+def long_questions(count: int, seed: int, near_identical: bool) -> list[str]:
+    """500-character questions: copies of one with one word changed, or each of random words."""
+    rng = random.Random(seed)
+    base = [rng.choice(WORDS) for _ in range(90)]
+    questions = []
+    for number in range(count):
+        if near_identical:
+            words = list(base)
+            words[number % len(words)] = f"word{number}"
+        else:
+            words = [f"{rng.choice(WORDS)}{rng.randrange(100_000)}" for _ in range(70)]
+        questions.append(" ".join(words)[:500])
+    return questions
+
+
+@pytest.fixture
+def comparisons(monkeypatch):
+    """Counts the similarity comparisons grouping makes (a spy on rapidfuzz's scorer)."""
+    calls = [0]
+    scorer = gaps_module.fuzz.token_set_ratio
+
+    def counting(*args, **kwargs):
+        calls[0] += 1
+        return scorer(*args, **kwargs)
+
+    monkeypatch.setattr(gaps_module.fuzz, "token_set_ratio", counting)
+    return calls
+
+
+def test_near_identical_long_questions_form_one_group_without_pairwise_comparisons(comparisons):
+    questions = long_questions(300, seed=1, near_identical=True)
+    gaps = group_gaps(rows(*questions))
+    assert [gap.size for gap in gaps] == [300]
+    assert gaps[0].suggested_question in questions
+    # Each question is compared with the one group at most; comparing every pair of the
+    # group to find its central member took 300 * 300.
+    assert comparisons[0] <= len(questions)
+
+
+def test_distinct_questions_are_compared_with_a_few_groups_each(comparisons):
+    questions = long_questions(600, seed=2, near_identical=False)
+    gaps = group_gaps(rows(*questions))
+    assert len(gaps) == 600  # nothing alike: each its own group
+    assert comparisons[0] <= gaps_module.CANDIDATES * len(questions)  # pairwise: 600 * 599 / 2
+
+
+def test_the_similar_group_is_found_among_many_others():
+    filler = long_questions(400, seed=3, near_identical=False)
+    gaps = group_gaps(rows("Can I rent a canoe from you?", *filler, "do you rent canoes"))
+    canoe = next(gap for gap in gaps if "Can I rent a canoe from you?" in gap.suggested_question)
+    assert {q["question"] for q in canoe.questions} == {
+        "Can I rent a canoe from you?",
+        "do you rent canoes",
+    }
+
+
+def test_the_central_question_is_the_one_sharing_most_words():
+    gaps = group_gaps(
+        rows("rent canoe", "rent a canoe for a day", "canoe rent weekend", "rent canoe today")
+    )
+    assert gaps[0].size == 4 and gaps[0].suggested_question == "rent canoe"
+
+
+def test_the_page_shows_the_largest_groups_and_counts_the_rest(app):
+    db = connect(app.config["DATABASE"])
+    questions = long_questions(GAPS_SHOWN + 30, seed=4, near_identical=False)
+    for question in [*UNANSWERED, *questions]:
+        store.log_question(db, question, "en", "handoff", None, None)
+    app.config["SESSION_COOKIE_SECURE"] = False
+    add_account(app, "editor@example.com", "editor")
+    editor = app.test_client()
+    sign_in(editor, "editor@example.com")
+    page = editor.get("/staff/gaps").get_data(as_text=True)
+    assert page.count('<article class="card gap">') == GAPS_SHOWN
+    assert "3 ×" in page and "2 ×" in page  # the largest groups are among those shown
+    hidden = GAPS_SHOWN + 30 + 2 - GAPS_SHOWN
+    assert f"{hidden} smaller groups with {hidden} questions in all are not shown" in page
+    german = editor.get("/staff/gaps", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert f"{hidden} kleinere Gruppen mit zusammen {hidden} Fragen" in german

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -142,27 +145,82 @@ def test_odd_tokens_get_404_never_500(client, token):
         assert error_of(response) == (404, "not_found")
 
 
-def test_idempotent_retry_gives_the_same_conversation_and_a_new_token(client):
-    headers = {"Idempotency-Key": "7f1c2a0e-retry"}
+RETRY_KEY = "7f1c2a0e9b3d4c5a8e6f1a2b3c4d5e6f"  # 16 random bytes in hex, as the widget makes
+
+
+def test_idempotent_retry_gives_the_same_answer_and_keeps_the_owners_token(client):
+    headers = {"Idempotency-Key": RETRY_KEY}
     first = hand_off(client, headers=headers)
     response = client.post("/api/v1/handoffs", json=QUESTION, headers=headers)
     assert response.status_code == 201 and response.headers["Idempotent-Replayed"] == "true"
     again = response.get_json()
-    assert again["conversation_id"] == first["conversation_id"] and again["token"] != first["token"]
-    assert error_of(client.get(conversation_url(first), headers=bearer(first["token"]))) == (
-        404,
-        "not_found",
-    )
-    assert client.get(conversation_url(again), headers=bearer(again["token"])).status_code == 200
+    assert again["conversation_id"] == first["conversation_id"] and again["token"] == first["token"]
+    assert client.get(conversation_url(first), headers=bearer(first["token"])).status_code == 200
     conflict = client.post(
         "/api/v1/handoffs", json={**QUESTION, "question": "Another one"}, headers=headers
     )
     assert error_of(conflict) == (409, "idempotency_conflict")
-    other = hand_off(client, headers={"Idempotency-Key": "another-key"})
+    other = hand_off(client, headers={"Idempotency-Key": "another-key-0123456789abcdef"})
     assert other["conversation_id"] != first["conversation_id"]
 
 
-@pytest.mark.parametrize("key", ["", "x" * 201, "tab\there", "ümlaut"])
+def test_a_replay_from_elsewhere_cannot_take_over_the_conversation(app, client):
+    """The review's attack: replay the key after staff replied; the owner keeps access."""
+    headers = {"Idempotency-Key": RETRY_KEY}
+    owner = hand_off(client, headers=headers)
+    db = connect(app.config["DATABASE"])
+    staff_queue.add_staff_reply(db, owner["conversation_id"], 1, "Yes, from 9 to 5.")
+    attacker = app.test_client()
+    replay = attacker.post("/api/v1/handoffs", json=QUESTION, headers=headers)
+    assert error_of(replay) == (409, "conversation_moved_on")
+    assert set(replay.get_json()) == {"error"}
+    mine = client.get(conversation_url(owner), headers=bearer(owner["token"]))
+    assert [m["from"] for m in mine.get_json()["messages"]] == ["visitor", "staff"]
+
+
+def test_a_visitor_message_also_ends_replays(client):
+    headers = {"Idempotency-Key": RETRY_KEY}
+    owner = hand_off(client, headers=headers)
+    client.post(
+        conversation_url(owner) + "/messages",
+        json={"text": "Order 4711"},
+        headers=bearer(owner["token"]),
+    )
+    replay = client.post("/api/v1/handoffs", json=QUESTION, headers=headers)
+    assert error_of(replay) == (409, "conversation_moved_on")
+
+
+def test_replays_end_with_the_window(tmp_path):
+    app = make_app(tmp_path, HANDOFF_REPLAY_SECONDS=60)
+    db = connect(app.config["DATABASE"])
+    created = store.create_handoff(
+        db,
+        store.Handoff(QUESTION["question"], "en"),
+        "1",
+        RETRY_KEY,
+        now=datetime.now(UTC) - timedelta(seconds=61),
+    )
+    client = app.test_client()
+    replay = client.post("/api/v1/handoffs", json=QUESTION, headers={"Idempotency-Key": RETRY_KEY})
+    assert error_of(replay) == (409, "idempotency_key_expired")
+    assert store.visitor_may_access(db, created.conversation_id, created.token)
+    assert db.execute("SELECT sealed_token FROM idempotency_keys").fetchall() == [(None,)]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "x" * 201,
+        "tab\there",
+        "ümlaut",
+        "k",
+        "7f1c2a0e-retry",
+        "x" * 21,  # 126 bits at best: one character short
+        "a b" * 10,
+        "~" * 30,
+    ],
+)
 def test_bad_idempotency_keys(client, key):
     response = client.post(
         "/api/v1/handoffs",
@@ -170,11 +228,25 @@ def test_bad_idempotency_keys(client, key):
         headers={"Idempotency-Key": key.encode("utf-8").decode("latin-1")},
     )
     assert error_of(response) == (400, "invalid_idempotency_key")
+    assert len(key) < 5 or key not in response.get_data(as_text=True)
 
 
 def test_idempotency_key_limits_are_inclusive(client):
-    for key in ("k", "~" * 200, "a b"):
+    for key in ("k" * 22, "-" * 200, str(uuid.uuid4()), secrets.token_urlsafe(16)):
         hand_off(client, headers={"Idempotency-Key": key})
+
+
+def test_idempotency_keys_are_never_logged(app, client, caplog):
+    key = secrets.token_urlsafe(16)
+    with caplog.at_level(logging.DEBUG):
+        hand_off(client, headers={"Idempotency-Key": key})
+        client.post("/api/v1/handoffs", json=QUESTION, headers={"Idempotency-Key": key})
+        client.post(
+            "/api/v1/handoffs", json={**QUESTION, "lang": "de"}, headers={"Idempotency-Key": key}
+        )
+        client.post("/api/v1/handoffs", json=QUESTION, headers={"Idempotency-Key": key[:21]})
+    assert caplog.records  # the request log wrote its lines
+    assert not [r for r in caplog.records if key[:21] in r.getMessage()]
 
 
 TOO_LONG = "x" * 2001

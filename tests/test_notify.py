@@ -331,7 +331,7 @@ def test_a_replayed_handoff_notifies_once(notify_app, receivers):
         response = client.post(
             "/api/v1/handoffs",
             json={"question": QUESTION, "lang": "en"},
-            headers={"Idempotency-Key": "same-handoff"},
+            headers={"Idempotency-Key": "same-handoff-7Qm2xR9vK4pL8sT1"},
         )
         assert response.status_code == 201
     flush(app)

@@ -160,12 +160,12 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         "POST",
         f"{API}/handoffs",
         json={**QUESTION, "email": " ada@example.com ", "consent": True, "name": None},
-        headers={"Idempotency-Key": "openapi-1"},
+        headers={"Idempotency-Key": "openapi-1-Zq8vT3mWx5Lr2Kp9Yc"},
     )
     replay = client.post(
         f"{API}/handoffs",
         json={**QUESTION, "email": " ada@example.com ", "consent": True, "name": None},
-        headers={"Idempotency-Key": "openapi-1"},
+        headers={"Idempotency-Key": "openapi-1-Zq8vT3mWx5Lr2Kp9Yc"},
     )
     checker.check("POST", f"{API}/handoffs", replay)
     assert replay.headers["Idempotent-Replayed"] == "true"
@@ -188,12 +188,16 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         call("POST", path, json=payload)
         call("POST", path, data="question=hi", content_type="text/plain")
     call("POST", f"{API}/feedback", json={"faq_id": "no-such-entry", "helpful": True})
-    client.post(f"{API}/handoffs", json=QUESTION, headers={"Idempotency-Key": "openapi-2"})
+    client.post(
+        f"{API}/handoffs",
+        json=QUESTION,
+        headers={"Idempotency-Key": "openapi-2-Zq8vT3mWx5Lr2Kp9Yc"},
+    )
     call(
         "POST",
         f"{API}/handoffs",
         json={**QUESTION, "question": "Something else"},
-        headers={"Idempotency-Key": "openapi-2"},
+        headers={"Idempotency-Key": "openapi-2-Zq8vT3mWx5Lr2Kp9Yc"},
     )
     second = client.post(f"{API}/handoffs", json=QUESTION).get_json()
     other = f"{API}/conversations/{second['conversation_id']}"

@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
     _resolve_defaults(app)
+    settings.check_settings(app.config)
 
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -193,21 +193,54 @@ def queue() -> None:
     show_default=True,
     help="Which conversations.",
 )
-def queue_list(view: str) -> None:
-    """Conversations, newest activity first: id, status, language, age, first line."""
+@click.option(
+    "--oldest-first", is_flag=True, help="The longest untouched first (default: newest first)."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Conversations per page.",
+)
+@click.option(
+    "--page", type=click.IntRange(min=1), default=1, show_default=True, help="Which page."
+)
+@click.option("--all", "everything", is_flag=True, help="Every page, one after the other.")
+def queue_list(view: str, oldest_first: bool, limit: int, page: int, everything: bool) -> None:
+    """Conversations, newest activity first: id, status, language, age, first line.
+
+    A page at a time (`--limit`, `--page`), or `--all`; the last line on stderr says how
+    many there are and which page comes next.
+    """
     from . import staff_queue
 
     db = _database()
-    views = ["new", "open", "waiting", "closed"] if view == "all" else [view]
-    rows = [row for name in views for row in staff_queue.list_queue(db, name)]
-    rows.sort(key=lambda row: row["updated_at"], reverse=True)
-    for row in rows:
-        line = row["question"].strip().splitlines()[0][:70] if row["question"].strip() else ""
-        click.echo(
-            f"{row['id']}  {row['status']:<8} {row['lang']}  {row['updated_at'][:16]}  {line}"
+    if everything and page != 1:
+        raise click.UsageError("--all prints every page; leave out --page")
+    number, after, shown = 1, None, 0
+    while True:
+        current = staff_queue.queue_page(
+            db, view, limit=limit, oldest_first=oldest_first, after=after
         )
-    if not rows:
+        if everything or number == page:
+            for row in current.items:
+                click.echo(_queue_line(row))
+            shown += len(current.items)
+        if current.next_after is None or (not everything and number >= page):
+            break
+        number, after = number + 1, current.next_after
+    if current.total == 0:
         click.echo("the queue is empty", err=True)
+    elif not everything and number < page:
+        raise click.ClickException(f"there is no page {page}: {current.total} conversations")
+    elif current.next_after is not None and not everything:
+        click.echo(f"{shown} of {current.total} shown; next: --page {page + 1}, or --all", err=True)
+
+
+def _queue_line(row: dict) -> str:
+    line = row["question"].strip().splitlines()[0][:70] if row["question"].strip() else ""
+    return f"{row['id']}  {row['status']:<8} {row['lang']}  {row['updated_at'][:16]}  {line}"
 
 
 @queue.command("show")

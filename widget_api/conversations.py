@@ -10,6 +10,7 @@ store is `staff_queue`; erasure and the lookups for it are `erasure`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -26,6 +27,11 @@ from . import outbox
 from .sqlite import stored_time, write_transaction
 
 IDEMPOTENCY_HOURS = 24
+REPLAY_SECONDS = 300
+# The longest replay window the setting allows; the daily purge clears sealed tokens older.
+MAX_REPLAY_SECONDS = 3600
+# Where the pad that seals a replayable token comes from; a new value if the scheme changes.
+_REPLAY_PAD_CONTEXT = b"widget-api handoff replay token v1"
 ID_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _MAX_TOKEN_LENGTH = 200
 # Compared against when the id is unknown, so that case costs the same as a wrong token.
@@ -39,6 +45,17 @@ class ConversationNotFound(LookupError):
 
 class IdempotencyConflict(ValueError):
     """The Idempotency-Key was already used, within 24 hours, with a different body."""
+
+
+class ReplayRefused(ValueError):
+    """A retry came after the replay window, or after the conversation moved on.
+
+    `reason` is `expired` or `moved_on`; either way the retry gets no access.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"this Idempotency-Key can no longer be replayed ({reason})")
+        self.reason = reason
 
 
 class ConsentRequired(ValueError):
@@ -128,72 +145,135 @@ def create_handoff(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     deliveries: Sequence[str] = (),
+    replay_seconds: int = REPLAY_SECONDS,
 ) -> CreatedHandoff:
-    """Store a new conversation, or answer a retry of the same create with a fresh token.
+    """Store a new conversation, or answer a retry of the same create with the same answer.
 
     One `BEGIN IMMEDIATE` transaction: the transcript the bot showed (marked `in_transcript`),
     then the question as the visitor's first message of the thread. Consent is recorded with
     the privacy notice version and the time when a name or e-mail is given. `deliveries` are
     the outbox kinds announcing it (staff e-mail, webhook), written in the same transaction so
-    that a stored handoff is never left unannounced; a replay adds none. Raises
-    ConsentRequired, or IdempotencyConflict for a used key with a different body.
+    that a stored handoff is never left unannounced; a replay adds none.
+
+    A retry with the same Idempotency-Key and body within `replay_seconds`, while nothing has
+    happened to the conversation yet, gets the first answer again, token included: the owner's
+    token is never replaced, and nobody gets a second one. Raises ConsentRequired,
+    IdempotencyConflict for a used key with a different body, or ReplayRefused after the
+    window or once the conversation moved on.
     """
     if (handoff.name or handoff.email) and not handoff.consent:
         raise ConsentRequired("a name or e-mail address needs the visitor's consent")
-    at = stored_time(now)
-    token = secrets.token_urlsafe(32)
-    key_hash = _sha256(idempotency_key) if idempotency_key is not None else None
+    moment = now or datetime.now(UTC)
+    at = stored_time(moment)
+    token_bytes = secrets.token_bytes(32)
+    token = _token_text(token_bytes)
     with write_transaction(db):
-        purge_idempotency_keys(db, now)
-        replayed = _replay(db, key_hash, handoff.body_hash(), token) if key_hash else None
-        if replayed is not None:
-            return replayed
-        conversation_id = _new_conversation_id()
-        contact = bool(handoff.name or handoff.email)
-        db.execute(
-            "INSERT INTO conversations (id, token_hash, status, lang, question, name, email, "
-            "consent_at, consent_notice_version, created_at, updated_at, last_visitor_at) "
-            "VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                conversation_id,
-                _sha256(token),
-                handoff.lang,
-                handoff.question,
-                handoff.name,
-                handoff.email,
-                at if contact else None,
-                notice_version if contact else None,
-                at,
-                at,
-                at,
-            ],
-        )
-        for author, text in handoff.transcript:
-            insert_message(db, conversation_id, author, text, at, in_transcript=True)
-        insert_message(db, conversation_id, "visitor", handoff.question, at)
-        for kind in deliveries:
-            outbox.enqueue(db, kind, conversation_id, at)
-        if key_hash is not None:
-            db.execute(
-                "INSERT INTO idempotency_keys (key_hash, body_hash, conversation_id, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                [key_hash, handoff.body_hash(), conversation_id, at],
-            )
-    return CreatedHandoff(conversation_id, token, "new")
+        purge_idempotency_keys(db, moment, replay_seconds)
+        answer: CreatedHandoff | ReplayRefused | None = None
+        if idempotency_key is not None:
+            window_start = stored_time(moment - timedelta(seconds=replay_seconds))
+            answer = _replay(db, idempotency_key, handoff.body_hash(), window_start)
+        if answer is None:
+            conversation_id = _insert(db, handoff, notice_version, token, at)
+            for kind in deliveries:
+                outbox.enqueue(db, kind, conversation_id, at)
+            if idempotency_key is not None:
+                db.execute(
+                    "INSERT INTO idempotency_keys (key_hash, body_hash, conversation_id, "
+                    "created_at, sealed_token) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        _sha256(idempotency_key),
+                        handoff.body_hash(),
+                        conversation_id,
+                        at,
+                        _seal(token_bytes, idempotency_key),
+                    ],
+                )
+            answer = CreatedHandoff(conversation_id, token, "new")
+    # A refusal is raised after the commit, so the purge of expired tokens above is kept.
+    if isinstance(answer, ReplayRefused):
+        raise answer
+    return answer
 
 
-def _replay(db: Database, key_hash: str, body_hash: str, token: str) -> CreatedHandoff | None:
-    """A retry's answer: the earlier conversation under a new token (the old one stops working)."""
+def _insert(db: Database, handoff: Handoff, notice_version: str, token: str, at: str) -> str:
+    """Insert the conversation, its transcript and question; in the caller's transaction."""
+    conversation_id = _new_conversation_id()
+    contact = bool(handoff.name or handoff.email)
+    db.execute(
+        "INSERT INTO conversations (id, token_hash, status, lang, question, name, email, "
+        "consent_at, consent_notice_version, created_at, updated_at, last_visitor_at) "
+        "VALUES (?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            conversation_id,
+            _sha256(token),
+            handoff.lang,
+            handoff.question,
+            handoff.name,
+            handoff.email,
+            at if contact else None,
+            notice_version if contact else None,
+            at,
+            at,
+            at,
+        ],
+    )
+    for author, text in handoff.transcript:
+        insert_message(db, conversation_id, author, text, at, in_transcript=True)
+    insert_message(db, conversation_id, "visitor", handoff.question, at)
+    return conversation_id
+
+
+def _token_text(token_bytes: bytes) -> str:
+    """The token as the visitor gets it: URL-safe base64 without padding (43 characters)."""
+    return base64.urlsafe_b64encode(token_bytes).rstrip(b"=").decode("ascii")
+
+
+def _replay_pad(idempotency_key: str) -> bytes:
+    # HMAC keyed with the Idempotency-Key: only someone who knows the key can derive the pad,
+    # and the stored sha256 of the key does not help (a different function of it).
+    return hmac.new(
+        idempotency_key.encode("utf-8", "surrogatepass"), _REPLAY_PAD_CONTEXT, hashlib.sha256
+    ).digest()
+
+
+def _seal(token_bytes: bytes, idempotency_key: str) -> str:
+    """The token XOR a pad only the key's holder can make, as hex: useless without the key."""
+    pad = _replay_pad(idempotency_key)
+    return bytes(a ^ b for a, b in zip(token_bytes, pad, strict=True)).hex()
+
+
+def _unseal(sealed: str, idempotency_key: str) -> bytes:
+    pad = _replay_pad(idempotency_key)
+    return bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), pad, strict=True))
+
+
+def _replay(
+    db: Database, idempotency_key: str, body_hash: str, window_start: str
+) -> CreatedHandoff | ReplayRefused | None:
+    """A retry's answer: the first answer again, None when the key is new, or the refusal.
+
+    The sealed token is cleared when the replay window ends (purge_idempotency_keys), so an
+    old key finds none. A conversation that changed since it was made (a claim, a reply, a
+    visitor message, closing) has moved on: its token is not handed out again, however soon.
+    """
     row = db.execute(
-        "SELECT body_hash, conversation_id FROM idempotency_keys WHERE key_hash = ?", [key_hash]
+        "SELECT k.body_hash, k.conversation_id, k.sealed_token, k.created_at, c.status, "
+        "c.updated_at > c.created_at FROM idempotency_keys AS k "
+        "JOIN conversations AS c ON c.id = k.conversation_id WHERE k.key_hash = ?",
+        [_sha256(idempotency_key)],
     ).fetchone()
     if row is None:
         return None
-    if not hmac.compare_digest(row[0], body_hash):
+    stored_body, conversation_id, sealed, created_at, status, moved_on = row
+    if not hmac.compare_digest(stored_body, body_hash):
         raise IdempotencyConflict("this Idempotency-Key was used for another body")
-    db.execute("UPDATE conversations SET token_hash = ? WHERE id = ?", [_sha256(token), row[1]])
-    (status,) = db.execute("SELECT status FROM conversations WHERE id = ?", [row[1]]).fetchone()
-    return CreatedHandoff(row[1], token, status, replayed=True)
+    if sealed is None or created_at < window_start:
+        return ReplayRefused("expired")
+    if moved_on:
+        return ReplayRefused("moved_on")
+    token = _token_text(_unseal(sealed, idempotency_key))
+    return CreatedHandoff(conversation_id, token, status, replayed=True)
 
 
 def visitor_may_access(db: Database, conversation_id: str, token: str) -> bool:
@@ -275,7 +355,22 @@ def add_visitor_message(
         return insert_message(db, conversation_id, "visitor", text, at)
 
 
-def purge_idempotency_keys(db: Database, now: datetime | None = None) -> int:
-    """Forget Idempotency-Keys older than 24 hours; returns how many."""
-    cutoff = stored_time((now or datetime.now(UTC)) - timedelta(hours=IDEMPOTENCY_HOURS))
+def purge_idempotency_keys(
+    db: Database, now: datetime | None = None, replay_seconds: int = MAX_REPLAY_SECONDS
+) -> int:
+    """Forget Idempotency-Keys older than 24 hours; returns how many.
+
+    A key's sealed token goes once `replay_seconds` have passed (each create passes the
+    configured window; the daily purge the longest one allowed, so it never cuts a window
+    short). The key itself is kept for the 24 hours so that a late retry is refused (409)
+    rather than made a second conversation.
+    """
+    moment = now or datetime.now(UTC)
+    window_start = stored_time(moment - timedelta(seconds=replay_seconds))
+    db.execute(
+        "UPDATE idempotency_keys SET sealed_token = NULL "
+        "WHERE sealed_token IS NOT NULL AND created_at < ?",
+        [window_start],
+    )
+    cutoff = stored_time(moment - timedelta(hours=IDEMPOTENCY_HOURS))
     return db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", [cutoff]).rowcount

@@ -6,7 +6,6 @@ conversation call answers the same 404 as an unknown id, whatever shape the toke
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,11 +18,14 @@ from .errors import ApiError
 from .faq.render import remove_control_characters
 from .hours import ServiceHours, when_text
 from .input_rules import (
+    IDEMPOTENCY_KEY,
     LINE_BREAKS_OR_CONTROLS,
     MAX_EMAIL_LENGTH,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TRANSCRIPT_ENTRIES,
+    MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
 )
 from .security import rate_limited
@@ -38,7 +40,6 @@ CHECKPOINT_WAIT_MS = 200
 # Within this long before closing, a reply "today" is no longer promised.
 CLOSING_SOON = timedelta(hours=1)
 STAFF_DISPLAY_NAME = {"de": "Team", "en": "Team"}
-_IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 EXPECTED_REPLY = {
     "open": {
         "en": "Someone from our team is available now and usually answers within a few hours "
@@ -187,12 +188,18 @@ def _handoff(body: dict[str, Any]) -> store.Handoff:
 
 
 def _idempotency_key() -> str | None:
+    """The Idempotency-Key header, refused (400) when it is too short to be a secret.
+
+    The key is never echoed, in an error or a log: it is as good as the token for a while.
+    """
     key = request.headers.get("Idempotency-Key")
-    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(
             400,
             "invalid_idempotency_key",
-            "The Idempotency-Key header must be 1 to 200 printable ASCII characters.",
+            f"The Idempotency-Key header must be a random secret of "
+            f"{MIN_IDEMPOTENCY_KEY_LENGTH} to {MAX_IDEMPOTENCY_KEY_LENGTH} URL-safe characters "
+            "(A-Z, a-z, 0-9, - and _), made anew for each handoff.",
         )
     return key
 
@@ -235,12 +242,28 @@ def create_handoff() -> tuple[Response, int]:
             current_app.config["PRIVACY_NOTICE_VERSION"],
             key,
             deliveries=notify.handoff_deliveries(),
+            replay_seconds=current_app.config["HANDOFF_REPLAY_SECONDS"],
         )
     except store.IdempotencyConflict:
         raise ApiError(
             409,
             "idempotency_conflict",
             "This Idempotency-Key was already used for a different request.",
+        ) from None
+    except store.ReplayRefused as refused:
+        # Either way the retry gets no token: the first answer belongs to whoever got it.
+        if refused.reason == "moved_on":
+            raise ApiError(
+                409,
+                "conversation_moved_on",
+                "This handoff was already made and its conversation has moved on; "
+                "open it with the token from the first answer.",
+            ) from None
+        raise ApiError(
+            409,
+            "idempotency_key_expired",
+            "This Idempotency-Key was used too long ago to repeat the request; "
+            "use a new key for a new handoff.",
         ) from None
     if not created.replayed:
         notify.wake_sender()

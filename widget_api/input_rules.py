@@ -1,4 +1,5 @@
-"""What a visitor or an account may type: the e-mail address rule and the handoff field limits.
+"""What a visitor or an account may type: the e-mail address rule, the handoff field limits
+and the Idempotency-Key's shape.
 
 One module owns these so the API, the OpenAPI document, the widget (through widget-config) and
 staff accounts cannot drift apart. An address that passes here is exactly one mailbox: no list,
@@ -15,6 +16,15 @@ MAX_TRANSCRIPT_ENTRIES = 50
 MAX_MESSAGE_LENGTH = 2000
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+
+# An Idempotency-Key is a secret of at least 128 random bits: 22 URL-safe base64 characters
+# (or 32 hex digits, a UUID...). A shorter key could be guessed, and whoever guesses it within
+# the replay window could take the conversation's token.
+MIN_IDEMPOTENCY_KEY_LENGTH = 22
+MAX_IDEMPOTENCY_KEY_LENGTH = 200
+IDEMPOTENCY_KEY = re.compile(
+    rf"[A-Za-z0-9_-]{{{MIN_IDEMPOTENCY_KEY_LENGTH},{MAX_IDEMPOTENCY_KEY_LENGTH}}}"
+)
 
 # C0/C1 control characters and the Unicode line separators: refused in one-line fields.
 CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"

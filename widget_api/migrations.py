@@ -286,6 +286,15 @@ def _outbox(db: Database) -> None:
     db.execute("CREATE INDEX outbox_message ON outbox (message_id)")
 
 
+@migration("0011_handoff_replay")
+def _handoff_replay(db: Database) -> None:
+    # The first answer's token, sealed with a pad derived from the Idempotency-Key (whose
+    # sha256 alone is stored), so a retry within the replay window gets the same token back
+    # and the owner's keeps working; cleared when the window ends. A database copy alone
+    # cannot open it.
+    db.execute("ALTER TABLE idempotency_keys ADD COLUMN sealed_token TEXT")
+
+
 @migration("0012_input")
 def _input(db: Database) -> None:
     # Before this step the API stored an "email" such as "a@example.org,root,postmaster", and a

@@ -14,14 +14,16 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from .conversations import ID_SHAPE
 from .faq.model import LANGUAGES
-from .handoff_api import _IDEMPOTENCY_KEY
 from .input_rules import (
     CONTROL_CHARACTERS,
     EMAIL_PATTERN,
+    IDEMPOTENCY_KEY,
     MAX_EMAIL_LENGTH,
+    MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TRANSCRIPT_ENTRIES,
+    MIN_IDEMPOTENCY_KEY_LENGTH,
     widget_limits,
 )
 from .visitor_api import SUGGEST_LIMIT
@@ -39,7 +41,7 @@ ONE_LINE = rf"^[^{CONTROL_CHARACTERS}]*$"
 # Blank (no address) or the server's one-address rule, spaces around allowed.
 EMAIL = rf"^[{_SPACES}]*(?:{EMAIL_PATTERN})?[{_SPACES}]*$"
 # The server's own patterns (matched whole there), anchored as JSON Schema needs them.
-IDEMPOTENCY_KEY = f"^{_IDEMPOTENCY_KEY.pattern}$"
+IDEMPOTENCY_KEY_PATTERN = f"^{IDEMPOTENCY_KEY.pattern}$"
 CONVERSATION_ID = f"^{ID_SHAPE.pattern}$"
 
 
@@ -460,7 +462,12 @@ RESPONSES = {
             "schema": {"type": "string"},
         },
     ),
-    "Conflict": _error("The Idempotency-Key was used before for a different request."),
+    "Conflict": _error(
+        "The Idempotency-Key was used before: for a different request "
+        "(`idempotency_conflict`), longer ago than the replay window "
+        "(`idempotency_key_expired`), or its conversation has changed since "
+        "(`conversation_moved_on`). No token is given."
+    ),
     "TooLarge": _error("The request body is too large; refused before it is read."),
     "UnsupportedMediaType": _error("The body is not sent as `application/json`."),
     "RateLimited": _error("Too many requests from this client.", **{"Retry-After": _RETRY_AFTER}),
@@ -586,9 +593,21 @@ def _paths(max_question: int) -> dict[str, Any]:
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": False,
-                        "description": "A retry with the same key and body gives the same "
-                        "conversation (with a new token) instead of a second one.",
-                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY},
+                        "description": "A secret, like a password: at least 128 random bits "
+                        "(22 or more URL-safe characters, e.g. 16 random bytes as 32 hex "
+                        "digits), made anew for each handoff and sent only to this service. "
+                        "A retry with the same key and body within the replay window "
+                        "(`HANDOFF_REPLAY_SECONDS`, 5 minutes by default), while nothing has "
+                        "happened to the conversation yet, gets the first answer again, the "
+                        "same token included, instead of a second conversation; later it gets "
+                        "409. Never logged.",
+                        "schema": {
+                            "type": "string",
+                            "format": "password",
+                            "pattern": IDEMPOTENCY_KEY_PATTERN,
+                            "minLength": MIN_IDEMPOTENCY_KEY_LENGTH,
+                            "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                        },
                     }
                 ],
                 "requestBody": _json_body(

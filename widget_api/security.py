@@ -1,14 +1,16 @@
 """Rate limits, CORS for the visitor API, and the security headers on every response.
 
 Rate-limit keys are a keyed hash of the client address, with the key rotating daily, so the
-limiter's storage (memory or a Redis dump) never holds an address. CORS is answered only for
-the operator's allowed origins and only under /api/v1/.
+limiter's storage (memory or a Redis dump) never holds an address. An IPv6 client counts by
+its network (a /64 by default), since one connection is given a whole network of addresses.
+CORS is answered only for the operator's allowed origins and only under /api/v1/.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
@@ -33,13 +35,38 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def client_network(address: str, ipv6_prefix: int) -> str:
+    """What a limit counts as one client: an IPv4 address, or the IPv6 network it is in.
+
+    A home or mobile connection gets a whole IPv6 /64 (or more) and may use a new address
+    from it for every request, so counting full IPv6 addresses would give one client 2^64
+    tries. An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) counts as its IPv4 address. A
+    value that is no address (a Unix socket, "unknown") is counted as it is.
+    """
+    if ":" not in address:  # IPv4, or no address at all: the common case, without parsing
+        return address
+    try:
+        ip = ipaddress.IPv6Address(address.split("%", 1)[0])  # without a zone (`%eth0`)
+    except ValueError:
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, ipv6_prefix), strict=False))
+
+
 def client_key() -> str:
-    """A keyed hash of the client address that changes daily; never the address itself."""
+    """A keyed hash of the client's address or IPv6 network that changes daily.
+
+    Never the address itself. Every limit by client, the staff sign-in's per-address limit
+    included, counts by this key.
+    """
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     secret = current_app.config["SECRET_KEY"].encode()
     key = hmac.new(secret, day.encode(), hashlib.sha256).digest()
-    address = (request.remote_addr or "unknown").encode()
-    return hmac.new(key, address, hashlib.sha256).hexdigest()[:32]
+    client = client_network(
+        request.remote_addr or "unknown", current_app.config["RATELIMIT_IPV6_PREFIX"]
+    )
+    return hmac.new(key, client.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 # No X-RateLimit headers: flask-limiter would ask the limit storage for them on every request

@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .conversations import MAX_REPLAY_SECONDS
 from .faq.model import Thresholds
 
 ENV_PREFIX = "WIDGET_"
@@ -29,12 +30,28 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
-    """One configurable value; `kind` is str, int, float, bool or list (comma-separated)."""
+    """One configurable value; `kind` is str, int, float, bool or list (comma-separated).
+
+    `check`, when given, returns what is wrong with a value (a sentence), or None when it can
+    be used; `check_settings` applies it to the final configuration, test config included.
+    """
 
     name: str
     default: Any
     help: str
     kind: type = str
+    check: Callable[[Any], str | None] | None = None
+
+
+def between(low: int, high: int) -> Callable[[Any], str | None]:
+    """A check that an integer setting lies in [low, high]."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"must be a whole number from {low} to {high}"
+        return None
+
+    return check
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -99,10 +116,30 @@ SETTINGS: tuple[Setting, ...] = (
         str,
     ),
     Setting(
+        "HANDOFF_REPLAY_SECONDS",
+        300,
+        "How long a retry of `POST /api/v1/handoffs` with the same `Idempotency-Key` and body "
+        "gets the first answer again (the same conversation and token). Later, or once the "
+        "conversation changed (a claim, a reply, a visitor message), such a retry is refused "
+        f"with 409. At most {MAX_REPLAY_SECONDS}.",
+        int,
+        between(1, MAX_REPLAY_SECONDS),
+    ),
+    Setting(
         "RATELIMIT_MESSAGE",
         "30 per hour",
         "Limit per client for visitors' follow-up messages in a conversation.",
         str,
+    ),
+    Setting(
+        "RATELIMIT_IPV6_PREFIX",
+        64,
+        "Every rate limit counts an IPv6 client by the network of this prefix length (bits) "
+        "its address is in, not by the full address: one home connection gets a whole /64 "
+        "and could take a new address for every request. 128 counts single addresses; IPv4 "
+        "addresses always count one by one.",
+        int,
+        between(32, 128),
     ),
     Setting(
         "RATELIMIT_LOGIN_ADDRESS",
@@ -413,6 +450,15 @@ def configured_thresholds(config: Mapping[str, Any]) -> Thresholds:
         margin=pick("ANSWER_MARGIN", default.margin),
         suggest=pick("SUGGEST_THRESHOLD", default.suggest),
     )
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Apply every declared check to the final configuration; raises SettingsError."""
+    for setting in SETTINGS:
+        if setting.check is not None:
+            problem = setting.check(config[setting.name])
+            if problem:
+                raise SettingsError(f"{setting.name} {problem} (is {config[setting.name]!r})")
 
 
 def parse_value(setting: Setting, raw: Any, source: str) -> Any:

@@ -7,40 +7,112 @@ once cannot both win.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from . import outbox
-from .conversations import ConversationNotFound, insert_message
+from .conversations import ID_SHAPE, ConversationNotFound, insert_message
 from .sqlite import stored_time, write_transaction
 
 QUEUE_FILTERS = ("new", "mine", "waiting", "closed")
+QUEUE_PAGE_SIZE = 50
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+_QUEUE_COLUMNS = (
+    "id, status, lang, question, name, email, assigned_to, created_at, updated_at, "
+    "last_visitor_at, first_staff_reply_at"
+)
 
 
 class AlreadyClaimed(RuntimeError):
     """Another staff member claimed the conversation first."""
 
 
-def list_queue(
-    db: Database, queue: str, staff_id: int | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
-    """One queue, newest activity first: `new` (unclaimed), `mine` (open and assigned to
-    staff_id), `waiting` (for the visitor) or `closed`; also `open` (claimed, anyone's)."""
-    if queue not in (*QUEUE_FILTERS, "open"):
-        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)} or open")
-    where, params = "status = ?", [queue]
+class BadCursor(ValueError):
+    """A page cursor that this store did not make (edited by hand, or cut off)."""
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of a queue: its conversations, how many the queue holds in all, and the
+    cursor of the next page (None on the last)."""
+
+    items: list[dict[str, Any]]
+    total: int
+    next_after: str | None
+
+
+def _queue_where(queue: str, staff_id: int | None) -> tuple[str, list[Any]]:
+    if queue not in (*QUEUE_FILTERS, "open", "all"):
+        raise ValueError(f"queue must be one of {', '.join(QUEUE_FILTERS)}, open or all")
+    if queue == "all":
+        return "1", []
     if queue == "mine":
-        where, params = "status = 'open' AND assigned_to = ?", [staff_id]
+        return "status = 'open' AND assigned_to = ?", [staff_id]
+    return "status = ?", [queue]
+
+
+def cursor_of(item: dict[str, Any]) -> str:
+    """The page cursor that continues after this conversation: its last change and its id."""
+    return f"{item['updated_at']},{item['id']}"
+
+
+def parse_cursor(after: str) -> tuple[str, str]:
+    """(updated_at, id) from a cursor; raises BadCursor for anything cursor_of did not make."""
+    updated_at, _, conversation_id = after.rpartition(",")
+    if not _STORED_TIME.fullmatch(updated_at) or not ID_SHAPE.fullmatch(conversation_id):
+        raise BadCursor("not a queue page cursor")
+    return updated_at, conversation_id
+
+
+def list_queue(
+    db: Database,
+    queue: str,
+    staff_id: int | None = None,
+    limit: int = QUEUE_PAGE_SIZE,
+    oldest_first: bool = False,
+    after: str | None = None,
+) -> list[dict[str, Any]]:
+    """One page of a queue: `new` (unclaimed), `mine` (open and assigned to staff_id),
+    `waiting` (for the visitor), `closed`, `open` (claimed, anyone's) or `all`.
+
+    Newest activity first, or the longest untouched first with `oldest_first`. Pages are
+    cut by keyset (`after` is the cursor of the last item seen, see cursor_of), not by
+    offset: a page stays right while new handoffs arrive or others are claimed, and a flood
+    of new handoffs cannot push the oldest one out of reach. Raises BadCursor.
+    """
+    where, params = _queue_where(queue, staff_id)
+    direction = "ASC" if oldest_first else "DESC"
+    if after is not None:
+        where += f" AND (updated_at, id) {'>' if oldest_first else '<'} (?, ?)"
+        params = [*params, *parse_cursor(after)]
     cursor = db.execute(
-        "SELECT id, status, lang, question, name, email, assigned_to, created_at, updated_at, "
-        f"last_visitor_at, first_staff_reply_at FROM conversations WHERE {where} "
-        "ORDER BY updated_at DESC, id LIMIT ?",
+        f"SELECT {_QUEUE_COLUMNS} FROM conversations WHERE {where} "
+        f"ORDER BY updated_at {direction}, id {direction} LIMIT ?",
         [*params, limit],
     )
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def queue_page(
+    db: Database,
+    queue: str,
+    staff_id: int | None = None,
+    limit: int = QUEUE_PAGE_SIZE,
+    oldest_first: bool = False,
+    after: str | None = None,
+) -> QueuePage:
+    """list_queue with the queue's size and the next page's cursor, as the inbox shows it."""
+    items = list_queue(db, queue, staff_id, limit + 1, oldest_first, after)
+    where, params = _queue_where(queue, staff_id)
+    (total,) = db.execute(f"SELECT COUNT(*) FROM conversations WHERE {where}", params).fetchone()
+    more = len(items) > limit
+    items = items[:limit]
+    return QueuePage(items, total, cursor_of(items[-1]) if more else None)
 
 
 def claim_conversation(

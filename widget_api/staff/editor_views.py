@@ -20,6 +20,10 @@ from . import bp, requires_role
 log = logging.getLogger(__name__)
 
 GAP_PERIODS = (7, 30, 90)
+# The largest groups shown on the page; the rest are counted (`widget-api faq gaps` lists
+# them all). Thousands of one-question groups, which anyone can cause, would make a page of
+# megabytes that helps nobody.
+GAPS_SHOWN = 100
 OUTCOMES = ("answer", "suggest", "handoff")
 
 
@@ -31,6 +35,7 @@ def gaps_page():
     since = days_ago(days)
     db = get_db()
     gaps = group_gaps(store.logged_questions(db, since=since))
+    hidden = gaps[GAPS_SHOWN:]
     entries = current_app.extensions["faq_library"].current().entries
     unhelpful = sorted(
         (
@@ -41,7 +46,13 @@ def gaps_page():
         key=lambda row: (-row[0], row[2]),
     )
     return render_template(
-        "staff/gaps.html", gaps=gaps, days=days, periods=GAP_PERIODS, unhelpful=unhelpful
+        "staff/gaps.html",
+        gaps=gaps[:GAPS_SHOWN],
+        hidden_groups=len(hidden),
+        hidden_questions=sum(gap.size for gap in hidden),
+        days=days,
+        periods=GAP_PERIODS,
+        unhelpful=unhelpful,
     )
 
 

@@ -51,12 +51,39 @@ def index():
 @bp.get("/queue")
 @requires_role("staff")
 def queue():
+    """One queue, a page at a time: newest activity first, or the oldest first in one click.
+
+    `after` is the cursor of the last conversation of the previous page; one that was not
+    made here (edited by hand) is ignored, and the first page shown.
+    """
     view = request.args.get("view", "new")
     if view not in staff_queue.QUEUE_FILTERS:
         view = "new"
-    items = staff_queue.list_queue(get_db(), view, staff_id=g.staff["id"])
+    order = "oldest" if request.args.get("order") == "oldest" else "newest"
+    after = request.args.get("after") or None
+    page = _queue_page(view, order == "oldest", after)
+    if page is None:
+        after = None
+        page = _queue_page(view, order == "oldest", None)
     template = "staff/_queue_table.html" if request.args.get("partial") else "staff/queue.html"
-    return render_template(template, view=view, items=items, views=staff_queue.QUEUE_FILTERS)
+    return render_template(
+        template,
+        view=view,
+        order=order,
+        after=after,
+        page=page,
+        items=page.items,
+        views=staff_queue.QUEUE_FILTERS,
+    )
+
+
+def _queue_page(view: str, oldest_first: bool, after: str | None):
+    try:
+        return staff_queue.queue_page(
+            get_db(), view, staff_id=g.staff["id"], oldest_first=oldest_first, after=after
+        )
+    except staff_queue.BadCursor:
+        return None
 
 
 def _load(conversation_id: str) -> dict:
