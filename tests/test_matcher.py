@@ -318,3 +318,33 @@ def test_ranking_does_not_change_with_the_string_hash_seed():
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "page_lang", "expected"),
+    [
+        ("Wie lange dauert der Versand?", "en", "de"),
+        ("wie lange dauer der versnad", "en", "de"),  # typos: corrected words count half
+        ("How long does shipping take?", "de", "en"),
+        ("i forgot my pasword", "de", "en"),
+        ("Wie lange dauert der Versand?", "de", "de"),
+        ("How long does shipping take?", "en", "en"),
+        # Nothing tells the languages apart: the page's language stays.
+        ("12345", "en", "en"),
+        ("12345", "de", "de"),
+        ("PayPal", "en", "en"),
+        ("PayPal", "de", "de"),
+        ("Gore-Tex 2", "de", "de"),
+        ("Monty Python", "de", "de"),
+        # No page language: every language is asked, as before.
+        ("Wie lange dauert der Versand?", None, None),
+    ],
+)
+def test_answer_language_follows_the_words_typed(index, question, page_lang, expected):
+    assert index.answer_language(question, page_lang) == expected
+
+
+def test_answer_language_keeps_a_page_language_the_faq_does_not_have():
+    only_en = FaqIndex([e for e in FAQ if e.lang == "en"])
+    assert only_en.answer_language("Wie lange dauert der Versand?", "en") == "en"
+    assert only_en.answer_language("How long does shipping take?", "fr") is None

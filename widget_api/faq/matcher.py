@@ -40,7 +40,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from .model import LANGUAGES, Candidate, FaqEntry, MatchResult, Thresholds
-from .text import Analyser, tokenise
+from .text import STOP_WORDS_DE, STOP_WORDS_EN, Analyser, tokenise
 
 # A question word the FAQ does not know may be corrected to an FAQ word at least this similar
 # (rapidfuzz ratio, 0-100): one typo in a 5-letter word is about 80.
@@ -79,6 +79,17 @@ NB_TEMPERATURE = 2.0
 # a question whose words point to several entries is less certain than its overlap suggests.
 NB_RIVALS = 3
 NB_POWER = 0.43
+# A question is answered in the other language than the widget's when that language's words
+# (its stop words and the FAQ's vocabulary in it) outweigh the page language's by this much:
+# one word more. Words both languages know ("Newsletter", "PayPal", numbers) decide nothing.
+LANGUAGE_LEAD = 1.0
+# And the other language needs more than one word of its own: a single word ("PayPal",
+# "Versand") may be a product or brand name the page's language uses too.
+LANGUAGE_MIN_EVIDENCE = 1.5
+# A word known only as a typo of an FAQ word, or only by its compound parts, is weaker
+# evidence of the language than a word the FAQ uses as typed.
+LANGUAGE_GUESS_WEIGHT = 0.5
+OWN_STOP_WORDS = {"de": STOP_WORDS_DE, "en": STOP_WORDS_EN}
 # At most this many entries are offered when no answer is confident enough.
 MAX_SUGGESTIONS = 3
 
@@ -277,6 +288,32 @@ class _LanguageIndex:
                 best[q.term] = q
         return [*best.values(), *unknown]
 
+    def language_evidence(self, question: str) -> float:
+        """How much of the question is written in this index's language, counted in words.
+
+        A word counts fully when it is one of the language's own stop words or a word (or
+        stem) of the FAQ's entries in the language, and half when it is known only as a typo
+        of an FAQ word or by its compound parts. Numbers and words of neither count nothing.
+        The FAQ's own vocabulary is the signal, not a language model: it knows the shop's
+        words in both languages, and a question in neither is not answered anyway.
+        """
+        own_stop = OWN_STOP_WORDS.get(self.analyser.lang, frozenset())
+        evidence = 0.0
+        for word in tokenise(question, self.analyser.lang):
+            if word.isdigit():
+                continue
+            if word in own_stop or word in self.words:
+                evidence += 1.0
+                continue
+            token = self.analyser.word_token(word)
+            if token.stop:  # a stop word of the other language only (English in German)
+                continue
+            if token.term in self.idf:
+                evidence += 1.0
+            elif any(p in self.idf for p in token.parts) or self.correct(word) is not None:
+                evidence += LANGUAGE_GUESS_WEIGHT
+        return evidence
+
     def _profiles_and_logits(
         self, weights: dict[str, float]
     ) -> tuple[dict[int, float], list[float]]:
@@ -422,6 +459,27 @@ class FaqIndex:
         merged = [c for index in self._indexes.values() for c in index.rank(question, limit)]
         merged.sort(key=lambda c: -c.score)
         return merged[:limit]
+
+    def answer_language(self, question: str, page_lang: str | None) -> str | None:
+        """The language the question is written in, to answer from that language's entries.
+
+        Visitors type in their own language whatever their browser set the widget to. The
+        page's language stays unless another language of the FAQ clearly knows more of the
+        question's words (see `language_evidence`), and more than one of them: a question of
+        numbers, a single name or word, or words of neither keeps the page's language.
+        Without a page language (or one the FAQ has no entries in) the question goes to every
+        language.
+        """
+        if page_lang not in self._indexes:
+            return None
+        own = self._indexes[page_lang].language_evidence(question)
+        best_lang, best = page_lang, max(own + LANGUAGE_LEAD, LANGUAGE_MIN_EVIDENCE)
+        for lang, index in self._indexes.items():
+            if lang != page_lang:
+                evidence = index.language_evidence(question)
+                if evidence >= best:
+                    best_lang, best = lang, evidence
+        return best_lang
 
     def match(
         self, question: str, lang: str | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
