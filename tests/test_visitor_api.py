@@ -49,7 +49,8 @@ def test_ask_answers_from_the_sample_faq(client, question, lang, expected_id):
     body = ask(client, question, lang)
     assert body["answered"] is True, body
     assert body["answer"]["id"] == expected_id
-    assert set(body["answer"]) == {"id", "question", "html", "score"}
+    assert set(body["answer"]) == {"id", "question", "html", "score", "lang"}
+    assert body["answer"]["lang"] == lang
     assert 0 <= body["answer"]["score"] <= 1
     assert body["handoff_offered"] is False
     assert body["answer"]["html"].startswith("<")
@@ -61,7 +62,32 @@ def test_ask_offers_a_person_when_nothing_fits(client):
     assert body["answer"] is None
     assert body["handoff_offered"] is True
     for suggestion in body["suggestions"]:
-        assert set(suggestion) == {"id", "question", "score"}
+        assert set(suggestion) == {"id", "question", "score", "lang"}
+
+
+@pytest.mark.parametrize(
+    ("question", "page_lang", "expected_id", "answer_lang"),
+    [
+        ("Wie lange dauert der Versand?", "en", "versanddauer", "de"),
+        ("How long does shipping take?", "de", "shipping-time", "en"),
+        ("wie lange dauer der versnad", "en", "versanddauer", "de"),
+    ],
+)
+def test_a_question_in_the_other_language_is_answered_in_its_language(
+    client, question, page_lang, expected_id, answer_lang
+):
+    body = ask(client, question, page_lang)
+    assert body["answered"] is True, body
+    assert (body["answer"]["id"], body["answer"]["lang"]) == (expected_id, answer_lang)
+
+
+@pytest.mark.parametrize("question", ["12345", "Packstation", "Gore-Tex", "PayPal?"])
+@pytest.mark.parametrize("page_lang", ["de", "en"])
+def test_an_ambiguous_question_keeps_the_page_language(client, question, page_lang):
+    body = ask(client, question, page_lang)
+    langs = [body["answer"]["lang"]] if body["answer"] else []
+    langs += [s["lang"] for s in body["suggestions"]]
+    assert set(langs) <= {page_lang}, body
 
 
 def test_ask_shape_and_language_filter(client):

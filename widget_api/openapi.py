@@ -87,9 +87,18 @@ def _schemas(max_question: int) -> dict[str, Any]:
     score = {"type": "number", "minimum": 0, "maximum": 1}
     brief = {
         "type": "object",
-        "required": ["id", "question", "score"],
+        "required": ["id", "question", "score", "lang"],
         "additionalProperties": False,
-        "properties": {"id": {"type": "string"}, "question": {"type": "string"}, "score": score},
+        "properties": {
+            "id": {"type": "string"},
+            "question": {"type": "string"},
+            "score": score,
+            "lang": {
+                **lang,
+                "description": "The entry's language: the language the question was written "
+                "in, which may differ from the widget's.",
+            },
+        },
     }
     message = {
         "type": "object",
@@ -128,7 +137,15 @@ def _schemas(max_question: int) -> dict[str, Any]:
         "AskRequest": {
             "type": "object",
             "required": ["question"],
-            "properties": {"question": _ref("Question"), "lang": optional_lang},
+            "properties": {
+                "question": _ref("Question"),
+                "lang": {
+                    **optional_lang,
+                    "description": "The widget page's language. A question clearly written "
+                    "in the other language is answered from that language's entries; empty "
+                    "or null: every language.",
+                },
+            },
         },
         "AskResponse": {
             "type": "object",
@@ -140,7 +157,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "oneOf": [
                         {
                             "type": "object",
-                            "required": ["id", "question", "html", "score"],
+                            "required": ["id", "question", "html", "score", "lang"],
                             "additionalProperties": False,
                             "properties": {
                                 **brief["properties"],
