@@ -6,10 +6,14 @@ in when the FAQ is reloaded, so any number of threads may call `rank` at the sam
 How a question is scored (per language, each language has its own index):
 1. The question goes through the same `Analyser` as the FAQ (normalise, stop words, stem,
    compounds, synonyms). A word the FAQ never uses is corrected to the closest FAQ word
-   with the same first letter when one is close enough (typos); otherwise it stays unknown
-   and lowers the confidence, because a question about things the FAQ never mentions is
-   probably not answered by it. Unknown words in a row count as less than that many
-   separate words, since they are mostly one name.
+   with the same first letter when one is close enough (typos), or else, for regional
+   spellings, to the FAQ word sharing most character trigrams. A correction is a guess: it
+   counts only in part (short words and trigram guesses least, see `correction_trust`) and
+   the rest of the word counts as unknown, so a match resting on corrections scores below
+   one matching as typed. A word that stays unknown lowers the confidence, because a
+   question about things the FAQ never mentions is probably not answered by it. Unknown
+   words in a row count as less than that many separate words, since they are mostly one
+   name.
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
    phrasings that share a term with the question, not with the size of the FAQ. Only entries
    sharing a content word are candidates: "how do I" alone says nothing about the topic.
@@ -46,6 +50,20 @@ from .text import STOP_WORDS_DE, STOP_WORDS_EN, Analyser, tokenise
 # (rapidfuzz ratio, 0-100): one typo in a 5-letter word is about 80.
 TYPO_MIN_SIMILARITY = 80.0
 TYPO_MIN_LENGTH = 4
+# A correction is a guess. Short words have many real words one edit away ("cars" and
+# "cards", "wash" and "cash"), so a short word is trusted less to be a typo: a corrected
+# word of TYPO_MIN_LENGTH letters counts at the share TYPO_SHORT_TRUST of an FAQ word typed
+# as such, rising to the full share at TYPO_TRUSTED_LENGTH letters. The rest of the word
+# counts as unknown, so a match resting on corrections scores below one matching as typed.
+TYPO_SHORT_TRUST = 0.25
+TYPO_TRUSTED_LENGTH = 5
+# A word neither known nor a typo of an FAQ word (regional spellings: "Bstellig", "zruck")
+# is compared by character trigrams with the FAQ's words; the most similar one, when it
+# shares at least NGRAM_MIN_DICE of their trigrams (Dice), counts at NGRAM_TRUST times that
+# similarity, the rest as unknown.
+NGRAM_MIN_DICE = 0.4
+NGRAM_TRUST = 0.5
+NGRAM_MIN_LENGTH = 4
 # A word the FAQ never uses weighs like a term in no phrasing (the largest idf) times this:
 # questions about things the FAQ never mentions should not look answered.
 UNKNOWN_WEIGHT = 1.0
@@ -103,6 +121,27 @@ class _QueryTerm(NamedTuple):
     term: str  # "" for a word the FAQ does not know
     word: str
     weight: float
+
+
+def _trigrams(word: str) -> set[str]:
+    """A word's character trigrams, with its start and end marked ("#ve", ..., "nd#")."""
+    padded = f"#{word}#"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def correction_trust(word: str, faq_word: str) -> float:
+    """How far the correction of `word` to `faq_word` is trusted (0-1).
+
+    When one word starts with the other, only the ending differs ("sell" and "seller",
+    "kost" and "kostet"): the same word family, trusted fully. An edit inside the word is
+    trusted by the word's length, since short words have many real neighbours one edit
+    away ("cars" and "cards").
+    """
+    if faq_word.startswith(word) or word.startswith(faq_word):
+        return 1.0
+    span = max(TYPO_TRUSTED_LENGTH - TYPO_MIN_LENGTH, 1)
+    share = (len(word) - TYPO_MIN_LENGTH) / span
+    return min(1.0, TYPO_SHORT_TRUST + (1.0 - TYPO_SHORT_TRUST) * max(share, 0.0))
 
 
 def _largest(n: int, items: Collection[int], key: Callable[[int], float]) -> list[int]:
@@ -204,6 +243,16 @@ class _LanguageIndex:
         for word in sorted(self.words):
             self.by_first[word[0]].append(word)
         self.correct = lru_cache(maxsize=16384)(self._correct)
+        # Character trigrams of the FAQ's content words, for words that are no typo of one.
+        self._gram_words = [w for w in self.words if len(w) >= NGRAM_MIN_LENGTH and w.isalpha()]
+        self._gram_words = [w for w in self._gram_words if self.words[w][0] != "~"]
+        self._gram_sizes = [len(_trigrams(w)) for w in self._gram_words]
+        grams: dict[str, list[int]] = defaultdict(list)
+        for w_idx, word in enumerate(self._gram_words):
+            for gram in sorted(_trigrams(word)):
+                grams[gram].append(w_idx)
+        self._grams = {g: tuple(ids) for g, ids in grams.items()}
+        self.resemble = lru_cache(maxsize=16384)(self._resemble)
 
     def _phrasing_terms(self, text: str) -> list[str]:
         """A phrasing's terms: each word's term, neighbouring pairs, compound parts."""
@@ -215,7 +264,8 @@ class _LanguageIndex:
         return _with_bigrams(primary) + parts
 
     def _correct(self, word: str) -> tuple[str, float] | None:
-        """The FAQ term a misspelt word most likely means, with the similarity (0-1)."""
+        """The FAQ term a misspelt word most likely means, and how far that is trusted (0-1):
+        the similarity times `correction_trust`."""
         if len(word) < TYPO_MIN_LENGTH or not word.isalpha():
             return None
         # Typing errors rarely hit the first letter; a different one more likely means a
@@ -228,7 +278,34 @@ class _LanguageIndex:
         )
         if found is None:
             return None
-        return self.words[found[0]], found[1] / 100.0
+        return self.words[found[0]], found[1] / 100.0 * correction_trust(word, found[0])
+
+    def _resemble(self, word: str) -> tuple[str, float] | None:
+        """The FAQ term whose word shares most character trigrams with word, and the Dice
+        similarity, when at least NGRAM_MIN_DICE; None otherwise."""
+        if len(word) < NGRAM_MIN_LENGTH or not word.isalpha():
+            return None
+        own = _trigrams(word)
+        shared: dict[int, int] = defaultdict(int)
+        for gram in own:
+            for w_idx in self._grams.get(gram, ()):
+                shared[w_idx] += 1
+        # As for typos, a different first letter more likely means another word ("suche",
+        # "buche"), and a word inside another is not it ("place", "replace").
+        shared = {w: n for w, n in shared.items() if self._gram_words[w][0] == word[0]}
+        best, best_dice = -1, 0.0
+        for w_idx, count in sorted(shared.items()):
+            dice = 2 * count / (len(own) + self._gram_sizes[w_idx])
+            if dice > best_dice:
+                best, best_dice = w_idx, dice
+        if best < 0 or best_dice < NGRAM_MIN_DICE:
+            return None
+        return self.words[self._gram_words[best]], best_dice
+
+    def _unknown_weight(self, stop: bool, run: int) -> float:
+        """What a word the FAQ does not know weighs, the `run`-th unknown word in a row."""
+        weight = self.max_idf * UNKNOWN_WEIGHT * (STOP_WEIGHT if stop else 1.0)
+        return weight * UNKNOWN_RUN_DECAY**run
 
     def query_terms(self, question: str) -> list[_QueryTerm]:
         """The question's terms with their weights; unknown words get the term "" (no match).
@@ -265,16 +342,18 @@ class _LanguageIndex:
             if parts:
                 found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in parts)
                 continue
-            corrected = None if token.stop else self.correct(token.word)
-            if corrected is not None:
-                term, similarity = corrected
-                found.append(_QueryTerm(term, token.word, self.idf[term] * similarity))
+            guess = None if token.stop else self._guess(token.word)
+            if guess is not None:
+                # Partly the FAQ's word, partly unknown: see TYPO_SHORT_TRUST, NGRAM_TRUST.
+                term, trust = guess
+                found.append(_QueryTerm(term, token.word, self.idf[term] * trust))
+                found.append(
+                    _QueryTerm("", token.word, self._unknown_weight(False, 0) * (1 - trust))
+                )
                 primary[-1] = term
                 continue
-            weight = self.max_idf * UNKNOWN_WEIGHT * (STOP_WEIGHT if token.stop else 1.0)
-            weight *= UNKNOWN_RUN_DECAY**run
+            found.append(_QueryTerm("", token.word, self._unknown_weight(token.stop, run)))
             run += 1
-            found.append(_QueryTerm("", token.word, weight))
         for pair in _with_bigrams(primary)[len(primary) :]:
             if pair in self.idf:
                 found.append(_QueryTerm(pair, pair, self.idf[pair]))
@@ -313,6 +392,22 @@ class _LanguageIndex:
             elif any(p in self.idf for p in token.parts) or self.correct(word) is not None:
                 evidence += LANGUAGE_GUESS_WEIGHT
         return evidence
+
+    def _guess(self, word: str) -> tuple[str, float] | None:
+        """The FAQ term an unknown word probably means, and how far that is trusted (0-1).
+
+        A typo of an FAQ word (same first letter, close by edit distance) first, trusted by
+        the word's length; else the FAQ word sharing most character trigrams (regional
+        spellings), trusted less.
+        """
+        corrected = self.correct(word)
+        if corrected is not None:
+            return corrected
+        resembling = self.resemble(word)
+        if resembling is not None:
+            term, dice = resembling
+            return term, dice * NGRAM_TRUST
+        return None
 
     def _profiles_and_logits(
         self, weights: dict[str, float]
