@@ -243,15 +243,19 @@ class _LanguageIndex:
         for word in sorted(self.words):
             self.by_first[word[0]].append(word)
         self.correct = lru_cache(maxsize=16384)(self._correct)
-        # Character trigrams of the FAQ's content words, for words that are no typo of one.
-        self._gram_words = [w for w in self.words if len(w) >= NGRAM_MIN_LENGTH and w.isalpha()]
-        self._gram_words = [w for w in self._gram_words if self.words[w][0] != "~"]
+        # Character trigrams of the FAQ's content words, for words that are no typo of one,
+        # by first letter (see `_resemble`).
+        self._gram_words = [
+            w
+            for w in sorted(self.words)
+            if len(w) >= NGRAM_MIN_LENGTH and w.isalpha() and self.words[w][0] != "~"
+        ]
         self._gram_sizes = [len(_trigrams(w)) for w in self._gram_words]
-        grams: dict[str, list[int]] = defaultdict(list)
+        grams: dict[tuple[str, str], list[int]] = defaultdict(list)
         for w_idx, word in enumerate(self._gram_words):
             for gram in sorted(_trigrams(word)):
-                grams[gram].append(w_idx)
-        self._grams = {g: tuple(ids) for g, ids in grams.items()}
+                grams[(word[0], gram)].append(w_idx)
+        self._grams = {key: tuple(ids) for key, ids in grams.items()}
         self.resemble = lru_cache(maxsize=16384)(self._resemble)
 
     def _phrasing_terms(self, text: str) -> list[str]:
@@ -287,12 +291,12 @@ class _LanguageIndex:
             return None
         own = _trigrams(word)
         shared: dict[int, int] = defaultdict(int)
+        # As for typos, only FAQ words with the same first letter: a different one more
+        # likely means another word ("suche", "buche"; "place" inside "replace").
+        first = word[0]
         for gram in own:
-            for w_idx in self._grams.get(gram, ()):
+            for w_idx in self._grams.get((first, gram), ()):
                 shared[w_idx] += 1
-        # As for typos, a different first letter more likely means another word ("suche",
-        # "buche"), and a word inside another is not it ("place", "replace").
-        shared = {w: n for w, n in shared.items() if self._gram_words[w][0] == word[0]}
         best, best_dice = -1, 0.0
         for w_idx, count in sorted(shared.items()):
             dice = 2 * count / (len(own) + self._gram_sizes[w_idx])
