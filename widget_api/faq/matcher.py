@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
@@ -530,7 +531,10 @@ class _LanguageIndex:
         strongest = [logits[r] for r in rivals[: NB_RIVALS - 1]]
         others_of = {r: [logits[o] for o in rivals if o != r][: NB_RIVALS - 1] for r in rivals}
         # Trigrams no entry has add nothing to a cosine: only the others are looked up.
-        grams = [(g, w) for g, w in self._char_vector(question).items() if g in self.gram_idf]
+        char_vector = self._char_vector(question)
+        grams = [g for g in char_vector if g in self.gram_idf]
+        gram_weights = [char_vector[g] for g in grams]
+        zeros = [0.0] * len(grams)
         query = list(weights.items())  # in the question's order, so sums come out the same
         content_postings = [(weights[t], self.postings[t]) for t in content]
         inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
@@ -553,8 +557,8 @@ class _LanguageIndex:
                     overlap, shared_best, p_best = value, shared, p_idx
             overlap /= math.sqrt(total)
             cosine = profile[e_idx] / (q_norm * self.profile_norm[e_idx])
-            in_profile = self.char_profile[e_idx].get
-            char_cosine = sum([w * in_profile(g, 0.0) for g, w in grams])
+            in_profile = map(self.char_profile[e_idx].get, grams, zeros)
+            char_cosine = sum(map(operator.mul, gram_weights, in_profile))
             similarity = (1 - CHAR_SHARE) * (0.5 * overlap + 0.5 * cosine)
             similarity += CHAR_SHARE * char_cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
