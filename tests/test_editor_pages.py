@@ -101,6 +101,36 @@ def test_asks_write_their_counts_once_a_batch_is_due(app):
     ]
 
 
+def test_stats_page_counts_questions_in_the_other_language_per_pair(app):
+    visitor = app.test_client()
+    questions = [
+        ("Wie lange dauert der Versand?", "en"),
+        ("Was kostet der Versand?", "en"),
+        ("How long does shipping take?", "en"),
+        ("How long does shipping take?", "de"),
+        ("Wie lange dauert der Versand?", "de"),
+        ("Wie lange dauert der Versand?", None),  # no page language: no pair
+    ]
+    for question, lang in questions:
+        visitor.post("/api/v1/ask", json={"question": question, "lang": lang})
+    client = editor(app)
+    page = client.get("/staff/stats?days=7").get_data(as_text=True)
+    section = page.split("Questions in another language than the page", 1)[1]
+    rows = re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td><td>(\d+)</td><td>([^<]+)</td>", section)
+    assert [(p, a, n, s.strip()) for p, a, n, s in rows] == [
+        ("de", "en", "1", "50 %"),
+        ("en", "de", "2", "67 %"),
+    ]
+    today = datetime.now(UTC).date().isoformat()
+    db = connect(app.config["DATABASE"])
+    assert store.language_pair_counts(db, today) == {
+        ("de", "de"): 1,
+        ("de", "en"): 1,
+        ("en", "de"): 2,
+        ("en", "en"): 1,
+    }
+
+
 def test_linking_a_handoff_to_an_entry_proposes_a_phrasing(app, tmp_path, faq_copy):
     visitor = app.test_client()
     cid = hand_off(visitor, {"question": "parcel still not here after a week", "lang": "en"})[

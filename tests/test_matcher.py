@@ -9,7 +9,13 @@ import pytest
 
 from tests.conftest import shared_path
 from widget_api.faq.library import build_snapshot
-from widget_api.faq.matcher import DEFAULT_THRESHOLDS, MAX_SUGGESTIONS, FaqIndex, decide
+from widget_api.faq.matcher import (
+    DEFAULT_THRESHOLDS,
+    MAX_SUGGESTIONS,
+    FaqIndex,
+    correction_trust,
+    decide,
+)
 from widget_api.faq.model import Candidate, FaqEntry, Thresholds
 from widget_api.paths import sample_faq_dir
 
@@ -318,3 +324,81 @@ def test_ranking_does_not_change_with_the_string_hash_seed():
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "page_lang", "expected"),
+    [
+        ("Wie lange dauert der Versand?", "en", "de"),
+        ("wie lange dauer der versnad", "en", "de"),  # typos: corrected words count half
+        ("How long does shipping take?", "de", "en"),
+        ("i forgot my pasword", "de", "en"),
+        ("Wie lange dauert der Versand?", "de", "de"),
+        ("How long does shipping take?", "en", "en"),
+        # Nothing tells the languages apart: the page's language stays.
+        ("12345", "en", "en"),
+        ("12345", "de", "de"),
+        ("PayPal", "en", "en"),
+        ("PayPal", "de", "de"),
+        ("Gore-Tex 2", "de", "de"),
+        ("Monty Python", "de", "de"),
+        # No page language: every language is asked, as before.
+        ("Wie lange dauert der Versand?", None, None),
+    ],
+)
+def test_answer_language_follows_the_words_typed(index, question, page_lang, expected):
+    assert index.answer_language(question, page_lang) == expected
+
+
+def test_answer_language_keeps_a_page_language_the_faq_does_not_have():
+    only_en = FaqIndex([e for e in FAQ if e.lang == "en"])
+    assert only_en.answer_language("Wie lange dauert der Versand?", "en") == "en"
+    assert only_en.answer_language("How long does shipping take?", "fr") is None
+
+
+@pytest.fixture(scope="module")
+def sample() -> FaqIndex:
+    snapshot, errors = build_snapshot(sample_faq_dir())
+    assert snapshot is not None, errors
+    return snapshot.index
+
+
+def test_correction_trust_weighs_what_a_correction_may_change():
+    assert correction_trust("sell", "seller") == 1.0  # only the ending differs
+    assert correction_trust("kost", "kostet") == 1.0
+    assert correction_trust("cars", "cards") < 0.5  # a short word: many real neighbours
+    assert correction_trust("shiping", "shipping") == 1.0
+
+
+@pytest.mark.parametrize(("question", "lang"), [("Do you sell cars?", "en")])
+def test_a_real_word_corrected_into_another_topic_is_not_answered(sample, question, lang):
+    result = sample.match(question, lang)
+    assert result.outcome != "answer", result.candidates[:1]
+
+
+def test_a_match_resting_on_a_correction_scores_below_the_same_match_typed(sample):
+    typed = sample.rank("Do you sell cards?", "en", limit=1)[0]
+    corrected = sample.rank("Do you sell cars?", "en", limit=1)[0]
+    assert typed.entry.id == corrected.entry.id == "gift-cards"
+    assert corrected.score < typed.score - 0.1
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Chan ich mini Bstellig stornierä?", "bestellung-stornieren"),
+        ("wos kost da Versand", "versandkosten"),
+    ],
+)
+def test_regional_spellings_reach_the_entry(sample, question, expected):
+    assert expected in [c.entry.id for c in sample.match(question, "de").candidates[:3]]
+
+
+def test_a_trigram_guess_keeps_the_first_letter(sample):
+    german = sample._indexes["de"]
+    assert german.correct("zahlig") is None  # too far for a typo ...
+    assert german.resemble("zahlig")[0].startswith("zahl")  # ... not for the trigrams
+    # "suche" shares the trigrams "uch", "che", "he#" with "buche"; a different first letter
+    # more likely means a different word.
+    assert german.resemble("ruckgabe")[0][0] == "r"
+    assert german.resemble("xuckgabe") is None

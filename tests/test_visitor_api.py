@@ -71,6 +71,31 @@ def test_ask_says_the_language_of_the_entry_that_answered(client):
     assert body["answer"]["id"] == "versanddauer" and body["answer"]["lang"] == "de"
 
 
+@pytest.mark.parametrize(
+    ("question", "page_lang", "expected_id", "answer_lang"),
+    [
+        ("Wie lange dauert der Versand?", "en", "versanddauer", "de"),
+        ("How long does shipping take?", "de", "shipping-time", "en"),
+        ("wie lange dauer der versnad", "en", "versanddauer", "de"),
+    ],
+)
+def test_a_question_in_the_other_language_is_answered_in_its_language(
+    client, question, page_lang, expected_id, answer_lang
+):
+    body = ask(client, question, page_lang)
+    assert body["answered"] is True, body
+    assert (body["answer"]["id"], body["answer"]["lang"]) == (expected_id, answer_lang)
+
+
+@pytest.mark.parametrize("question", ["12345", "Packstation", "Gore-Tex", "PayPal?"])
+@pytest.mark.parametrize("page_lang", ["de", "en"])
+def test_an_ambiguous_question_keeps_the_page_language(client, question, page_lang):
+    body = ask(client, question, page_lang)
+    langs = [body["answer"]["lang"]] if body["answer"] else []
+    langs += [s["lang"] for s in body["suggestions"]]
+    assert set(langs) <= {page_lang}, body
+
+
 def test_ask_shape_and_language_filter(client):
     body = ask(client, "Versandkosten", "de")
     assert set(body) >= {"answered", "answer", "suggestions", "handoff_offered"}

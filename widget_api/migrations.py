@@ -307,6 +307,23 @@ def _input(db: Database) -> None:
             db.execute("UPDATE conversations SET email = NULL WHERE id = ?", [conversation_id])
 
 
+@migration("0013_ask_language_stats")
+def _ask_language_stats(db: Database) -> None:
+    # Counts per day of the widget page's language and the language the question was
+    # answered in: editors see how many visitors type in the other language.
+    db.execute(
+        """
+        CREATE TABLE ask_language_stats (
+            day TEXT NOT NULL,
+            page_lang TEXT NOT NULL,
+            answer_lang TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, page_lang, answer_lang)
+        )
+        """
+    )
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

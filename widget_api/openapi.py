@@ -98,7 +98,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
             "score": score,
             "lang": {
                 **lang,
-                "description": "The entry's language; it may differ from the one asked in.",
+                "description": "The entry's language: the language the question was written "
+                "in, which may differ from the widget's.",
             },
         },
     }
@@ -139,7 +140,15 @@ def _schemas(max_question: int) -> dict[str, Any]:
         "AskRequest": {
             "type": "object",
             "required": ["question"],
-            "properties": {"question": _ref("Question"), "lang": optional_lang},
+            "properties": {
+                "question": _ref("Question"),
+                "lang": {
+                    **optional_lang,
+                    "description": "The widget page's language. A question clearly written "
+                    "in the other language is answered from that language's entries; empty "
+                    "or null: every language.",
+                },
+            },
         },
         "AskResponse": {
             "type": "object",

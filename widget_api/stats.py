@@ -38,18 +38,23 @@ T = TypeVar("T")
 
 
 class AskCounter:
-    """Counts asks per (day, lang, outcome) and adds them to the database now and then."""
+    """Counts asks per (day, lang, outcome), and per (day, page language, answer language)
+    when the widget sent its language, and adds them to the database now and then."""
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, str, str]] = Counter()
+        self._pairs: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
         self._flushed_at = time.monotonic()
 
-    def count(self, lang: str, outcome: str) -> bool:
-        """Count one ask; True when the batch is large or old enough to be written (`flush`)."""
+    def count(self, lang: str, outcome: str, page_lang: str | None = None) -> bool:
+        """Count one ask answered in `lang` from a page in `page_lang` (if known); True when
+        the batch is large or old enough to be written (`flush`)."""
         day = datetime.now(UTC).date().isoformat()
         with self._lock:
             self._counts[(day, lang, outcome)] += 1
+            if page_lang is not None:
+                self._pairs[(day, page_lang, lang)] += 1
             return (
                 self._counts.total() >= FLUSH_COUNT
                 or time.monotonic() - self._flushed_at >= FLUSH_SECONDS
@@ -59,12 +64,14 @@ class AskCounter:
         """Write what was counted; on a storage error keep it for the next try and raise."""
         with self._lock:
             batch, self._counts = self._counts, Counter()
+            pairs, self._pairs = self._pairs, Counter()
             self._flushed_at = time.monotonic()
         try:
-            store.add_ask_counts(db, dict(batch))
+            store.add_ask_counts(db, dict(batch), dict(pairs))
         except sqlite3.Error:
             with self._lock:
                 self._counts.update(batch)
+                self._pairs.update(pairs)
             raise
 
 

@@ -66,9 +66,14 @@ def logged_questions(db: Database, since: str | None = None) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def add_ask_counts(db: Database, counts: dict[tuple[str, str, str], int]) -> None:
-    """Add (day, lang, outcome) -> n to the daily statistics, in one transaction."""
-    if not counts:
+def add_ask_counts(
+    db: Database,
+    counts: dict[tuple[str, str, str], int],
+    language_pairs: dict[tuple[str, str, str], int] | None = None,
+) -> None:
+    """Add (day, lang, outcome) -> n and (day, page_lang, answer_lang) -> n to the daily
+    statistics, in one transaction (so a failed write can be retried whole)."""
+    if not counts and not language_pairs:
         return
     with write_transaction(db):
         for (day, lang, outcome), count in counts.items():
@@ -77,6 +82,23 @@ def add_ask_counts(db: Database, counts: dict[tuple[str, str, str], int]) -> Non
                 "ON CONFLICT (day, lang, outcome) DO UPDATE SET count = count + excluded.count",
                 [day, lang, outcome, count],
             )
+        for (day, page_lang, answer_lang), count in (language_pairs or {}).items():
+            db.execute(
+                "INSERT INTO ask_language_stats (day, page_lang, answer_lang, count) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (day, page_lang, answer_lang) "
+                "DO UPDATE SET count = count + excluded.count",
+                [day, page_lang, answer_lang, count],
+            )
+
+
+def language_pair_counts(db: Database, since_day: str) -> dict[tuple[str, str], int]:
+    """(page language, answer language) -> asks on or after since_day (YYYY-MM-DD)."""
+    rows = db.execute(
+        "SELECT page_lang, answer_lang, SUM(count) FROM ask_language_stats WHERE day >= ? "
+        "GROUP BY page_lang, answer_lang ORDER BY page_lang, answer_lang",
+        [since_day],
+    ).fetchall()
+    return {(page, answer): count for page, answer, count in rows}
 
 
 def daily_ask_counts(db: Database, since_day: str) -> dict[str, dict[str, int]]:

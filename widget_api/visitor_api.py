@@ -156,13 +156,14 @@ def _log_gap(
     )
 
 
-def _count_ask(lang: str, outcome: str) -> None:
-    """Count the ask for the statistics; write the counts when a batch is due.
+def _count_ask(lang: str, outcome: str, page_lang: str | None) -> None:
+    """Count the ask (answered in `lang`, from a page in `page_lang`) for the statistics;
+    write the counts when a batch is due.
 
     A batch that cannot be written stays in the counter for the next try.
     """
     counter = current_app.extensions["ask_counter"]
-    if counter.count(lang, outcome):
+    if counter.count(lang, outcome, page_lang):
         _write_best_effort(counter.flush, "statistics not written, kept for later")
 
 
@@ -171,12 +172,15 @@ def _count_ask(lang: str, outcome: str) -> None:
 def ask() -> Response:
     body = json_body()
     question = text_field(body, "question")
-    lang = language(body.get("lang"))
+    page_lang = language(body.get("lang"))
     snapshot = faq_library().current()
+    # Visitors type in their own language whatever the page's is: answer from the entries
+    # of the language the question is written in (`answer.lang` says which).
+    lang = snapshot.index.answer_language(question, page_lang)
     result = snapshot.index.match(question, lang=lang, thresholds=thresholds())
     best = result.candidates[0] if result.candidates else None
     counted_lang = lang or (best.entry.lang if best else current_app.config["DEFAULT_LANG"])
-    _count_ask(counted_lang, result.outcome)
+    _count_ask(counted_lang, result.outcome, page_lang)
     answer = None
     if result.outcome == "answer" and result.answer is not None:
         answer = {**_brief(result.answer), "html": result.answer.entry.html}

@@ -84,6 +84,12 @@ def stats_page():
     helpful, not_helpful = store.helpful_counts(db, since.date().isoformat())
     handoffs = store.handoff_figures(db, since.date().isoformat())
     delays = handoffs["first_reply_seconds"]
+    # Questions typed in another language than the widget page's, per pair of languages.
+    pairs = store.language_pair_counts(db, since.date().isoformat())
+    from_page = {page: sum(n for (p, _), n in pairs.items() if p == page) for page, _ in pairs}
+    other_language = [
+        (page, lang, n, n / from_page[page]) for (page, lang), n in pairs.items() if page != lang
+    ]
     return render_template(
         "staff/stats.html",
         days=days,
@@ -96,6 +102,7 @@ def stats_page():
         feedback_count=helpful + not_helpful,
         waiting=handoffs["waiting"],
         median_first_reply=statistics.median(delays) if delays else None,
+        other_language=other_language,
     )
 
 
