@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .faq.model import Thresholds
+from .private_files import create_private_file, make_private_dir
 
 ENV_PREFIX = "WIDGET_"
 
@@ -430,7 +431,7 @@ def ensure_secret_key(instance_path: str) -> str:
     Created with O_EXCL so that worker processes starting together agree on one key.
     """
     path = Path(instance_path) / "secret_key"
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    make_private_dir(instance_path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -446,7 +447,7 @@ def write_setting(instance_path: str, name: str, value: float | int | str | bool
     setting = BY_NAME[name]
     parse_value(setting, value, "write_setting")
     path = Path(instance_path) / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)  # it may hold SMTP_PASSWORD: private when we create it
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     if isinstance(value, bool):
         rendered = "true" if value else "false"
