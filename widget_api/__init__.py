@@ -42,9 +42,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # No 308 redirect (an HTML page) for a path with doubled slashes, such as an id with an
     # encoded "//" in it: an unknown path is a plain 404, in the API's error shape.
     app.url_map.merge_slashes = False
-    app.config.update(settings.load_settings(app.instance_path))
+    sources: dict[str, str] = {}
+    app.config.update(settings.load_settings(app.instance_path, sources=sources))
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
+        sources.update({k: "test config" for k in test_config if k in settings.BY_NAME})
+    app.extensions["settings_sources"] = sources
     _resolve_defaults(app)
 
     app.json.ensure_ascii = False
@@ -88,6 +91,7 @@ def _resolve_defaults(app: Flask) -> None:
         app.config["FAQ_DIR"] = str(sample_faq_dir())
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.ensure_secret_key(app.instance_path)
+        app.extensions["settings_sources"]["SECRET_KEY"] = "generated: secret_key file"
     if app.config["DEFAULT_LANG"] not in ("de", "en"):
         raise settings.SettingsError("DEFAULT_LANG must be de or en")
     if app.config["WIDGET_POSITION"] not in ("left", "right"):

@@ -403,10 +403,20 @@ def resolve_instance_path() -> str:
     return os.environ.get("WIDGET_INSTANCE_PATH") or Flask("widget_api").instance_path
 
 
-def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Defaults, then `config.toml` in the instance folder, then `WIDGET_*` variables."""
+def load_settings(
+    instance_path: str,
+    environ: Mapping[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Defaults, then `config.toml` in the instance folder, then `WIDGET_*` variables.
+
+    `sources`, when given, is filled with where each value came from ("default", the config
+    file's path, or the environment variable's name), for the admin settings page.
+    """
     environ = os.environ if environ is None else environ
+    sources = {} if sources is None else sources
     values = {setting.name: setting.default for setting in SETTINGS}
+    sources.update(dict.fromkeys(values, "default"))
     config_file = Path(instance_path) / "config.toml"
     if config_file.exists():
         try:
@@ -418,10 +428,12 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) 
             if setting is None:
                 raise SettingsError(f"{config_file}: unknown setting {key!r}")
             values[setting.name] = parse_value(setting, raw, str(config_file))
+            sources[setting.name] = f"config file {config_file}"
     for setting in SETTINGS:
         env_name = ENV_PREFIX + setting.name
         if env_name in environ:
             values[setting.name] = parse_value(setting, environ[env_name], env_name)
+            sources[setting.name] = f"environment {env_name}"
     return values
 
 
