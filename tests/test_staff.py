@@ -83,14 +83,19 @@ def test_every_staff_route_refuses_anonymous_requests(staff_app):
     client = staff_app.test_client()
     token = csrf_of(client)  # a valid CSRF token, but nobody signed in
     created = hand_off(client)
-    values = {"conversation_id": created["conversation_id"], "draft_id": 1, "filename": "x"}
+    values = {
+        "conversation_id": created["conversation_id"],
+        "draft_id": 1,
+        "filename": "x",
+        "account_id": 1,
+    }
     checked = 0
     for rule in staff_app.url_map.iter_rules():
         if not rule.rule.startswith("/staff") or rule.endpoint in ("staff.login", "staff.static"):
             continue
         path = rule.rule
         for name, value in values.items():
-            path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+            path = re.sub(rf"<(?:[^:<>]+:)?{name}>", str(value), path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if method == "GET":
                 response = client.get(path)

@@ -102,7 +102,7 @@ def template_helpers() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register the staff area and the session cookie's protections."""
     # They add views to bp.
-    from . import audit_views, auth, drafts_views, editor_views, inbox  # noqa: F401
+    from . import admin_views, audit_views, auth, drafts_views, editor_views, inbox  # noqa: F401
 
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
