@@ -60,6 +60,22 @@ def make_app(tmp_path: Path, **config):
     return create_app(settings)
 
 
+class ManualClock:
+    """A clock that moves only when the test says so, for components that take `clock=`.
+
+    "Later than the interval" is then a fact the test sets, not a race with the machine.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def app(tmp_path):
     return make_app(tmp_path)

@@ -7,7 +7,6 @@ import os
 import sqlite3
 import stat
 import threading
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -73,6 +72,7 @@ def database(tmp_path) -> Path:
 @pytest.mark.slow
 def test_backups_while_handoffs_are_written_hold_a_complete_prefix(database, tmp_path):
     created: list = []
+    written = threading.Condition()
     done = threading.Event()
 
     def writer() -> None:
@@ -80,13 +80,14 @@ def test_backups_while_handoffs_are_written_hold_a_complete_prefix(database, tmp
         try:
             number = 0
             while not done.is_set() or number < 50:
-                created.append(
-                    conversations.create_handoff(
-                        db,
-                        conversations.Handoff(f"Question {number}", "en", transcript=TRANSCRIPT),
-                        notice_version="1",
-                    )
+                handoff = conversations.create_handoff(
+                    db,
+                    conversations.Handoff(f"Question {number}", "en", transcript=TRANSCRIPT),
+                    notice_version="1",
                 )
+                with written:
+                    created.append(handoff)
+                    written.notify_all()
                 number += 1
         finally:
             db.close()
@@ -94,9 +95,14 @@ def test_backups_while_handoffs_are_written_hold_a_complete_prefix(database, tmp
     thread = threading.Thread(target=writer)
     thread.start()
     backups = []
+    # A backup may hold one committed handoff not yet in `created`, so each next backup waits
+    # until more have been written than the last one can hold: the sizes grow however slow
+    # the writer is, with no sleep standing in for "it has written some by now".
+    held_at_most = 0
     try:
         for number in range(6):
-            time.sleep(0.15)
+            with written:
+                assert written.wait_for(lambda n=held_at_most: len(created) > n, timeout=60)
             target = tmp_path / f"backup-{number}.sqlite3"
             if number % 2:
                 result = cli("backup", str(target), database=database)
@@ -105,6 +111,8 @@ def test_backups_while_handoffs_are_written_hold_a_complete_prefix(database, tmp
             else:
                 make_backup(database, target)
             backups.append(target)
+            with written:
+                held_at_most = len(created) + 1
     finally:
         done.set()
         thread.join(timeout=30)

@@ -23,7 +23,8 @@ print(json.dumps({
     "static": str(static_dir()),
     "faq": str(sample_faq_dir()),
     "widget": client.get("/widget.js").status_code,
-    "entries": client.get("/api/v1/health").get_json()["faq"]["entries"],
+    "health": client.get("/api/v1/health").get_json()["status"],
+    "entries": len(app.extensions["faq_library"].current().entries),
     "answered": ask.get_json()["answered"],
     "demo": os.path.exists(
         os.path.join(os.path.dirname(widget_api.__file__), "templates", "demo_shop.html")),

@@ -245,7 +245,11 @@ def test_the_running_service_purges_by_itself_once(tmp_path):
         ):
             assert time.monotonic() < deadline, "the daily run did not happen"
             time.sleep(0.1)
-        time.sleep(2.5)  # every thread has checked again at least once by now
+        # Every thread starts at least one whole check after the run (a check under way may
+        # have begun before it, hence two more); none may run it a second time.
+        after_the_run = [app.extensions["maintenance"].checks + 2 for app in apps]
+        for app, count in zip(apps, after_the_run, strict=True):
+            assert app.extensions["maintenance"].wait_for_checks(count, timeout=20)
     finally:
         for app in apps:
             app.extensions["maintenance"].stop()

@@ -32,6 +32,7 @@ from tests.test_handoff_api import QUESTION, bearer, conversation_url, hand_off
 from tests.test_serving import random_address
 from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
 from tests.test_visitor_api import ORIGIN, error_of
+from widget_api import accounts
 from widget_api import conversations as store
 from widget_api.db import connect
 from widget_api.demo import serve_in_thread
@@ -114,6 +115,8 @@ def some_work(app, client) -> dict:
         "message_id": reply_id,
         "delivery_id": 1,  # no delivery waits (no SMTP here): the route answers for a missing one
         "filename": "staff.css",
+        # The admin's own account: the admin pages refuse every change to it (403).
+        "account_id": accounts.account_id_for_email(db, ADMIN),
     }
 
 

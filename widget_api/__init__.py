@@ -44,9 +44,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False
     # Before any route is added: an integer id SQLite cannot store is a 404, not a 500.
     app.url_map.converters["int"] = db.RowIdConverter
-    app.config.update(settings.load_settings(app.instance_path))
+    sources: dict[str, str] = {}
+    app.config.update(settings.load_settings(app.instance_path, sources=sources))
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "INSTANCE_PATH"})
+        sources.update({k: "test config" for k in test_config if k in settings.BY_NAME})
+    app.extensions["settings_sources"] = sources
     _resolve_defaults(app)
     settings.check_settings(app.config)
 
@@ -91,6 +94,7 @@ def _resolve_defaults(app: Flask) -> None:
         app.config["FAQ_DIR"] = str(sample_faq_dir())
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.ensure_secret_key(app.instance_path)
+        app.extensions["settings_sources"]["SECRET_KEY"] = "generated: secret_key file"
     if app.config["DEFAULT_LANG"] not in ("de", "en"):
         raise settings.SettingsError("DEFAULT_LANG must be de or en")
     if app.config["WIDGET_POSITION"] not in ("left", "right"):

@@ -118,3 +118,12 @@ def reset_password(db: Database, email: str, password: str) -> int:
         [generate_password_hash(password), account_id],
     )
     return account_id
+
+
+def set_role(db: Database, email: str, role: str) -> int:
+    """Give an account another role (staff, editor, admin). Returns its id."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    account_id = _require(db, email)
+    db.execute("UPDATE staff_accounts SET role = ? WHERE id = ?", [role, account_id])
+    return account_id

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .migrations import MIGRATIONS
+from .private_files import make_private_dir
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 LOCK_WAIT_SECONDS = 0.5
@@ -214,7 +215,7 @@ def restore_backup(source: Path, database: Path) -> BackupInfo:
     """
     if not source.is_file():
         raise RestoreRefused(f"no file at {source}")
-    database.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(database.parent)
     temp = _temp_beside(database)
     lock_fd = None
     try:

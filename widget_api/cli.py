@@ -11,8 +11,6 @@ import click
 
 from . import settings
 
-SECRET_SETTINGS = ("SECRET_KEY", "SMTP_PASSWORD")
-
 
 def since_option(what: str):
     """`--since DAYS` (default 30) for commands that list recent things."""
@@ -26,10 +24,13 @@ def since_option(what: str):
     )
 
 
-def _config() -> dict:
-    """The settings as the service would see them, without creating anything."""
+def _config(sources: dict[str, str] | None = None) -> dict:
+    """The settings as the service would see them, without creating anything.
+
+    `sources` is filled with where each value came from (see settings.load_settings).
+    """
     try:
-        return settings.load_settings(settings.resolve_instance_path())
+        return settings.load_settings(settings.resolve_instance_path(), sources=sources)
     except settings.SettingsError as error:
         raise click.ClickException(str(error)) from None
 
@@ -69,14 +70,18 @@ def demo(host: str, port: int, demo_port: int) -> None:
 
 @main.command("settings")
 @click.option("--markdown", is_flag=True, help="Print the configuration reference.")
-def settings_command(markdown: bool) -> None:
-    """Show the settings in effect (or the reference, with --markdown)."""
+@click.option("--sources", "with_sources", is_flag=True, help="Say where each value came from.")
+def settings_command(markdown: bool, with_sources: bool) -> None:
+    """Show the settings in effect, secrets masked (or the reference, with --markdown)."""
+    from .settings_view import shown_settings
+
     if markdown:
         click.echo(settings.configuration_markdown(), nl=False)
         return
-    for name, value in _config().items():
-        shown = "(set)" if name in SECRET_SETTINGS and value else value
-        click.echo(f"{name} = {shown!r}")
+    sources: dict[str, str] = {}
+    for shown in shown_settings(_config(sources), sources):
+        line = f"{shown.name} = {shown.value!r}"
+        click.echo(f"{line}  # {shown.source}" if with_sources else line)
 
 
 def _database():

@@ -1,10 +1,12 @@
-"""Operators' commands on `widget-api`: serve in production, back up, restore.
+"""Operators' commands on `widget-api`: serve in production, back up, restore, health.
 
 Registered on the `main` group by one import at the bottom of cli.py.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import click
@@ -145,3 +147,33 @@ def outbox_retry(delivery_id: int | None, all_failed: bool) -> None:
         raise click.ClickException(f"no failed delivery {delivery_id}")
     audit.record(db, "notification.retried", actor="cli", target=delivery_id, details={"n": count})
     click.echo(f"{count} delivery(ies) will be tried again")
+
+
+@main.command()
+def health() -> None:
+    """Print the whole health report as JSON; exit status 1 when it is degraded.
+
+    `GET /api/v1/health` tells anyone only ok or degraded; this says what is wrong (free
+    space, schema steps, FAQ errors), for the operator on the server and for monitoring run
+    there. It checks from a process of its own: a write failure a running worker saw is on
+    the admin settings page in the browser.
+    """
+    from . import create_app
+    from .db import connect
+    from .health import health_report
+
+    try:
+        app = create_app()
+        with app.app_context():
+            db = connect(app.config["DATABASE"])
+            try:
+                report = health_report(db)
+            finally:
+                db.close()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    except sqlite3.Error as error:
+        raise click.ClickException(f"the database cannot be read: {error}") from None
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    if report["status"] != "ok":
+        raise SystemExit(1)

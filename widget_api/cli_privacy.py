@@ -14,6 +14,7 @@ import click
 
 from . import audit, gdpr, retention, store
 from .cli import _config, _database, main, since_option
+from .private_files import open_private_for_writing
 from .settings import SettingsError
 from .sqlite import days_ago, write_transaction
 
@@ -99,7 +100,7 @@ def gdpr_export(email: str | None, conversation_id: str | None, output: Path | N
     if output is None:
         click.echo(text, nl=False)
     else:
-        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = open_private_for_writing(output)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
         click.echo(

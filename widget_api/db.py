@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from . import migrations
+from .private_files import create_private_file, warn_if_readable_by_others
 from .sqlite import BUSY_TIMEOUT_MS, MAX_INTEGER, connect, write_transaction
 
 __all__ = ["BUSY_TIMEOUT_MS", "close_db", "connect", "get_db", "init_app", "write_transaction"]
@@ -33,8 +34,14 @@ class RowIdConverter(IntegerConverter):
 
 
 def init_database(path: str | Path) -> list[str]:
-    """Create the file, switch it to WAL and apply every migration not yet applied."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Create the file, switch it to WAL and apply every migration not yet applied.
+
+    A database this creates is 0600 in a 0700 folder (private_files.py), and so are the
+    `-wal` and `-shm` files SQLite makes beside it. A database that exists keeps its mode (a
+    warning names it when others can read it); a `file:` URI is opened as it is.
+    """
+    if not str(path).startswith("file:") and not create_private_file(path):
+        warn_if_readable_by_others(path)
     db = connect(path)
     try:
         db.conn.execute("PRAGMA journal_mode = WAL")

@@ -159,6 +159,8 @@ class DailyMaintenance:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
+        self._checked = threading.Condition()
+        self.checks = 0  # checks finished in this process, run or not
 
     def ensure_started(self) -> None:
         """Start this process's thread unless it runs already."""
@@ -184,7 +186,19 @@ class DailyMaintenance:
                 run_daily_if_due(self.database, self.policy)
             except Exception:  # the thread must outlive a failed run; the next check retries
                 log.exception("retention run failed; it is tried again at the next check")
+            with self._checked:
+                self.checks += 1
+                self._checked.notify_all()
             self._stop.wait(self.interval)
+
+    def wait_for_checks(self, count: int, timeout: float) -> bool:
+        """Wait until this process has finished `count` checks; False if `timeout` passed first.
+
+        Lets a caller (a test, an operator's script) know a check happened instead of guessing
+        from elapsed time.
+        """
+        with self._checked:
+            return self._checked.wait_for(lambda: self.checks >= count, timeout)
 
 
 def init_app(app: Flask) -> None:

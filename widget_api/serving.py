@@ -21,6 +21,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from .private_files import make_private_dir
+
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
@@ -128,7 +130,7 @@ def hold_serve_lock(database: str | Path) -> int:
     service refuses to start during a restore. Returns the file descriptor, kept open.
     """
     path = Path(f"{database}.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
     except OSError as error:

@@ -18,6 +18,7 @@ from typing import Any
 
 from .conversations import MAX_REPLAY_SECONDS
 from .faq.model import Thresholds
+from .private_files import create_private_file, make_private_dir
 
 ENV_PREFIX = "WIDGET_"
 # A generated key has 64 hex characters; a file with fewer than this was not made by us.
@@ -491,10 +492,20 @@ def resolve_instance_path() -> str:
     return os.environ.get("WIDGET_INSTANCE_PATH") or Flask("widget_api").instance_path
 
 
-def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Defaults, then `config.toml` in the instance folder, then `WIDGET_*` variables."""
+def load_settings(
+    instance_path: str,
+    environ: Mapping[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Defaults, then `config.toml` in the instance folder, then `WIDGET_*` variables.
+
+    `sources`, when given, is filled with where each value came from ("default", the config
+    file's path, or the environment variable's name), for the admin settings page.
+    """
     environ = os.environ if environ is None else environ
+    sources = {} if sources is None else sources
     values = {setting.name: setting.default for setting in SETTINGS}
+    sources.update(dict.fromkeys(values, "default"))
     config_file = Path(instance_path) / "config.toml"
     if config_file.exists():
         try:
@@ -506,10 +517,12 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) 
             if setting is None:
                 raise SettingsError(f"{config_file}: unknown setting {key!r}")
             values[setting.name] = parse_value(setting, raw, str(config_file))
+            sources[setting.name] = f"config file {config_file}"
     for setting in SETTINGS:
         env_name = ENV_PREFIX + setting.name
         if env_name in environ:
             values[setting.name] = parse_value(setting, environ[env_name], env_name)
+            sources[setting.name] = f"environment {env_name}"
     return values
 
 
@@ -523,7 +536,7 @@ def ensure_secret_key(instance_path: str) -> str:
     would make every sign-in fail and key the rate-limit hashes with nothing.
     """
     path = Path(instance_path) / "secret_key"
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    make_private_dir(instance_path)
     if not path.exists():
         temporary = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(8)}")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -556,7 +569,7 @@ def write_setting(instance_path: str, name: str, value: float | int | str | bool
     setting = BY_NAME[name]
     parse_value(setting, value, "write_setting")
     path = Path(instance_path) / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)  # it may hold SMTP_PASSWORD: private when we create it
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     if isinstance(value, bool):
         rendered = "true" if value else "false"

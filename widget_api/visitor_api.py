@@ -23,7 +23,7 @@ from .errors import ApiError
 from .faq.library import FaqLibrary
 from .faq.model import LANGUAGES, Candidate, Thresholds
 from .faq.render import remove_control_characters
-from .health import storage_health
+from .health import health_report, public_health, storage_health
 from .hours import ServiceHours, availability
 from .input_rules import widget_limits
 from .security import rate_limited
@@ -253,10 +253,8 @@ def widget_config() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    faq = faq_library().status()
-    database = storage_health().status(get_db())
-    status = "ok" if faq["status"] == "ok" and database["status"] == "ok" else "degraded"
-    return jsonify(status=status, database=database, faq=faq)
+    """Status words only: the details are for admins (health.py says why)."""
+    return jsonify(public_health(health_report(get_db())))
 
 
 def init_app(app: Flask) -> None:

@@ -130,7 +130,15 @@ def init_app(app: Flask) -> None:
     (the server-side session keeps the idle time), so it expires with the absolute lifetime.
     """
     # They add views to bp.
-    from . import audit_views, auth, deliveries_views, drafts_views, editor_views, inbox  # noqa: F401
+    from . import (  # noqa: F401
+        admin_views,
+        audit_views,
+        auth,
+        deliveries_views,
+        drafts_views,
+        editor_views,
+        inbox,
+    )
 
     lifetimes = SessionLifetimes.from_config(app.config)
     if app.config["STAFF_DEVICE_COOKIE_DAYS"] < 1:
