@@ -537,4 +537,4 @@ def test_a_server_that_answers_line_by_line_cannot_stretch_an_attempt(notify_app
     finally:
         server.stop()
     assert "TimeoutError" in caplog.text
-    assert elapsed < 3, elapsed
+    assert elapsed < 6, elapsed  # unbounded, it would run until flush gave up (10 s)
