@@ -469,3 +469,72 @@ def test_build_email_keeps_line_breaks_in_the_body_only():
 def test_unusable_notification_settings_stop_the_start(tmp_path, config, message):
     with pytest.raises(SettingsError, match=message):
         make_app(tmp_path, **config)
+
+
+class Trickler:
+    """A server that answers every connection with `opening`, then `more` every 0.2 s, never
+    completing its answer: every read gets a byte in time, the attempt would never end."""
+
+    def __init__(self, opening: bytes, more: bytes) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.done = threading.Event()
+        self.opening, self.more = opening, more
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._trickle, args=(conn,), daemon=True).start()
+
+    def _trickle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.sendall(self.opening)
+                while not self.done.wait(0.2):  # the pace of a slow server, not a sync
+                    conn.sendall(self.more)
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self.done.set()
+        self.listener.close()
+
+
+@pytest.mark.parametrize("kind", ["smtp", "webhook"])
+def test_a_server_that_answers_line_by_line_cannot_stretch_an_attempt(notify_app, kind, caplog):
+    # The timeout bounds the whole attempt, not each read: so the lease and a worker's
+    # graceful stop outlast every attempt (docs/security.md, outgoing mail).
+    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    if kind == "smtp":
+        server = Trickler(b"", b"220-still greeting\r\n")
+        config = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": server.port,
+            "SMTP_STARTTLS": False,
+            "SMTP_FROM": "support@example.com",
+            "STAFF_NOTIFY_EMAIL": STAFF,
+            "STAFF_URL": STAFF_URL,
+            "SMTP_TIMEOUT_SECONDS": 1.0,
+            "MAIL_RETRIES": 0,
+        }
+    else:
+        server = Trickler(b"HTTP/1.1", b" ")  # a status line that never ends
+        config = {
+            "WEBHOOK_URL": f"http://127.0.0.1:{server.port}/hook",
+            "WEBHOOK_TIMEOUT_SECONDS": 1.0,
+            "WEBHOOK_RETRIES": 0,
+        }
+    try:
+        app = notify_app(**config)
+        started = time.monotonic()
+        hand_off(app.test_client())
+        flush(app)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    assert "TimeoutError" in caplog.text
+    assert elapsed < 6, elapsed  # unbounded, it would run until flush gave up (10 s)

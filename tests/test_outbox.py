@@ -7,9 +7,12 @@ what an aiosmtpd sink receives after the restart.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import re
+import signal
+import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -311,3 +314,70 @@ def test_deliveries_waiting_at_a_kill_are_sent_once_after_the_restart(tmp_path):
             service.stop()
     # Each waiting delivery went out exactly once, though both workers' senders ran.
     assert sorted(conversation_ids_mailed(sink)) == sorted(created), service.log_tail()
+
+
+class SlowInbox(CountingInbox):
+    """An SMTP sink that takes the message but answers its DATA only when `answer` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taking = threading.Event()  # a message's DATA arrived and waits for its answer
+        self.answer = threading.Event()
+        self.answered = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.taking.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.answer.wait)
+        self.answered += 1
+        return await super().handle_DATA(server, session, envelope)
+
+
+# Longer than the 10 s the worker's exit used to wait for its sender; within the SMTP timeout.
+SLOW_ANSWER_SECONDS = 12
+
+
+@pytest.mark.slow
+def test_a_graceful_stop_while_sending_finishes_the_delivery_and_starts_no_other(tmp_path):
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    service = Service(
+        tmp_path,
+        workers=1,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=controller.port,
+        SMTP_STARTTLS="false",
+        SMTP_FROM="support@example.com",
+        STAFF_NOTIFY_EMAIL=STAFF,
+        STAFF_URL=STAFF_URL,
+        SMTP_TIMEOUT_SECONDS=20,
+        NOTIFY_LEASE_SECONDS=60,
+    )
+    try:
+        service.start()
+        service.wait_ready()
+        with contextlib.closing(Http(service.port)) as client:
+            first = client.request("POST", "/api/v1/handoffs", {"question": "one", "lang": "en"})
+            assert first.status == 201, first.body
+            assert inbox.taking.wait(20), service.log_tail()
+            # Stored while the first e-mail is being sent: it waits for the next start.
+            second = client.request("POST", "/api/v1/handoffs", {"question": "two", "lang": "en"})
+            assert second.status == 201, second.body
+        service.process.send_signal(signal.SIGTERM)  # `systemctl stop`: gunicorn's graceful stop
+        # The mail server is slow to answer, but answers within SMTP_TIMEOUT_SECONDS.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            service.process.wait(SLOW_ANSWER_SECONDS)  # returns early only if it gave up
+        inbox.answer.set()
+        assert service.process.wait(30) == 0, service.log_tail()
+    finally:
+        inbox.answer.set()
+        if service.running():
+            service.kill()
+        controller.stop()
+    with contextlib.closing(open_database(service.database)) as conn:
+        left = conn.execute("SELECT conversation_id, status, attempts FROM outbox").fetchall()
+    # The e-mail taken by the mail server is done: its row is gone, so no restart sends it
+    # again. The one stored meanwhile was never claimed: the next start sends it at once.
+    assert left == [(second.body["conversation_id"], "pending", 0)], service.log_tail()
+    assert inbox.answered == 1
+    assert len(service.log_lines_with(f"conversation {first.body['conversation_id']} sent")) == 1

@@ -218,6 +218,12 @@ def test_access_log_holds_no_address_agent_or_query():
     assert gunicorn_options(ServeOptions(access_log=False))["accesslog"] is None
 
 
+def test_the_master_waits_for_a_stopping_workers_delivery_in_progress():
+    # Gunicorn's 30 s, unless a delivery (its timeout) and writing its outcome take longer.
+    assert gunicorn_options(ServeOptions())["graceful_timeout"] == 30
+    assert gunicorn_options(ServeOptions(), stop_seconds=41.5)["graceful_timeout"] == 42
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

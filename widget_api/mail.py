@@ -21,6 +21,8 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .cutoff import CutOff
+
 SMTPS_PORT = 465
 _UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -142,18 +144,39 @@ def build_email(
     return message
 
 
+class _Watched:
+    """Known to the caller before it connects, so a CutOff reaches its socket from the start."""
+
+    def __init__(self, made: list, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        super().__init__(*args, **kwargs)
+
+
+class _WatchedSMTP(_Watched, smtplib.SMTP):
+    pass
+
+
+class _WatchedSMTPS(_Watched, smtplib.SMTP_SSL):
+    pass
+
+
 def send_mail(config: Mapping[str, Any], message: EmailMessage) -> None:
     """Deliver one message through the configured SMTP server, over TLS when configured."""
     host, port = config["SMTP_HOST"], config["SMTP_PORT"]
     timeout = config["SMTP_TIMEOUT_SECONDS"]
     context = ssl.create_default_context()
-    if port == SMTPS_PORT:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-    with smtp:
-        if port != SMTPS_PORT and config["SMTP_STARTTLS"]:
-            smtp.starttls(context=context)
-        if config["SMTP_USERNAME"]:
-            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
-        smtp.send_message(message)
+    made: list[smtplib.SMTP] = []
+    # SMTP_TIMEOUT_SECONDS bounds the whole conversation, greeting included, not each line of
+    # it (cutoff.py).
+    with CutOff(timeout) as cut:
+        cut.watch(lambda: made[0].sock if made else None)
+        if port == SMTPS_PORT:
+            smtp: smtplib.SMTP = _WatchedSMTPS(made, host, port, timeout=timeout, context=context)
+        else:
+            smtp = _WatchedSMTP(made, host, port, timeout=timeout)
+        with smtp:
+            if port != SMTPS_PORT and config["SMTP_STARTTLS"]:
+                smtp.starttls(context=context)
+            if config["SMTP_USERNAME"]:
+                smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+            smtp.send_message(message)

@@ -16,6 +16,7 @@ built from a request: the staff link comes from `STAFF_URL`, the visitor's from 
 
 from __future__ import annotations
 
+import http.client
 import json
 import smtplib
 import urllib.error
@@ -31,6 +32,7 @@ from sqlite_utils import Database
 
 from . import conversations as store
 from . import mail
+from .cutoff import CutOff
 from .settings import SettingsError
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -45,6 +47,30 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
+
+
+class _Watched:
+    """Keeps the connection urllib opens, so a CutOff can shut it down."""
+
+    def __init__(self, connections: list, *args: Any) -> None:
+        super().__init__(*args)
+        self._connections = connections
+
+    def do_open(self, http_class, req, **http_conn_args):
+        def connection(*args: Any, **kwargs: Any) -> http.client.HTTPConnection:
+            made = http_class(*args, **kwargs)
+            self._connections.append(made)
+            return made
+
+        return super().do_open(connection, req, **http_conn_args)
+
+
+class _WatchedHTTPHandler(_Watched, urllib.request.HTTPHandler):
+    pass
+
+
+class _WatchedHTTPSHandler(_Watched, urllib.request.HTTPSHandler):
+    pass
 
 
 def _is_absolute_http_url(value: str) -> bool:
@@ -120,7 +146,6 @@ class Notifier:
                 "WEBHOOK_TIMEOUT_SECONDS, or a slow delivery would be sent twice"
             )
         self.lease = timedelta(seconds=config["NOTIFY_LEASE_SECONDS"])
-        self._opener = urllib.request.build_opener(_RefuseRedirects)
 
     @property
     def enabled(self) -> bool:
@@ -132,6 +157,11 @@ class Notifier:
         """The outbox kinds a new handoff is announced by."""
         kinds = ("staff_email",) if self.staff_mail_enabled else ()
         return kinds + (("webhook",) if self.webhook_enabled else ())
+
+    @property
+    def attempt_seconds(self) -> float:
+        """The longest one attempt takes: its timeout bounds it whole (cutoff.py)."""
+        return max(self.config["SMTP_TIMEOUT_SECONDS"], self.config["WEBHOOK_TIMEOUT_SECONDS"])
 
     def max_attempts(self, kind: str) -> int:
         """The first attempt and the configured retries."""
@@ -221,9 +251,17 @@ class Notifier:
                 "Widget-Delivery": delivery_key,
             },
         )
+        timeout = self.config["WEBHOOK_TIMEOUT_SECONDS"]
+        connections: list[http.client.HTTPConnection] = []
+        # WEBHOOK_TIMEOUT_SECONDS bounds the whole request, not each read (cutoff.py).
+        opener = urllib.request.build_opener(
+            _RefuseRedirects, _WatchedHTTPHandler(connections), _WatchedHTTPSHandler(connections)
+        )
         try:
-            with self._opener.open(request, timeout=self.config["WEBHOOK_TIMEOUT_SECONDS"]):
-                pass
+            with CutOff(timeout) as cut:
+                cut.watch(lambda: connections[0].sock if connections else None)
+                with opener.open(request, timeout=timeout):
+                    pass
         except urllib.error.HTTPError as error:
             error.close()  # it holds the open response
             raise

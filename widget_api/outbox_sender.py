@@ -6,6 +6,12 @@ with a doubled wait, or marks it failed for good, with an audit entry admins see
 until the next row is due, a request of its own process wakes it after a commit that added
 rows, or at most `POLL_SECONDS` pass (rows another process wrote and could not send, leases
 of a killed process). Times come from `clock`, so tests drive `run_once` with chosen moments.
+
+A graceful stop must not leave a sent delivery behind as `sending` (it would be sent again
+once its lease ran out). So at SIGTERM the thread claims nothing more (`stop`, serving.py),
+and the worker does not exit before the delivery in progress is done and its outcome written
+(`close`): an attempt is bounded by its timeout (cutoff.py), so that wait is bounded too, and
+gunicorn's graceful timeout is made long enough for it.
 """
 
 from __future__ import annotations
@@ -21,13 +27,20 @@ from sqlite_utils import Database
 from . import audit, outbox
 from .conversations import ConversationNotFound
 from .notify import NotConfigured, Notifier, reason, transient
-from .sqlite import connect, write_transaction
+from .sqlite import BUSY_TIMEOUT_MS, connect, write_transaction
 
 # The notify logger: the operator's log says in one place what happened to notifications.
 log = logging.getLogger("widget_api.notify")
 POLL_SECONDS = 30.0
 ERROR_PAUSE_SECONDS = 5.0
 MIN_PAUSE_SECONDS = 0.01
+STOP_MARGIN_SECONDS = 2.0
+
+
+def stop_seconds(attempt_seconds: float) -> float:
+    """How long a stop waits for the delivery in progress: one attempt (its whole timeout,
+    cutoff.py) and one write of its outcome, which may wait for the database's lock."""
+    return attempt_seconds + BUSY_TIMEOUT_MS / 1000 + STOP_MARGIN_SECONDS
 
 
 def _utc_now() -> datetime:
@@ -68,12 +81,34 @@ class OutboxSender:
         self.ensure_started()
         self._wake.set()
 
-    def close(self, timeout: float = 10) -> None:
-        """Stop the thread after the delivery in progress; what waits stays in the outbox."""
+    def stop(self) -> None:
+        """Claim nothing more; the delivery in progress is finished and its outcome stored.
+
+        Returns at once, so a signal handler can call it (serving.py, at SIGTERM).
+        """
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+
+    @property
+    def stop_seconds(self) -> float:
+        """How long the delivery in progress may still take, with writing down its outcome."""
+        return stop_seconds(self.notifier.attempt_seconds)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop, and wait until the delivery in progress is done (at most `stop_seconds`).
+
+        False if the thread still runs: a process exiting then leaves that delivery `sending`
+        until its lease runs out, and it may be sent twice.
+        """
+        self.stop()
+        thread = self._thread
+        if thread is None or thread.ident == threading.get_ident():
+            return True
+        thread.join(self.stop_seconds if timeout is None else timeout)
+        if thread.is_alive():
+            log.error("outbox: a delivery was still being sent at the stop; it may be sent twice")
+            return False
+        return True
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until nothing is pending or being sent (for tests); False on timeout."""
@@ -132,8 +167,15 @@ class OutboxSender:
                         details={"kind": kind, "delivery": row["id"], "attempts": row["attempts"]},
                     )
             return
-        outbox.finish(db, row["id"], row["claim"])
-        log.info("%s for conversation %s sent", label, cid)
+        if outbox.finish(db, row["id"], row["claim"]):
+            log.info("%s for conversation %s sent", label, cid)
+        else:
+            # Its lease ran out during the send, so another sender may send it again.
+            log.warning(
+                "%s for conversation %s sent, but its claim had lapsed; it may be sent twice",
+                label,
+                cid,
+            )
 
     def _loop(self) -> None:
         db: Database | None = None

@@ -13,7 +13,9 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import logging
+import math
 import os
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +23,14 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from .outbox_sender import stop_seconds as outbox_stop_seconds
 from .private_files import make_private_dir
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_WORKERS = 2
 DEFAULT_THREADS = 4
+# Gunicorn's own default for graceful_timeout.
+DEFAULT_GRACEFUL_SECONDS = 30
 # %(U)s is the path without the query string; %(p)s the worker's pid; %(M)s milliseconds.
 ACCESS_LOG_FORMAT = '%(t)s %(p)s "%(m)s %(U)s" %(s)s %(M)sms'
 
@@ -69,8 +74,8 @@ def check_serving(options: ServeOptions, config: Mapping[str, Any]) -> None:
         )
 
 
-def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
-    """The gunicorn settings for these options."""
+def gunicorn_options(options: ServeOptions, stop_seconds: float = 0) -> dict[str, Any]:
+    """The gunicorn settings for these options; a worker may take `stop_seconds` to stop."""
     return {
         "bind": [options.bind],
         "workers": options.workers,
@@ -85,13 +90,42 @@ def gunicorn_options(options: ServeOptions) -> dict[str, Any]:
         # Gunicorn's control socket would live in $HOME; the service needs none.
         "control_socket_disable": True,
         "proc_name": "widget-api",
+        # How long the master waits for a stopping worker before it kills it: long enough for
+        # the outbox delivery in progress to end and be written down (outbox_sender.py).
+        "graceful_timeout": max(DEFAULT_GRACEFUL_SECONDS, math.ceil(stop_seconds)),
+        "post_worker_init": _stop_sending_at_term,
         "worker_exit": _finish_sending,
     }
 
 
+def _sender(worker: Any) -> Any:
+    return getattr(getattr(worker, "wsgi", None), "extensions", {}).get("outbox_sender")
+
+
+def _stop_sending_at_term(worker: Any) -> None:
+    """At SIGTERM the worker's outbox sender claims nothing more, at once.
+
+    Gunicorn calls `worker_exit` only once the worker's open connections are done, which may
+    take the whole graceful timeout; a delivery begun meanwhile would still be under way when
+    the master kills the worker, so it could be sent and never marked sent.
+    """
+    sender = _sender(worker)
+    if sender is None:
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop_then_previous(signum: int, frame: Any) -> None:
+        sender.stop()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, stop_then_previous)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn has it: requests run on
+
+
 def _finish_sending(_arbiter: Any, worker: Any) -> None:
-    """At a worker's graceful stop, let its outbox sender finish the delivery in progress."""
-    sender = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("outbox_sender")
+    """Before a worker exits, wait for its outbox delivery in progress to be done."""
+    sender = _sender(worker)
     if sender is not None:
         sender.close()
 
@@ -99,8 +133,8 @@ def _finish_sending(_arbiter: Any, worker: Any) -> None:
 class WidgetApplication(BaseApplication):
     """Gunicorn running `create_app()`, built in each worker (no preload)."""
 
-    def __init__(self, options: ServeOptions) -> None:
-        self.options = gunicorn_options(options)
+    def __init__(self, options: ServeOptions, stop_seconds: float = 0) -> None:
+        self.options = gunicorn_options(options, stop_seconds)
         super().__init__()
 
     def load_config(self) -> None:
@@ -149,4 +183,5 @@ def serve(options: ServeOptions, config: Mapping[str, Any], database: str | Path
     """Run gunicorn until it is stopped (SIGTERM or SIGINT: graceful); exits the process."""
     check_serving(options, config)
     hold_serve_lock(database)
-    WidgetApplication(options).run()
+    slowest = max(config["SMTP_TIMEOUT_SECONDS"], config["WEBHOOK_TIMEOUT_SECONDS"])
+    WidgetApplication(options, outbox_stop_seconds(slowest)).run()

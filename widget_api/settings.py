@@ -353,7 +353,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SMTP_TIMEOUT_SECONDS",
         10.0,
-        "How long to wait for the SMTP server before an attempt counts as failed.",
+        "How long one attempt may take, from connecting to the SMTP server's last answer; "
+        "after that its connection is cut and it counts as failed (and is tried again).",
         float,
     ),
     Setting(
@@ -391,7 +392,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WEBHOOK_TIMEOUT_SECONDS",
         5.0,
-        "How long to wait for the webhook receiver before an attempt counts as failed.",
+        "How long one attempt may take, from connecting to the webhook receiver's last answer; "
+        "after that its connection is cut and it counts as failed (and is tried again).",
         float,
     ),
     Setting(
