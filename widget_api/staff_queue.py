@@ -89,13 +89,13 @@ def list_queue(
     if after is not None:
         where += f" AND (updated_at, id) {'>' if oldest_first else '<'} (?, ?)"
         params = [*params, *parse_cursor(after)]
-    cursor = db.execute(
-        f"SELECT {_QUEUE_COLUMNS} FROM conversations WHERE {where} "
-        f"ORDER BY updated_at {direction}, id {direction} LIMIT ?",
-        [*params, limit],
+    return list(
+        db.query(
+            f"SELECT {_QUEUE_COLUMNS} FROM conversations WHERE {where} "
+            f"ORDER BY updated_at {direction}, id {direction} LIMIT ?",
+            [*params, limit],
+        )
     )
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def queue_page(
