@@ -492,13 +492,12 @@ class _LanguageIndex:
     def _profiles_and_logits(self, weights: dict[str, float]) -> tuple[list[float], list[float]]:
         """Each entry's profile dot product with the question, and its Naive Bayes logit.
 
-        The dot product is 0 for entries sharing no term with the question. Both are lists
-        indexed by entry: adding into a list is faster than into a dictionary, and this loop
-        over the postings of the question's terms (stop words reach nearly every entry) is
-        the hottest in `rank`. The logit is the
+        The dot product is 0 for entries sharing no term with the question. The logit is the
         log-likelihood of the question's terms, tempered, for every entry: each term counts
         once (stop words and word pairs at their reduced share); terms the FAQ does not know
-        change no entry's odds, so they are left out.
+        change no entry's odds, so they are left out. Both are lists indexed by entry: this
+        loop over the postings of the question's terms (stop words reach nearly every entry)
+        is the hottest in `rank`, and adding into a list is faster than into a dictionary.
         """
         profile = [0.0] * len(self.entries)
         logits = [0.0] * len(self.entries)
