@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from tests.conftest import shared_path
+from widget_api.faq import matcher
 from widget_api.faq.library import build_snapshot
 from widget_api.faq.matcher import (
     DEFAULT_THRESHOLDS,
@@ -402,3 +403,23 @@ def test_a_trigram_guess_keeps_the_first_letter(sample):
     # more likely means a different word.
     assert german.resemble("ruckgabe")[0][0] == "r"
     assert german.resemble("xuckgabe") is None
+
+
+def test_a_word_that_defines_another_entry_lowers_the_confidence(monkeypatch):
+    # "delete" is the reminder entry's word, "alarms" the alarm list's: "delete all alarms"
+    # asks a neighbouring task neither entry answers, whichever of the two ranks first.
+    faq = FaqIndex(
+        [
+            entry("show-alarms", "en", "Show all alarms", "List my alarms", "Which alarms"),
+            entry("delete-reminder", "en", "Delete a reminder", "Delete all reminders"),
+        ]
+    )
+    mixed = faq.rank("delete all alarms", "en")[0]
+    plain = faq.rank("show all my alarms", "en")[0]
+    monkeypatch.setattr(matcher, "ELSEWHERE_STRENGTH", 0.0)
+    assert faq.rank("delete all alarms", "en")[0].score > mixed.score + 0.02
+    # A question with no other entry's word keeps its score; unknown words are no one's.
+    assert faq.rank("show all my alarms", "en")[0].score == plain.score
+    unknown = faq.rank("show all alarms in Zorblax", "en")[0].score
+    monkeypatch.setattr(matcher, "ELSEWHERE_STRENGTH", 1.0)
+    assert faq.rank("show all alarms in Zorblax", "en")[0].score == unknown

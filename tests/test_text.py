@@ -53,6 +53,14 @@ def test_stop_words_are_folded_lists():
     assert "how" in Analyser("en").words("How do I", keep_stop_words=True)
 
 
+def test_every_person_of_the_german_auxiliary_verbs_is_a_stop_word():
+    # "Habt ihr ...?" and "Könnt ihr ...?" are how a shop is asked: no topic, as "haben" is not.
+    for text in ("Habt ihr Zelte?", "Könnt ihr Zelte reparieren?", "Müsst ihr Zelte haben?"):
+        assert Analyser("de").words(text)[0].startswith("zelt"), text
+    forms = "habt hattet wart werdet wirst könnt müsst sollt dürft wollt möchtet"
+    assert {normalise(w, "de") for w in forms.split()} <= STOP_WORDS_DE
+
+
 def test_numbers_count_like_stop_words():
     # "Tisch für 5" and "Wecker um 5" share a time or an amount, not a topic.
     tokens = Analyser("de").tokens("Tisch für 5 Personen")

@@ -48,10 +48,15 @@ STOP_WORDS_DE = frozenset(
     ihren er ihn ihm es wir uns unser unsere euch euer man was wer wie wo wann warum wieso
     weshalb welche welcher welches welchen nicht kein keine keinen auch noch schon nur sehr so
     da dann denn doch mal bitte hallo hi danke ja nein gibt gib etwas sich
+    habt hattest hattet warst wart werde wirst werdet wurdest wurdet konnt konnten konntest
+    konntet musst musste mussten sollst sollt sollte sollten darfst durft durfte willst wollt
+    wollte mochtest mochten mochtet
     """.split()
 )
 """German words that carry no topic, written without umlauts because text is folded before
-the lookup ("für" -> "fur", "müssen" -> "mussen")."""
+the lookup ("für" -> "fur", "müssen" -> "mussen"). The auxiliary and modal verbs are listed
+in every person of the present and simple past: a shop's visitors write "habt ihr", "könnt
+ihr", and a form missing here would weigh as a rare topic word of whichever entry uses it."""
 
 STOP_WORDS = {"de": STOP_WORDS_EN | STOP_WORDS_DE, "en": STOP_WORDS_EN}
 """German questions often mix in English words ("Tracking", "Login"), so English stop words
