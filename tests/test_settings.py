@@ -127,3 +127,19 @@ def test_write_setting_keeps_other_lines(tmp_path):
     assert text.startswith("# my settings\nSHOP_NAME = 'Kept'\n")
     values = load_settings(str(tmp_path), {})
     assert values["ANSWER_THRESHOLD"] == 0.71 and values["SUGGEST_THRESHOLD"] == 0.3
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("STAFF_SESSION_HOURS", "0"), ("STAFF_DEVICE_COOKIE_DAYS", "0"), ("MAIL_RETRIES", "-1")],
+)
+def test_a_setting_below_its_declared_minimum_is_a_clean_cli_error(
+    tmp_path, monkeypatch, name, value
+):
+    """The check is declared with the setting, so every command refuses it the same way."""
+    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv(f"WIDGET_{name}", value)
+    for command in (["staff", "list"], ["settings"], ["purge", "--dry-run"]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.output.startswith(f"Error: {name} must be at least "), result.output

@@ -25,12 +25,14 @@ def since_option(what: str):
 
 
 def _config(sources: dict[str, str] | None = None) -> dict:
-    """The settings as the service would see them, without creating anything.
+    """The settings as the service would see them, checked, without creating anything.
 
     `sources` is filled with where each value came from (see settings.load_settings).
     """
     try:
-        return settings.load_settings(settings.resolve_instance_path(), sources=sources)
+        config = settings.load_settings(settings.resolve_instance_path(), sources=sources)
+        settings.check_settings(config)
+        return config
     except settings.SettingsError as error:
         raise click.ClickException(str(error)) from None
 

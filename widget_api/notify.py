@@ -134,9 +134,6 @@ class Notifier:
                 "(e.g. https://support.example.com/staff): links in e-mails are never built "
                 "from a request's Host header"
             )
-        for name in ("MAIL_RETRIES", "WEBHOOK_RETRIES"):
-            if config[name] < 0:
-                raise SettingsError(f"{name} must be 0 or more")
         if config["NOTIFY_RETRY_DELAY_SECONDS"] <= 0:
             raise SettingsError("NOTIFY_RETRY_DELAY_SECONDS must be more than 0")
         slowest = max(config["SMTP_TIMEOUT_SECONDS"], config["WEBHOOK_TIMEOUT_SECONDS"])

@@ -55,6 +55,17 @@ def between(low: int, high: int) -> Callable[[Any], str | None]:
     return check
 
 
+def at_least(low: int) -> Callable[[Any], str | None]:
+    """A check that an integer setting is `low` or more."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            return f"must be at least {low}"
+        return None
+
+    return check
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE",
@@ -160,6 +171,7 @@ SETTINGS: tuple[Setting, ...] = (
         "A staff sign-in ends after this many minutes without a request (an open queue page "
         "refreshes itself, which counts). At least 1.",
         int,
+        at_least(1),
     ),
     Setting(
         "STAFF_SESSION_HOURS",
@@ -167,6 +179,7 @@ SETTINGS: tuple[Setting, ...] = (
         "A staff sign-in ends this many hours after it began, however busy it is; then the "
         "password is asked again. At least 1.",
         int,
+        at_least(1),
     ),
     Setting(
         "STAFF_DEVICE_COOKIE_DAYS",
@@ -175,6 +188,7 @@ SETTINGS: tuple[Setting, ...] = (
         "at each sign-in), which exempts it from the lockout others' guesses cause (see "
         "`RATELIMIT_LOGIN_ACCOUNT`). At least 1.",
         int,
+        at_least(1),
     ),
     Setting(
         "SECURE_COOKIES",
@@ -402,6 +416,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How often a failed webhook delivery (no answer, or a 5xx, 408 or 429 status) is tried "
         "again before it counts as failed (shown to admins: `widget-api outbox list`).",
         int,
+        at_least(0),
     ),
     Setting(
         "MAIL_RETRIES",
@@ -409,6 +424,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How often a failed e-mail (no connection, or a 4xx answer from the SMTP server) is "
         "tried again before it counts as failed (shown to admins: `widget-api outbox list`).",
         int,
+        at_least(0),
     ),
     Setting(
         "NOTIFY_RETRY_DELAY_SECONDS",

@@ -31,7 +31,6 @@ from flask import (
 from .. import audit
 from ..accounts import role_allows
 from ..db import get_db
-from ..settings import SettingsError
 from ..staff_sessions import SessionLifetimes, resume_session
 from .texts import staff_lang, t
 
@@ -141,8 +140,6 @@ def init_app(app: Flask) -> None:
     )
 
     lifetimes = SessionLifetimes.from_config(app.config)
-    if app.config["STAFF_DEVICE_COOKIE_DAYS"] < 1:
-        raise SettingsError("STAFF_DEVICE_COOKIE_DAYS must be at least 1")
     app.extensions["staff_session_lifetimes"] = lifetimes
     # The time sessions are checked against; tests put a clock of their own here.
     app.extensions.setdefault("clock", lambda: datetime.now(UTC))
