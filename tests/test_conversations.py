@@ -130,6 +130,25 @@ def test_a_replay_after_the_conversation_moved_on_is_refused(db):
     assert store.get_conversation_for_visitor(db, first.conversation_id, first.token)
 
 
+@pytest.mark.parametrize("change", ["claim", "staff_reply", "note", "visitor_message", "close"])
+def test_a_change_in_the_same_millisecond_as_the_handoff_still_ends_replays(db, change):
+    """Times are stored to the millisecond: a change at the handoff's own instant leaves
+    updated_at equal to created_at, and the conversation has moved on all the same."""
+    at = datetime(2026, 12, 5, 9, 0, 0, 123000, tzinfo=UTC)
+    first = store.create_handoff(db, handoff(), "3", idempotency_key="key-1", now=at)
+    cid = first.conversation_id
+    {
+        "claim": lambda: staff_queue.claim_conversation(db, cid, staff_id=1, now=at),
+        "staff_reply": lambda: staff_queue.add_staff_reply(db, cid, 1, "Hello", now=at),
+        "note": lambda: staff_queue.add_note(db, cid, 1, "internal", now=at),
+        "visitor_message": lambda: store.add_visitor_message(db, cid, "more", now=at),
+        "close": lambda: staff_queue.close_conversation(db, cid, now=at),
+    }[change]()
+    with pytest.raises(store.ReplayRefused) as refused:
+        store.create_handoff(db, handoff(), "3", idempotency_key="key-1", now=at)
+    assert refused.value.reason == "moved_on"
+
+
 def test_a_replay_after_the_window_is_refused_and_the_token_forgotten(db):
     start = datetime.now(UTC)
     first = store.create_handoff(db, handoff(), "3", idempotency_key="k", now=start)

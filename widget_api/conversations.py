@@ -256,10 +256,15 @@ def _replay(
     The sealed token is cleared when the replay window ends (purge_idempotency_keys), so an
     old key finds none. A conversation that changed since it was made (a claim, a reply, a
     visitor message, closing) has moved on: its token is not handed out again, however soon.
+    That is read from its state, not only from its times: times are stored to the millisecond,
+    and a claim or a message in the same millisecond as the handoff leaves them equal.
     """
     row = db.execute(
         "SELECT k.body_hash, k.conversation_id, k.sealed_token, k.created_at, c.status, "
-        "c.updated_at > c.created_at FROM idempotency_keys AS k "
+        "c.status != 'new' OR c.assigned_to IS NOT NULL OR c.updated_at > c.created_at "
+        "OR (SELECT COUNT(*) FROM messages AS m WHERE m.conversation_id = c.id "
+        "AND m.in_transcript = 0) > 1 "
+        "FROM idempotency_keys AS k "
         "JOIN conversations AS c ON c.id = k.conversation_id WHERE k.key_hash = ?",
         [_sha256(idempotency_key)],
     ).fetchone()
