@@ -109,24 +109,30 @@ def change_role(account_id: int):
     return _back()
 
 
+def _set_disabled(account_id: int, disabled: bool):
+    """Disable or enable another account, audited, and go back to the list."""
+    account = _other_account(account_id)
+    accounts.set_disabled(get_db(), account["email"], disabled=disabled)
+    action, text = (
+        ("account.disabled", "account_disabled")
+        if disabled
+        else ("account.enabled", "account_enabled")
+    )
+    audit_staff(action, account_id)
+    flash(t(text, email=account["email"]), "info")
+    return _back()
+
+
 @bp.post(f"{ACCOUNT}/disable")
 @requires_role("admin")
 def disable_account(account_id: int):
-    account = _other_account(account_id)
-    accounts.set_disabled(get_db(), account["email"], disabled=True)
-    audit_staff("account.disabled", account_id)
-    flash(t("account_disabled", email=account["email"]), "info")
-    return _back()
+    return _set_disabled(account_id, disabled=True)
 
 
 @bp.post(f"{ACCOUNT}/enable")
 @requires_role("admin")
 def enable_account(account_id: int):
-    account = _other_account(account_id)
-    accounts.set_disabled(get_db(), account["email"], disabled=False)
-    audit_staff("account.enabled", account_id)
-    flash(t("account_enabled", email=account["email"]), "info")
-    return _back()
+    return _set_disabled(account_id, disabled=False)
 
 
 @bp.post(f"{ACCOUNT}/password")
