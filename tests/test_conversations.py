@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from widget_api import conversations as store
-from widget_api import erasure, staff_queue
+from widget_api import conversations, erasure, staff_queue
 from widget_api.conversations import Handoff
 from widget_api.db import connect, get_db, init_database
 
@@ -18,7 +17,7 @@ TRANSCRIPT = (("visitor", "Where is my parcel 4711?"), ("bot", "Sorry, I could n
 
 @pytest.fixture
 def db_path(tmp_path):
-    path = tmp_path / "store.sqlite3"
+    path = tmp_path / "conversations.sqlite3"
     init_database(path)
     return path
 
@@ -36,8 +35,8 @@ def handoff(**changes) -> Handoff:
     return Handoff(**fields)
 
 
-def create(db, key=None, **changes) -> store.CreatedHandoff:
-    return store.create_handoff(db, handoff(**changes), "3", idempotency_key=key)
+def create(db, key=None, **changes) -> conversations.CreatedHandoff:
+    return conversations.create_handoff(db, handoff(**changes), "3", idempotency_key=key)
 
 
 def counts(db) -> dict[str, int]:
@@ -49,7 +48,7 @@ def test_create_stores_question_transcript_and_consent(db):
     created = create(db, name="Ada", email="ada@example.com", consent=True)
     assert created.status == "new" and not created.replayed
     assert len(created.token) >= 43 and len(created.conversation_id) >= 22
-    conversation = store.get_conversation(db, created.conversation_id)
+    conversation = conversations.get_conversation(db, created.conversation_id)
     assert conversation["question"] == "Where is my parcel 4711?"
     assert conversation["name"] == "Ada" and conversation["email"] == "ada@example.com"
     assert conversation["consent_notice_version"] == "3" and conversation["consent_at"]
@@ -63,12 +62,12 @@ def test_create_stores_question_transcript_and_consent(db):
 
 def test_no_consent_recorded_without_contact_data(db):
     created = create(db, consent=True)
-    conversation = store.get_conversation(db, created.conversation_id)
+    conversation = conversations.get_conversation(db, created.conversation_id)
     assert conversation["consent_at"] is None and conversation["consent_notice_version"] is None
 
 
 def test_contact_data_needs_consent(db):
-    with pytest.raises(store.ConsentRequired):
+    with pytest.raises(conversations.ConsentRequired):
         create(db, email="ada@example.com")
     assert counts(db)["conversations"] == 0
 
@@ -81,26 +80,26 @@ def test_ids_and_tokens_are_random(db):
 
 def test_ids_never_start_like_a_command_line_option(db, monkeypatch):
     """`widget-api queue show ID` would read an id that starts with `-` as an option."""
-    real = store.secrets.token_urlsafe
+    real = conversations.secrets.token_urlsafe
     drawn = iter(["-Mk2Vq0bJ9xTt1rYwZp4e3A", "_Ak2Vq0bJ9xTt1rYwZp4e3A", "Rk2Vq0bJ9xTt1rYwZp4e3A"])
 
     def draw(nbytes=None):
         return next(drawn) if nbytes == 16 else real(nbytes)
 
-    monkeypatch.setattr(store.secrets, "token_urlsafe", draw)
+    monkeypatch.setattr(conversations.secrets, "token_urlsafe", draw)
     assert create(db).conversation_id == "Rk2Vq0bJ9xTt1rYwZp4e3A"
 
 
 def test_visitor_access_needs_the_right_token(db):
     mine, other = create(db), create(db)
-    seen = store.get_conversation_for_visitor(db, mine.conversation_id, mine.token)
+    seen = conversations.get_conversation_for_visitor(db, mine.conversation_id, mine.token)
     assert seen["id"] == mine.conversation_id
-    assert store.get_conversation_for_visitor(db, mine.conversation_id, other.token) is None
-    assert store.get_conversation_for_visitor(db, "x" * 22, mine.token) is None
+    assert conversations.get_conversation_for_visitor(db, mine.conversation_id, other.token) is None
+    assert conversations.get_conversation_for_visitor(db, "x" * 22, mine.token) is None
     for token in ("", "x" * 10_000, "\x00", "tökén", "\ud800"):
-        assert store.get_conversation_for_visitor(db, mine.conversation_id, token) is None
+        assert conversations.get_conversation_for_visitor(db, mine.conversation_id, token) is None
     for odd_id in ("", "\x00" * 30, "ü" * 30, "a" * 10_000):
-        assert not store.visitor_may_access(db, odd_id, mine.token)
+        assert not conversations.visitor_may_access(db, odd_id, mine.token)
 
 
 def test_idempotent_create_returns_the_first_answer_and_keeps_the_token(db):
@@ -108,7 +107,7 @@ def test_idempotent_create_returns_the_first_answer_and_keeps_the_token(db):
     again = create(db, key="key-1")
     assert again.conversation_id == first.conversation_id and again.replayed
     assert again.token == first.token
-    assert store.get_conversation_for_visitor(db, first.conversation_id, first.token)
+    assert conversations.get_conversation_for_visitor(db, first.conversation_id, first.token)
     assert counts(db) == {"conversations": 1, "messages": 3, "idempotency_keys": 1}
     stored_key, sealed, token_hash = db.execute(
         "SELECT key_hash, sealed_token, token_hash FROM idempotency_keys "
@@ -124,10 +123,10 @@ def test_idempotent_create_returns_the_first_answer_and_keeps_the_token(db):
 def test_a_replay_after_the_conversation_moved_on_is_refused(db):
     first = create(db, key="key-1")
     staff_queue.claim_conversation(db, first.conversation_id, staff_id=1)
-    with pytest.raises(store.ReplayRefused) as refused:
+    with pytest.raises(conversations.ReplayRefused) as refused:
         create(db, key="key-1")
     assert refused.value.reason == "moved_on"
-    assert store.get_conversation_for_visitor(db, first.conversation_id, first.token)
+    assert conversations.get_conversation_for_visitor(db, first.conversation_id, first.token)
 
 
 @pytest.mark.parametrize("change", ["claim", "staff_reply", "note", "visitor_message", "close"])
@@ -135,29 +134,29 @@ def test_a_change_in_the_same_millisecond_as_the_handoff_still_ends_replays(db, 
     """Times are stored to the millisecond: a change at the handoff's own instant leaves
     updated_at equal to created_at, and the conversation has moved on all the same."""
     at = datetime(2026, 12, 5, 9, 0, 0, 123000, tzinfo=UTC)
-    first = store.create_handoff(db, handoff(), "3", idempotency_key="key-1", now=at)
+    first = conversations.create_handoff(db, handoff(), "3", idempotency_key="key-1", now=at)
     cid = first.conversation_id
     {
         "claim": lambda: staff_queue.claim_conversation(db, cid, staff_id=1, now=at),
         "staff_reply": lambda: staff_queue.add_staff_reply(db, cid, 1, "Hello", now=at),
         "note": lambda: staff_queue.add_note(db, cid, 1, "internal", now=at),
-        "visitor_message": lambda: store.add_visitor_message(db, cid, "more", now=at),
+        "visitor_message": lambda: conversations.add_visitor_message(db, cid, "more", now=at),
         "close": lambda: staff_queue.close_conversation(db, cid, now=at),
     }[change]()
-    with pytest.raises(store.ReplayRefused) as refused:
-        store.create_handoff(db, handoff(), "3", idempotency_key="key-1", now=at)
+    with pytest.raises(conversations.ReplayRefused) as refused:
+        conversations.create_handoff(db, handoff(), "3", idempotency_key="key-1", now=at)
     assert refused.value.reason == "moved_on"
 
 
 def test_a_replay_after_the_window_is_refused_and_the_token_forgotten(db):
     start = datetime.now(UTC)
-    first = store.create_handoff(db, handoff(), "3", idempotency_key="k", now=start)
-    later = start + timedelta(seconds=store.REPLAY_SECONDS - 1)
-    again = store.create_handoff(db, handoff(), "3", idempotency_key="k", now=later)
+    first = conversations.create_handoff(db, handoff(), "3", idempotency_key="k", now=start)
+    later = start + timedelta(seconds=conversations.REPLAY_SECONDS - 1)
+    again = conversations.create_handoff(db, handoff(), "3", idempotency_key="k", now=later)
     assert again.token == first.token
-    too_late = start + timedelta(seconds=store.REPLAY_SECONDS + 1)
-    with pytest.raises(store.ReplayRefused) as refused:
-        store.create_handoff(db, handoff(), "3", idempotency_key="k", now=too_late)
+    too_late = start + timedelta(seconds=conversations.REPLAY_SECONDS + 1)
+    with pytest.raises(conversations.ReplayRefused) as refused:
+        conversations.create_handoff(db, handoff(), "3", idempotency_key="k", now=too_late)
     assert refused.value.reason == "expired"
     assert db.execute("SELECT sealed_token FROM idempotency_keys").fetchall() == [(None,)]
     assert counts(db)["conversations"] == 1
@@ -165,9 +164,9 @@ def test_a_replay_after_the_window_is_refused_and_the_token_forgotten(db):
 
 def test_same_key_with_another_body_is_a_conflict(db):
     create(db, key="key-1")
-    with pytest.raises(store.IdempotencyConflict):
+    with pytest.raises(conversations.IdempotencyConflict):
         create(db, key="key-1", question="Something else entirely")
-    with pytest.raises(store.IdempotencyConflict):
+    with pytest.raises(conversations.IdempotencyConflict):
         create(db, key="key-1", transcript=())
     assert create(db, key="key-2").conversation_id
     assert counts(db)["conversations"] == 2
@@ -175,28 +174,28 @@ def test_same_key_with_another_body_is_a_conflict(db):
 
 def test_idempotency_keys_are_kept_24_hours(db):
     old = datetime.now(UTC) - timedelta(hours=25)
-    first = store.create_handoff(db, handoff(), "3", idempotency_key="k", now=old)
+    first = conversations.create_handoff(db, handoff(), "3", idempotency_key="k", now=old)
     later = create(db, key="k")
     assert later.conversation_id != first.conversation_id and not later.replayed
-    assert store.purge_idempotency_keys(db, datetime.now(UTC) + timedelta(hours=25)) == 1
+    assert conversations.purge_idempotency_keys(db, datetime.now(UTC) + timedelta(hours=25)) == 1
 
 
 def test_visitor_message_reopens_for_the_queue(db):
     created = create(db)
     cid = created.conversation_id
-    message = store.add_visitor_message(db, cid, "Any news?")
+    message = conversations.add_visitor_message(db, cid, "Any news?")
     assert message["author"] == "visitor" and message["text"] == "Any news?"
-    assert store.get_conversation(db, cid)["status"] == "new"
+    assert conversations.get_conversation(db, cid)["status"] == "new"
     staff_queue.close_conversation(db, cid)
-    store.add_visitor_message(db, cid, "Hello?")
-    assert store.get_conversation(db, cid)["status"] == "new"
+    conversations.add_visitor_message(db, cid, "Hello?")
+    assert conversations.get_conversation(db, cid)["status"] == "new"
     staff_queue.claim_conversation(db, cid, staff_id=7)
     staff_queue.add_staff_reply(db, cid, 7, "On its way.")
-    assert store.get_conversation(db, cid)["status"] == "waiting"
-    store.add_visitor_message(db, cid, "Thanks!")
-    assert store.get_conversation(db, cid)["status"] == "open"
-    with pytest.raises(store.ConversationNotFound):
-        store.add_visitor_message(db, "n" * 22, "lost")
+    assert conversations.get_conversation(db, cid)["status"] == "waiting"
+    conversations.add_visitor_message(db, cid, "Thanks!")
+    assert conversations.get_conversation(db, cid)["status"] == "open"
+    with pytest.raises(conversations.ConversationNotFound):
+        conversations.add_visitor_message(db, "n" * 22, "lost")
 
 
 def test_staff_workflow_and_queues(db):
@@ -211,16 +210,16 @@ def test_staff_workflow_and_queues(db):
     note = staff_queue.add_note(db, a, 1, "Customer called twice.")
     assert reply["kind"] == "message" and note["kind"] == "note"
     assert [c["id"] for c in staff_queue.list_queue(db, "waiting")] == [a]
-    conversation = store.get_conversation(db, a)
+    conversation = conversations.get_conversation(db, a)
     assert conversation["first_staff_reply_at"] and conversation["assigned_to"] == 1
     assert [m["kind"] for m in conversation["messages"]][-2:] == ["message", "note"]
     staff_queue.close_conversation(db, a)
     assert [c["id"] for c in staff_queue.list_queue(db, "closed")] == [a]
     staff_queue.reopen_conversation(db, a)
-    assert store.get_conversation(db, a)["status"] == "open"
+    assert conversations.get_conversation(db, a)["status"] == "open"
     staff_queue.close_conversation(db, b)
     staff_queue.reopen_conversation(db, b)
-    assert store.get_conversation(db, b)["status"] == "new"
+    assert conversations.get_conversation(db, b)["status"] == "new"
     with pytest.raises(ValueError):
         staff_queue.list_queue(db, "everything")
     for action in (
@@ -229,9 +228,9 @@ def test_staff_workflow_and_queues(db):
         lambda: staff_queue.add_note(db, "none", 1, "x"),
         lambda: staff_queue.close_conversation(db, "none"),
         lambda: staff_queue.reopen_conversation(db, "none"),
-        lambda: store.get_conversation(db, "none"),
+        lambda: conversations.get_conversation(db, "none"),
     ):
-        with pytest.raises(store.ConversationNotFound):
+        with pytest.raises(conversations.ConversationNotFound):
             action()
 
 
@@ -239,7 +238,7 @@ def test_visitor_never_sees_notes_or_staff_ids(db):
     created = create(db)
     staff_queue.add_staff_reply(db, created.conversation_id, 3, "Reply")
     staff_queue.add_note(db, created.conversation_id, 3, "Secret note")
-    seen = store.get_conversation_for_visitor(db, created.conversation_id, created.token)
+    seen = conversations.get_conversation_for_visitor(db, created.conversation_id, created.token)
     assert [m["text"] for m in seen["messages"]][-1] == "Reply"
     assert all("staff_id" not in m and "kind" not in m for m in seen["messages"])
     assert "Secret note" not in repr(seen)
@@ -271,14 +270,14 @@ def test_two_concurrent_claims_exactly_one_wins(db, db_path):
             thread.join()
         winners = [o for o in outcomes if o.startswith("won")]
         assert len(winners) == 1 and outcomes.count("lost") == 1, outcomes
-        assigned = store.get_conversation(db, conversation_id)["assigned_to"]
+        assigned = conversations.get_conversation(db, conversation_id)["assigned_to"]
         assert winners == [f"won:{assigned}"]
 
 
 def test_delete_removes_every_row_in_every_table(db):
     kept = create(db, key="other")
     gone = create(db, key="mine", email="ada@example.com", consent=True)
-    store.add_visitor_message(db, gone.conversation_id, "more")
+    conversations.add_visitor_message(db, gone.conversation_id, "more")
     staff_queue.add_staff_reply(db, gone.conversation_id, 1, "reply")
     staff_queue.add_note(db, gone.conversation_id, 1, "note")
     before = counts(db)
@@ -293,7 +292,7 @@ def test_delete_removes_every_row_in_every_table(db):
     ):
         sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"
         assert db.execute(sql, [gone.conversation_id]).fetchone()[0] == 0
-    assert store.get_conversation(db, kept.conversation_id)
+    assert conversations.get_conversation(db, kept.conversation_id)
 
 
 def test_deleted_text_does_not_linger_in_the_file(db, db_path):

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from tests.test_staff import add_account, hand_off, post, sign_in
-from widget_api import drafts, stats, store
+from widget_api import ask_stats, drafts, question_log, stats
 from widget_api.db import connect
 from widget_api.faq.check import check_path
 
@@ -90,13 +90,13 @@ def test_asks_write_their_counts_once_a_batch_is_due(app):
     today = datetime.now(UTC).date().isoformat()
     for _ in range(stats.FLUSH_COUNT - 1):
         visitor.post("/api/v1/ask", json={"question": "How long does shipping take?"})
-    assert store.daily_ask_counts(connect(app.config["DATABASE"]), today) == {}
+    assert ask_stats.daily_ask_counts(connect(app.config["DATABASE"]), today) == {}
     visitor.post("/api/v1/ask", json={"question": "Can I rent a canoe from you?", "lang": "en"})
     db = connect(app.config["DATABASE"])
-    assert store.daily_ask_counts(db, today) == {
+    assert ask_stats.daily_ask_counts(db, today) == {
         today: {"answer": stats.FLUSH_COUNT - 1, "handoff": 1}
     }
-    assert [row["question"] for row in store.logged_questions(db)] == [
+    assert [row["question"] for row in question_log.logged_questions(db)] == [
         "Can I rent a canoe from you?"
     ]
 
@@ -123,7 +123,7 @@ def test_stats_page_counts_questions_in_the_other_language_per_pair(app):
     ]
     today = datetime.now(UTC).date().isoformat()
     db = connect(app.config["DATABASE"])
-    assert store.language_pair_counts(db, today) == {
+    assert ask_stats.language_pair_counts(db, today) == {
         ("de", "de"): 1,
         ("de", "en"): 1,
         ("en", "de"): 2,

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.test_staff import add_account, sign_in
-from widget_api import store
+from widget_api import question_log
 from widget_api.cli import main
 from widget_api.db import connect
 from widget_api.faq import gaps as gaps_module
@@ -61,7 +61,7 @@ def test_api_logs_unanswered_and_unhelpful_questions_only(app, client):
     client.post(
         "/api/v1/feedback", json={"faq_id": "shipping-time", "helpful": True, "question": "ok"}
     )
-    logged = store.logged_questions(connect(app.config["DATABASE"]))
+    logged = question_log.logged_questions(connect(app.config["DATABASE"]))
     assert [(r["question"], r["outcome"]) for r in logged] == [
         ("Can I rent a canoe from you?", "handoff"),
         ("shipping to Iceland?", "not_helpful"),
@@ -85,7 +85,7 @@ def test_cli_prints_groups(tmp_path, monkeypatch):
     assert runner.invoke(main, ["faq", "gaps"]).exit_code == 0
     db = connect(tmp_path / "instance" / "widget.sqlite3")
     for question in UNANSWERED:
-        store.log_question(db, question, "en", "handoff", None, None)
+        question_log.log_question(db, question, "en", "handoff", None, None)
     result = runner.invoke(main, ["faq", "gaps", "--since", "7"])
     assert result.exit_code == 0
     first = result.output.splitlines()[0]
@@ -115,7 +115,7 @@ def test_gap_logging_leaves_the_connection_durable(app):
     from widget_api.db import connect
 
     db = connect(app.config["DATABASE"])
-    store.log_question(db, "anything at all", "en", "handoff", None, None)
+    question_log.log_question(db, "anything at all", "en", "handoff", None, None)
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL again afterwards
 
 
@@ -191,7 +191,7 @@ def test_the_page_shows_the_largest_groups_and_counts_the_rest(app):
     db = connect(app.config["DATABASE"])
     questions = long_questions(GAPS_SHOWN + 30, seed=4, near_identical=False)
     for question in [*UNANSWERED, *questions]:
-        store.log_question(db, question, "en", "handoff", None, None)
+        question_log.log_question(db, question, "en", "handoff", None, None)
     app.config["SESSION_COOKIE_SECURE"] = False
     add_account(app, "editor@example.com", "editor")
     editor = app.test_client()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import accounts, audit, conversations, drafts, erasure, staff_queue, store
+from widget_api import accounts, audit, conversations, drafts, erasure, question_log, staff_queue
 from widget_api.cli import main
 from widget_api.conversations import Handoff
 from widget_api.db import connect
@@ -70,11 +70,11 @@ def people(db) -> dict[str, str]:
         conversation_id=first,
         created_by=1,
     )
-    store.log_question(db, f"Where is parcel {MARKER}?", "en", "handoff", None, None)
+    question_log.log_question(db, f"Where is parcel {MARKER}?", "en", "handoff", None, None)
     second = hand_off(db, "Can I pay by invoice?", email=ADDRESS.upper(), consent=True)
     conversations.add_visitor_message(db, second, f"Follow-up {MARKER}")
     bob = hand_off(db, "Bob's question", email="bob@example.com", consent=True)
-    store.log_question(db, "Bob's question", "en", "handoff", None, None)
+    question_log.log_question(db, "Bob's question", "en", "handoff", None, None)
     mention = hand_off(db, "My wife ann.example@example.com ordered this")
     return {"first": first, "second": second, "bob": bob, "mention": mention}
 
@@ -137,7 +137,7 @@ def test_erase_by_email_removes_it_all_and_keeps_the_others(cli, db, people, ins
     remaining = {row[0] for row in db.execute("SELECT id FROM conversations").fetchall()}
     assert remaining == {people["bob"], people["mention"]}
     assert db.execute("SELECT COUNT(*) FROM faq_drafts").fetchone()[0] == 0
-    assert [q["question"] for q in store.logged_questions(db)] == ["Bob's question"]
+    assert [q["question"] for q in question_log.logged_questions(db)] == ["Bob's question"]
     data = db_bytes(instance)
     assert MARKER.encode() not in data and b"Ann called about this" not in data
     assert b"bob@example.com" in data
@@ -189,13 +189,13 @@ def test_visitors_delete_is_the_same_erasure_and_is_audited(tmp_path):
     drafts.create_draft(
         db, lang="en", question="Zither?", answer="No.", conversation_id=created["conversation_id"]
     )
-    assert store.logged_questions(db)
+    assert question_log.logged_questions(db)
     response = client.delete(
         f"/api/v1/conversations/{created['conversation_id']}",
         headers={"Authorization": f"Bearer {created['token']}"},
     )
     assert response.status_code == 204
-    assert store.logged_questions(db) == []
+    assert question_log.logged_questions(db) == []
     assert db.execute("SELECT COUNT(*) FROM faq_drafts").fetchone()[0] == 0
     (entry,) = audit.entries(db)
     assert entry["action"] == "conversation.deleted" and entry["actor"] == "visitor"

@@ -13,8 +13,7 @@ import pytest
 
 from tests.conftest import make_app
 from tests.test_visitor_api import ORIGIN, TOO_DEEP, error_of
-from widget_api import conversations as store
-from widget_api import staff_queue
+from widget_api import conversations, staff_queue
 from widget_api.db import connect
 from widget_api.handoff_api import expected_reply
 from widget_api.hours import ServiceHours
@@ -193,9 +192,9 @@ def test_a_visitor_message_also_ends_replays(client):
 def test_replays_end_with_the_window(tmp_path):
     app = make_app(tmp_path, HANDOFF_REPLAY_SECONDS=60)
     db = connect(app.config["DATABASE"])
-    created = store.create_handoff(
+    created = conversations.create_handoff(
         db,
-        store.Handoff(QUESTION["question"], "en"),
+        conversations.Handoff(QUESTION["question"], "en"),
         "1",
         RETRY_KEY,
         now=datetime.now(UTC) - timedelta(seconds=61),
@@ -203,7 +202,7 @@ def test_replays_end_with_the_window(tmp_path):
     client = app.test_client()
     replay = client.post("/api/v1/handoffs", json=QUESTION, headers={"Idempotency-Key": RETRY_KEY})
     assert error_of(replay) == (409, "idempotency_key_expired")
-    assert store.visitor_may_access(db, created.conversation_id, created.token)
+    assert conversations.visitor_may_access(db, created.conversation_id, created.token)
     assert db.execute("SELECT sealed_token FROM idempotency_keys").fetchall() == [(None,)]
 
 
@@ -314,7 +313,7 @@ def test_transcript_limits_are_inclusive_and_nothing_is_stored_on_error(app, cli
 
 def test_name_at_the_limit_and_consent_without_contact(app, client):
     created = hand_off(client, {**QUESTION, "name": "A" * 100, "consent": True})
-    conversation = store.get_conversation(
+    conversation = conversations.get_conversation(
         connect(app.config["DATABASE"]), created["conversation_id"]
     )
     assert conversation["name"] == "A" * 100 and conversation["consent_notice_version"] == "1"

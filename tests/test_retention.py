@@ -13,7 +13,15 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import audit, conversations, drafts, retention, staff_queue, store
+from widget_api import (
+    audit,
+    conversations,
+    drafts,
+    maintenance,
+    question_log,
+    retention,
+    staff_queue,
+)
 from widget_api.cli import main
 from widget_api.conversations import Handoff
 from widget_api.db import connect
@@ -70,12 +78,12 @@ def test_purge_applies_each_rule_and_a_dry_run_changes_nothing(db):
     recent_closed = closed_at(db, NOW - timedelta(days=89))
     idle = hand_off(db, NOW - timedelta(days=31))
     active = hand_off(db, NOW - timedelta(days=29))
-    store.log_question(db, "old gap", "en", "handoff", None, None)
-    store.record_feedback(db, "ship", False, "old feedback", "en")
+    question_log.log_question(db, "old gap", "en", "handoff", None, None)
+    question_log.record_feedback(db, "ship", False, "old feedback", "en")
     age_rows(db, "question_log", NOW - timedelta(days=31))
     age_rows(db, "feedback", NOW - timedelta(days=31))
-    store.log_question(db, f"Old question {MARKER}", "en", "handoff", None, None)
-    store.log_question(db, "recent gap", "en", "suggest", None, None)
+    question_log.log_question(db, f"Old question {MARKER}", "en", "handoff", None, None)
+    question_log.log_question(db, "recent gap", "en", "suggest", None, None)
     db.execute(
         "UPDATE question_log SET created_at = ? WHERE question = 'recent gap'", [NOW.isoformat()]
     )
@@ -97,7 +105,7 @@ def test_purge_applies_each_rule_and_a_dry_run_changes_nothing(db):
     assert conversations.get_conversation(db, recent_closed)["status"] == "closed"
     assert conversations.get_conversation(db, idle)["status"] == "closed"
     assert conversations.get_conversation(db, active)["status"] == "new"
-    assert [q["question"] for q in store.logged_questions(db)] == ["recent gap"]
+    assert [q["question"] for q in question_log.logged_questions(db)] == ["recent gap"]
     assert db.execute("SELECT COUNT(*) FROM faq_drafts").fetchone()[0] == 0
     # Closing starts the deletion clock: the idle conversation is not deleted the same day.
     assert retention.purge(db, NOW)["conversations_deleted"] == 0
@@ -106,7 +114,7 @@ def test_purge_applies_each_rule_and_a_dry_run_changes_nothing(db):
 def test_zero_turns_a_rule_off(db):
     closed_at(db, NOW - timedelta(days=400))
     hand_off(db, NOW - timedelta(days=400))
-    store.log_question(db, "old gap", "en", "handoff", None, None)
+    question_log.log_question(db, "old gap", "en", "handoff", None, None)
     age_rows(db, "question_log", NOW - timedelta(days=400))
     policy = retention.RetentionPolicy(
         closed_days=0, inactive_close_days=0, question_log_days=0, audit_days=0
@@ -129,7 +137,7 @@ def test_purged_text_is_gone_from_the_file_and_the_wal(db, db_path):
     conversations.add_visitor_message(db, gone, f"Follow-up {MARKER}", now=long_ago)
     staff_queue.close_conversation(db, gone, now=long_ago)
     kept = hand_off(db, NOW, question="A question that stays")
-    store.checkpoint(db)
+    maintenance.checkpoint(db)
     assert MARKER.encode() in file_bytes(db_path)
 
     counts = retention.run(db, retention.RetentionPolicy(), actor="cli", now=NOW)
@@ -221,10 +229,10 @@ def test_a_run_killed_midway_is_taken_over_after_the_lease(db_path):
         finally:
             process.kill()
     policy = retention.RetentionPolicy()
-    assert store.last_job_run(connect(db_path), "purge") is None
+    assert maintenance.last_job_run(connect(db_path), "purge") is None
     assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(minutes=30)) is None
     assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(minutes=61)) is not None
-    assert store.last_job_run(connect(db_path), "purge")
+    assert maintenance.last_job_run(connect(db_path), "purge")
     # Finished now: later checks that day leave it alone, the next day runs again.
     assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(hours=5)) is None
     assert retention.run_daily_if_due(str(db_path), policy, NOW + timedelta(days=1)) is not None
@@ -255,7 +263,7 @@ def test_the_running_service_purges_by_itself_once(tmp_path):
             app.extensions["maintenance"].stop()
     actions = [e["action"] for e in audit.entries(connect(database))]
     assert actions.count("retention.purged") == 1
-    assert store.last_job_run(connect(database), "purge")
+    assert maintenance.last_job_run(connect(database), "purge")
 
 
 def test_tests_and_a_zero_interval_start_no_maintenance(tmp_path):

@@ -32,8 +32,7 @@ from tests.test_handoff_api import QUESTION, bearer, conversation_url, hand_off
 from tests.test_serving import random_address
 from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
 from tests.test_visitor_api import ORIGIN, error_of
-from widget_api import accounts
-from widget_api import conversations as store
+from widget_api import accounts, conversations
 from widget_api.db import connect
 from widget_api.demo import serve_in_thread
 from widget_api.faq.render import ALLOWED_TAGS, LINK_REL, clean_html, is_safe_url, render_answer
@@ -169,15 +168,17 @@ def test_ten_thousand_random_tokens_open_nothing(app, client):
     rng = random.Random(6)
     guesses = [(rng.choice(ids), secrets.token_urlsafe(32)) for _ in range(10_000)]
     guesses += [(ids[0], token) for token in near]
-    opened = [g for g in guesses if store.visitor_may_access(db, *g)]
+    opened = [g for g in guesses if conversations.visitor_may_access(db, *g)]
     assert opened == []
-    assert all(store.get_conversation_for_visitor(db, *g) is None for g in guesses[:500])
+    assert all(conversations.get_conversation_for_visitor(db, *g) is None for g in guesses[:500])
     # A sample over HTTP, through the real header parsing.
     for conversation_id, token in guesses[:300] + guesses[-len(near) :]:
         response = client.get(f"/api/v1/conversations/{conversation_id}", headers=bearer(token))
         assert response.status_code == 404
     # The real tokens still work: the test is not passing because nothing ever opens.
-    assert all(store.visitor_may_access(db, c["conversation_id"], c["token"]) for c in created)
+    assert all(
+        conversations.visitor_may_access(db, c["conversation_id"], c["token"]) for c in created
+    )
 
 
 def test_tokens_appear_only_in_the_answer_that_created_them(admin_app, caplog):

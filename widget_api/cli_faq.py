@@ -294,10 +294,10 @@ def faq_drafts(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def faq_gaps(days: int, as_json: bool) -> None:
     """What visitors asked that the FAQ did not answer, grouped, largest groups first."""
-    from . import store
+    from . import question_log
     from .faq.gaps import group_gaps
 
-    gaps = group_gaps(store.logged_questions(_database(), since=days_ago(days)))
+    gaps = group_gaps(question_log.logged_questions(_database(), since=days_ago(days)))
     if as_json:
         click.echo(
             json.dumps(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import audit, gdpr, retention, store
+from . import audit, gdpr, maintenance, retention
 from .cli import _config, _database, main, since_option
 from .private_files import open_private_for_writing
 from .settings import SettingsError
@@ -126,7 +126,7 @@ def gdpr_erase(email: str | None, conversation_id: str | None) -> None:
             target=conversation_id,
             details={"by": "email" if email is not None else "conversation", **removed},
         )
-    store.compact_database(db)
+    maintenance.compact_database(db)
     _print_counts(removed)
     _warn_mentions(mentioned)
     if not removed["conversations"]:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from . import drafts, outbox, store
+from . import drafts, outbox, question_log
 from .sqlite import write_transaction
 
 
@@ -49,7 +49,7 @@ def erase_conversations(db: Database, conversation_ids: Sequence[str]) -> dict[s
                     chunk * 2,
                 ).fetchall()
             ]
-            for kind, count in store.forget_questions(db, texts).items():
+            for kind, count in question_log.forget_questions(db, texts).items():
                 removed[kind] += count
             removed["drafts"] += drafts.delete_drafts_of(db, chunk)
             for kind, count in db.execute(

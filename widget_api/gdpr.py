@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import conversations, drafts, erasure, store
+from . import conversations, drafts, erasure, question_log
 
 EXPORT_FORMAT = "widget-api personal data export"
 EXPORT_VERSION = 1
@@ -94,7 +94,7 @@ def export(db: Database, subject: Subject, now: datetime | None = None) -> dict[
     texts = [item["question"] for item in items] + [
         m["text"] for item in items for m in item["messages"] if m["from"] == "visitor"
     ]
-    logged = store.questions_with_texts(db, texts)
+    logged = question_log.questions_with_texts(db, texts)
     for rows in logged.values():
         for row in rows:
             del row["id"]

@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import audit, erasure, notify
-from . import conversations as store
+from . import audit, conversations, erasure, notify
 from .db import get_db, write_transaction
 from .errors import ApiError
 from .faq.render import remove_control_characters
@@ -28,8 +27,8 @@ from .input_rules import (
     MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
 )
+from .maintenance import checkpoint
 from .security import rate_limited
-from .store import checkpoint
 from .visitor_api import json_body, language, text_field
 
 bp = Blueprint("handoff_api", __name__, url_prefix="/api/v1")
@@ -165,7 +164,7 @@ def _transcript(value: Any) -> list[tuple[str, str]]:
     return entries
 
 
-def _handoff(body: dict[str, Any]) -> store.Handoff:
+def _handoff(body: dict[str, Any]) -> conversations.Handoff:
     question = text_field(body, "question")
     lang = language(body.get("lang"), required=True)
     name = _one_line(body, "name", MAX_NAME_LENGTH)
@@ -184,7 +183,7 @@ def _handoff(body: dict[str, Any]) -> store.Handoff:
             "Please agree to the privacy notice to leave your name or e-mail address.",
         )
     transcript = _transcript(body.get("transcript"))
-    return store.Handoff(question, lang, name, email, consent, tuple(transcript))
+    return conversations.Handoff(question, lang, name, email, consent, tuple(transcript))
 
 
 def _idempotency_key() -> str | None:
@@ -211,7 +210,7 @@ def _bearer_token() -> str:
 
 
 def _authorized(conversation_id: str) -> None:
-    if not store.visitor_may_access(get_db(), conversation_id, _bearer_token()):
+    if not conversations.visitor_may_access(get_db(), conversation_id, _bearer_token()):
         raise _not_found()
 
 
@@ -236,7 +235,7 @@ def create_handoff() -> tuple[Response, int]:
     handoff = _handoff(json_body())
     key = _idempotency_key()
     try:
-        created = store.create_handoff(
+        created = conversations.create_handoff(
             get_db(),
             handoff,
             current_app.config["PRIVACY_NOTICE_VERSION"],
@@ -244,13 +243,13 @@ def create_handoff() -> tuple[Response, int]:
             deliveries=notify.handoff_deliveries(),
             replay_seconds=current_app.config["HANDOFF_REPLAY_SECONDS"],
         )
-    except store.IdempotencyConflict:
+    except conversations.IdempotencyConflict:
         raise ApiError(
             409,
             "idempotency_conflict",
             "This Idempotency-Key was already used for a different request.",
         ) from None
-    except store.ReplayRefused as refused:
+    except conversations.ReplayRefused as refused:
         # Either way the retry gets no token: the first answer belongs to whoever got it.
         if refused.reason == "moved_on":
             raise ApiError(
@@ -281,7 +280,9 @@ def create_handoff() -> tuple[Response, int]:
 
 @bp.get("/conversations/<conversation_id>")
 def get_conversation(conversation_id: str) -> Response:
-    conversation = store.get_conversation_for_visitor(get_db(), conversation_id, _bearer_token())
+    conversation = conversations.get_conversation_for_visitor(
+        get_db(), conversation_id, _bearer_token()
+    )
     if conversation is None:
         raise _not_found()
     lang = conversation["lang"]
@@ -301,8 +302,8 @@ def add_message(conversation_id: str) -> tuple[Response, int]:
     _authorized(conversation_id)
     text = _long_text(json_body().get("text"), '"text"', "text")
     try:
-        message = store.add_visitor_message(get_db(), conversation_id, text)
-    except store.ConversationNotFound:
+        message = conversations.add_visitor_message(get_db(), conversation_id, text)
+    except conversations.ConversationNotFound:
         raise _not_found() from None
     return jsonify(_visitor_message(message, "en")), 201
 

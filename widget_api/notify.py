@@ -30,8 +30,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from . import conversations as store
-from . import mail
+from . import conversations, mail
 from .cutoff import CutOff
 from .settings import SettingsError
 
@@ -173,9 +172,9 @@ class Notifier:
         """Build the delivery of an outbox row from the stored conversation and send it once.
 
         Raises whatever sending raised; `transient` tells whether to try again. Raises
-        store.ConversationNotFound when the conversation was erased meanwhile.
+        conversations.ConversationNotFound when the conversation was erased meanwhile.
         """
-        conversation = store.get_conversation(db, row["conversation_id"])
+        conversation = conversations.get_conversation(db, row["conversation_id"])
         if row["kind"] == "webhook":
             if not self.webhook_enabled:
                 raise NotConfigured("WEBHOOK_URL is not set")

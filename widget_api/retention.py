@@ -26,7 +26,7 @@ from typing import Any
 from flask import Flask
 from sqlite_utils import Database
 
-from . import audit, conversations, erasure, staff_queue, store
+from . import audit, conversations, erasure, maintenance, question_log, staff_queue
 from .settings import SettingsError
 from .sqlite import connect, days_ago, write_transaction
 from .staff_sessions import SessionLifetimes, purge_expired_sessions
@@ -105,7 +105,7 @@ def purge(
                 db, days_ago(policy.inactive_close_days, now), now
             )
         if policy.question_log_days:
-            old = store.purge_question_log(db, days_ago(policy.question_log_days, now))
+            old = question_log.purge_question_log(db, days_ago(policy.question_log_days, now))
             counts["questions_deleted"] += old["question_log"]
             counts["feedback_deleted"] += old["feedback"]
         counts["idempotency_keys_deleted"] = conversations.purge_idempotency_keys(db, now)
@@ -120,7 +120,7 @@ def run(db: Database, policy: RetentionPolicy, actor: str, now: datetime | None 
     counts = purge(db, now, policy=policy)
     with write_transaction(db):
         audit.record(db, "retention.purged", actor=actor, details=counts, now=now)
-    store.compact_database(db)
+    maintenance.compact_database(db)
     return counts
 
 
@@ -131,15 +131,15 @@ def run_daily_if_due(
     now = now or datetime.now(UTC)
     db = connect(database)
     try:
-        claim = store.claim_daily_job(db, JOB, now)
+        claim = maintenance.claim_daily_job(db, JOB, now)
         if claim is None:
             return None
         try:
             counts = run(db, policy, "system", now)
         except BaseException:
-            store.release_daily_job(db, JOB, claim)
+            maintenance.release_daily_job(db, JOB, claim)
             raise
-        store.finish_daily_job(db, JOB, claim, datetime.now(UTC))
+        maintenance.finish_daily_job(db, JOB, claim, datetime.now(UTC))
         log.info("retention run: %s", audit.describe(counts))
         return counts
     finally:

@@ -29,8 +29,8 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
+from . import ask_stats
 from . import db as db_module
-from . import store
 
 FLUSH_SECONDS = 10.0
 FLUSH_COUNT = 200
@@ -67,7 +67,7 @@ class AskCounter:
             pairs, self._pairs = self._pairs, Counter()
             self._flushed_at = time.monotonic()
         try:
-            store.add_ask_counts(db, dict(batch), dict(pairs))
+            ask_stats.add_ask_counts(db, dict(batch), dict(pairs))
         except sqlite3.Error:
             with self._lock:
                 self._counts.update(batch)

@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlite_utils import Database
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import store
+from . import question_log
 from .db import get_db
 from .errors import ApiError
 from .faq.library import FaqLibrary
@@ -151,7 +151,7 @@ def _log_gap(
     faq_id = faq_id or (best.entry.id if best else None)
     score = round(best.score, 4) if best else None
     _write_best_effort(
-        lambda db: store.log_question(db, question, lang, outcome, faq_id, score),
+        lambda db: question_log.log_question(db, question, lang, outcome, faq_id, score),
         "question not logged for the gaps report",
     )
 
@@ -229,7 +229,7 @@ def feedback() -> Response:
     entry = faq_library().current().entries.get(faq_id)
     if entry is None:
         raise ApiError(404, "unknown_faq_entry", "There is no FAQ entry with this id.")
-    store.record_feedback(get_db(), faq_id, helpful, question, entry.lang)
+    question_log.record_feedback(get_db(), faq_id, helpful, question, entry.lang)
     if not helpful and question:
         _log_gap(question, entry.lang, "not_helpful", None, faq_id)
     return Response(status=204)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, request
 
-from .. import store
+from .. import ask_stats, question_log
 from ..db import get_db
 from ..faq.gaps import group_gaps
 from ..faq.matcher import decide
@@ -34,13 +34,13 @@ def gaps_page():
     days = days if days in GAP_PERIODS else 30
     since = days_ago(days)
     db = get_db()
-    gaps = group_gaps(store.logged_questions(db, since=since))
+    gaps = group_gaps(question_log.logged_questions(db, since=since))
     hidden = gaps[GAPS_SHOWN:]
     entries = current_app.extensions["faq_library"].current().entries
     unhelpful = sorted(
         (
             (counts["not_helpful"], counts["helpful"], faq_id, entries.get(faq_id))
-            for faq_id, counts in store.feedback_counts(db).items()
+            for faq_id, counts in question_log.feedback_counts(db).items()
             if counts["not_helpful"]
         ),
         key=lambda row: (-row[0], row[2]),
@@ -78,14 +78,14 @@ def stats_page():
     except sqlite3.Error as error:
         log.warning("statistics not written, kept for later: %s", error)
     since = datetime.now(UTC) - timedelta(days=days - 1)
-    rows = _daily_rows(store.daily_ask_counts(db, since.date().isoformat()), days)
+    rows = _daily_rows(ask_stats.daily_ask_counts(db, since.date().isoformat()), days)
     totals = {k: sum(row[k] for row in rows) for k in OUTCOMES}
     asked = sum(totals.values())
-    helpful, not_helpful = store.helpful_counts(db, since.date().isoformat())
-    handoffs = store.handoff_figures(db, since.date().isoformat())
+    helpful, not_helpful = ask_stats.helpful_counts(db, since.date().isoformat())
+    handoffs = ask_stats.handoff_figures(db, since.date().isoformat())
     delays = handoffs["first_reply_seconds"]
     # Questions typed in another language than the widget page's, per pair of languages.
-    pairs = store.language_pair_counts(db, since.date().isoformat())
+    pairs = ask_stats.language_pair_counts(db, since.date().isoformat())
     from_page = {page: sum(n for (p, _), n in pairs.items() if p == page) for page, _ in pairs}
     other_language = [
         (page, lang, n, n / from_page[page]) for (page, lang), n in pairs.items() if page != lang
