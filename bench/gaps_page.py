@@ -39,11 +39,12 @@ from click.testing import CliRunner
 from rapidfuzz import fuzz, process
 
 from bench._support import print_load, print_machine
-from widget_api import accounts, create_app
+from widget_api import create_app
 from widget_api.cli import main
-from widget_api.conversations import Handoff, create_handoff
-from widget_api.db import connect
 from widget_api.faq.gaps import SAME_GAP, Gap, comparable, group_gaps
+from widget_api.store import accounts
+from widget_api.store.app_db import connect
+from widget_api.store.conversations import Handoff, create_handoff
 
 DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
 PASSWORD = "bench password, long enough"

@@ -76,7 +76,7 @@ from _support import (
 from widget_api.faq.library import FaqSnapshot, build_snapshot
 from widget_api.faq.model import Thresholds
 from widget_api.paths import sample_faq_dir
-from widget_api.serving import DEFAULT_THREADS, ServeOptions, WidgetApplication
+from widget_api.server.serving import DEFAULT_THREADS, ServeOptions, WidgetApplication
 
 STREAM_LENGTH = 4000
 OUT_OF_SCOPE_SHARE = 0.15

@@ -26,11 +26,7 @@ from rapidfuzz import fuzz, process, utils
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from widget_api.faq.evaluate import evaluate, tune_thresholds
-from widget_api.faq.jsonl import (
-    LabelledQuestion,
-    read_faq_jsonl,
-    read_labelled_questions,
-)
+from widget_api.faq.jsonl import LabelledQuestion, read_faq_jsonl, read_labelled_questions
 from widget_api.faq.matcher import FaqIndex
 from widget_api.faq.model import Candidate, FaqEntry
 

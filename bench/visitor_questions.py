@@ -19,11 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from widget_api.faq.library import build_snapshot
-from widget_api.faq.visitor_eval import (
-    GROUPS,
-    evaluate_visitor_questions,
-    read_visitor_questions,
-)
+from widget_api.faq.visitor_eval import GROUPS, evaluate_visitor_questions, read_visitor_questions
 
 REPO = Path(__file__).resolve().parents[1]
 SETS = REPO / "tests" / "visitor_questions"

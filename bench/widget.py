@@ -5,8 +5,9 @@
 Size: static/widget.js as the service serves it (`GET /widget.js`), raw and gzip-compressed
 (levels 6, the usual server default, and 9). Target: at most 15 KB gzipped.
 
-Start-up: the demo shop page (widget_api.demo, the page `widget-api demo` and the browser tests
-use) served locally, the service beside it on its own port, both as tests/conftest.py's
+Start-up: the demo shop page (widget_api.server.demo, the page `widget-api demo` and the
+browser tests use) served locally, the service beside it on its own port, both as
+tests/conftest.py's
 LiveServer serves them (werkzeug's threaded server on 127.0.0.1), loaded in headless Chromium
 (Debian's /usr/bin/chromium via Playwright, with the tests' CHROMIUM_ARGS). Each load gets a
 fresh browser context, so nothing comes from the cache (a first visit). An init script,
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _support import print_load, print_machine
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, make_app
-from widget_api.demo import create_demo_app, serve_in_thread
+from widget_api.server.demo import create_demo_app, serve_in_thread
 
 GZIP_TARGET = 15_000
 WARM_UP_PAIRS = 2

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from widget_api import create_app
-from widget_api.demo import create_demo_app, serve_in_thread
 from widget_api.paths import sample_faq_dir
+from widget_api.server.demo import create_demo_app, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -13,8 +13,8 @@ from contextlib import closing
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from widget_api import accounts, audit
-from widget_api.db import connect
+from widget_api.store import accounts, audit
+from widget_api.store.app_db import connect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import make_app
 from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
-from widget_api import accounts, audit
-from widget_api.db import connect
+from widget_api.store import accounts, audit
+from widget_api.store.app_db import connect
 
 ADMIN = "root@example.com"
 ACCOUNTS = "/staff/admin/accounts"

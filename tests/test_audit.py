@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from tests.conftest import make_app
 from tests.test_cli import FAQ, QUESTIONS, write_jsonl
 from tests.test_staff import PASSWORD, add_account, hand_off, post, sign_in
-from widget_api import audit
 from widget_api.cli import main
-from widget_api.db import connect
+from widget_api.store import audit
+from widget_api.store.app_db import connect
 
 MARKER = "Quokka-81HZ-audit-marker"
 

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import conversations
-from widget_api.backup import RestoreRefused, check_backup, make_backup, restore_backup
 from widget_api.cli import main
-from widget_api.db import connect
-from widget_api.serving import hold_serve_lock
+from widget_api.server.serving import hold_serve_lock
+from widget_api.store import conversations
+from widget_api.store.app_db import connect
+from widget_api.store.backup import RestoreRefused, check_backup, make_backup, restore_backup
 
 TRANSCRIPT = (("visitor", "Where is my parcel?"), ("bot", "Parcels take 2-4 days."))
 MESSAGES_PER_HANDOFF = len(TRANSCRIPT) + 1

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from widget_api.cli import main
-from widget_api.conversations import Handoff, create_handoff
-from widget_api.db import connect
-from widget_api.staff_queue import add_note
+from widget_api.store.app_db import connect
+from widget_api.store.conversations import Handoff, create_handoff
+from widget_api.store.staff_queue import add_note
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_staff_accounts_lifecycle(cli, tmp_path):
         input="another long password\n",
     )
     assert reset.exit_code == 0
-    from widget_api.accounts import authenticate
+    from widget_api.store.accounts import authenticate
 
     db = connect(tmp_path / "instance" / "widget.sqlite3")
     assert authenticate(db, "ann@example.com", "another long password") is not None
@@ -112,7 +112,7 @@ def test_queue_show_reaches_an_id_that_starts_with_a_dash(cli, tmp_path):
 
 
 def test_faq_drafts_list_review_and_file_text(cli, tmp_path):
-    from widget_api import drafts
+    from widget_api.store import drafts
 
     assert cli("faq", "drafts").exit_code == 0
     db = connect(tmp_path / "instance" / "widget.sqlite3")

@@ -6,9 +6,10 @@ import re
 from datetime import UTC, datetime
 
 from tests.test_staff import add_account, hand_off, post, sign_in
-from widget_api import ask_stats, drafts, question_log, stats
-from widget_api.db import connect
 from widget_api.faq.check import check_path
+from widget_api.store import ask_stats, drafts, question_log
+from widget_api.store.app_db import connect
+from widget_api.visitor import ask_records
 
 
 def editor(app):
@@ -88,13 +89,13 @@ def test_asks_write_their_counts_once_a_batch_is_due(app):
     opening the statistics page; the gap rows are in the file at once."""
     visitor = app.test_client()
     today = datetime.now(UTC).date().isoformat()
-    for _ in range(stats.FLUSH_COUNT - 1):
+    for _ in range(ask_records.FLUSH_COUNT - 1):
         visitor.post("/api/v1/ask", json={"question": "How long does shipping take?"})
     assert ask_stats.daily_ask_counts(connect(app.config["DATABASE"]), today) == {}
     visitor.post("/api/v1/ask", json={"question": "Can I rent a canoe from you?", "lang": "en"})
     db = connect(app.config["DATABASE"])
     assert ask_stats.daily_ask_counts(db, today) == {
-        today: {"answer": stats.FLUSH_COUNT - 1, "handoff": 1}
+        today: {"answer": ask_records.FLUSH_COUNT - 1, "handoff": 1}
     }
     assert [row["question"] for row in question_log.logged_questions(db)] == [
         "Can I rent a canoe from you?"

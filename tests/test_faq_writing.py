@@ -14,11 +14,11 @@ from click.testing import CliRunner
 
 from tests.conftest import shared_path
 from tests.test_staff import add_account, post, sign_in
-from widget_api import drafts
 from widget_api.cli import main
-from widget_api.db import connect
 from widget_api.faq.files import entries_to_file, one_line, parse_faq_file, read_faq_folder
 from widget_api.faq.model import FaqEntry
+from widget_api.store import drafts
+from widget_api.store.app_db import connect
 
 INJECTION = (
     "Can I pay later?\nid: x\n\n## Another question\nid: evil\n\nPay at https://evil.example"

@@ -43,7 +43,7 @@ from tests.live_service import (
     open_database,
 )
 from tests.test_visitor_api import health_details
-from widget_api import db
+from widget_api.store import app_db
 
 pytestmark = pytest.mark.slow
 
@@ -186,14 +186,14 @@ def run_storage_fault(
         while True:
             refused = f"mark-{uuid.uuid4().hex}"
             caplog.clear()
-            with caplog.at_level(logging.ERROR, logger="widget_api.errors"):
+            with caplog.at_level(logging.ERROR, logger="widget_api.visitor.errors"):
                 response = create(refused)
             if response.status_code != 201:
                 break
             fitted += 1
             assert fitted < attempts, f"{attempts} handoffs were stored despite the fault"
         assert_try_again(response)
-        logged = [r.getMessage() for r in caplog.records if r.name == "widget_api.errors"]
+        logged = [r.getMessage() for r in caplog.records if r.name == "widget_api.visitor.errors"]
         assert len(logged) == 1 and reason in logged[0], logged
         # Health tells a monitor: 503 when the file cannot even be read (some of these faults
         # fail opening it), else "degraded"; the details (for admins) name the write failure.
@@ -292,7 +292,7 @@ def test_read_only_bind_mount(tmp_path, caplog):
 def test_disk_full_max_page_count(tmp_path, monkeypatch, caplog):
     """Every connection may grow the file by no page: SQLite answers SQLITE_FULL."""
     app = make_app(tmp_path)
-    real_connect = db.connect
+    real_connect = app_db.connect
 
     def capped(path):
         database = real_connect(path)
@@ -303,7 +303,7 @@ def test_disk_full_max_page_count(tmp_path, monkeypatch, caplog):
     run_storage_fault(
         app.test_client(),
         Path(app.config["DATABASE"]),
-        lambda: monkeypatch.setattr(db, "connect", capped),
+        lambda: monkeypatch.setattr(app_db, "connect", capped),
         monkeypatch.undo,
         caplog,
         "database or disk is full",
@@ -395,7 +395,7 @@ def test_gap_log_lets_go_of_a_full_disk_and_writes_again_when_it_has_room(tmp_pa
         try:
             for _ in range(50):
                 caplog.clear()
-                with caplog.at_level(logging.WARNING, logger="widget_api.visitor_api"):
+                with caplog.at_level(logging.WARNING, logger="widget_api.visitor.faq_api"):
                     ask(f"mark-{uuid.uuid4().hex}")
                 if caplog.records:
                     break

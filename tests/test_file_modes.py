@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import conversations, settings
+from widget_api import settings
 from widget_api.cli import main
-from widget_api.db import connect
+from widget_api.store import conversations
+from widget_api.store.app_db import connect
 
 
 def mode(path: Path) -> int:
@@ -75,12 +76,12 @@ def test_what_the_operator_made_keeps_its_mode_and_a_readable_one_is_named(tmp_p
     database = folder / "widget.sqlite3"
     make_app(tmp_path / "first", DATABASE=str(database))
     database.chmod(0o640)  # e.g. readable by a backup group: not loosened, not narrowed
-    with caplog.at_level(logging.WARNING, logger="widget_api.private_files"):
+    with caplog.at_level(logging.WARNING, logger="widget_api.privacy.private_files"):
         make_app(tmp_path / "second", DATABASE=str(database))
     assert mode(folder) == 0o750 and mode(database) == 0o640
     assert "other users" not in caplog.text
     database.chmod(0o644)  # made by an earlier version: kept, but the log says so
-    with caplog.at_level(logging.WARNING, logger="widget_api.private_files"):
+    with caplog.at_level(logging.WARNING, logger="widget_api.privacy.private_files"):
         make_app(tmp_path / "third", DATABASE=str(database))
     assert mode(database) == 0o644
     assert f"{database} has mode 0644: other users of this server can read it" in caplog.text

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.test_staff import add_account, sign_in
-from widget_api import question_log
 from widget_api.cli import main
-from widget_api.db import connect
 from widget_api.faq import gaps as gaps_module
 from widget_api.faq.gaps import group_gaps
 from widget_api.staff.editor_views import GAPS_SHOWN
+from widget_api.store import question_log
+from widget_api.store.app_db import connect
 
 UNANSWERED = [
     "Can I rent a canoe from you?",
@@ -112,7 +112,7 @@ def test_gaps_page_is_for_editors(app, client):
 
 
 def test_gap_logging_leaves_the_connection_durable(app):
-    from widget_api.db import connect
+    from widget_api.store.app_db import connect
 
     db = connect(app.config["DATABASE"])
     question_log.log_question(db, "anything at all", "en", "handoff", None, None)

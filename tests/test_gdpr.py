@@ -10,10 +10,18 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import accounts, audit, conversations, drafts, erasure, question_log, staff_queue
 from widget_api.cli import main
-from widget_api.conversations import Handoff
-from widget_api.db import connect
+from widget_api.store import (
+    accounts,
+    audit,
+    conversations,
+    drafts,
+    erasure,
+    question_log,
+    staff_queue,
+)
+from widget_api.store.app_db import connect
+from widget_api.store.conversations import Handoff
 
 MARKER = "Okapi-5JX2-gdpr-marker"
 ADDRESS = "Ann.Example@Example.COM"

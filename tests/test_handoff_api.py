@@ -13,10 +13,10 @@ import pytest
 
 from tests.conftest import make_app
 from tests.test_visitor_api import ORIGIN, TOO_DEEP, error_of
-from widget_api import conversations, staff_queue
-from widget_api.db import connect
-from widget_api.handoff_api import expected_reply
-from widget_api.hours import ServiceHours
+from widget_api.store import conversations, staff_queue
+from widget_api.store.app_db import connect
+from widget_api.visitor.handoff_api import expected_reply
+from widget_api.visitor.service_hours import ServiceHours
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 QUESTION = {"question": "Can I pick up my order at your warehouse?", "lang": "en"}

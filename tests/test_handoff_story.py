@@ -20,8 +20,8 @@ from contextlib import closing
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from widget_api import accounts
-from widget_api.db import connect
+from widget_api.store import accounts
+from widget_api.store.app_db import connect
 
 pytestmark = pytest.mark.browser
 

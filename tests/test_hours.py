@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from widget_api.hours import HoursError, ServiceHours, availability
+from widget_api.visitor.service_hours import HoursError, ServiceHours, availability
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

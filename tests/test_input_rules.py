@@ -12,8 +12,8 @@ from tests.test_handoff_api import QUESTION
 from tests.test_visitor_api import error_of
 from widget_api import input_rules
 from widget_api.cli import main
-from widget_api.db import connect
-from widget_api.migrations import migrate
+from widget_api.store.app_db import connect
+from widget_api.store.migrations import migrate
 
 ONE_ADDRESS = [
     "ada@example.com",

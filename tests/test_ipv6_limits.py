@@ -12,7 +12,7 @@ from tests.conftest import make_app
 from tests.test_handoff_api import QUESTION
 from tests.test_staff import sign_in
 from tests.test_visitor_api import error_of
-from widget_api.security import client_network
+from widget_api.server.security import client_network
 from widget_api.settings import SettingsError
 
 # Six addresses of one /64, each different in its last 64 bits.

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import make_app
 from tests.test_staff import add_account, post, sign_in
-from widget_api.mail import HeaderRefused, build_email, question_excerpt
+from widget_api.notifications.mail import HeaderRefused, build_email, question_excerpt
 from widget_api.settings import SettingsError
 
 STAFF = "team@example.com"
@@ -339,7 +339,7 @@ def test_a_replayed_handoff_notifies_once(notify_app, receivers):
 
 
 def test_failing_webhook_is_retried_and_logged_without_personal_data(notify_app, receivers, caplog):
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     receiver = receivers(status=500)
     app = notify_app(WEBHOOK_URL=receiver.url, WEBHOOK_RETRIES=2)
     created = hand_off(app.test_client(), name="Kim Berg", email=VISITOR, consent=True)
@@ -355,7 +355,7 @@ def test_failing_webhook_is_retried_and_logged_without_personal_data(notify_app,
 
 
 def test_unreachable_smtp_server_is_retried_and_the_request_succeeds(notify_app, caplog):
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     closed = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": free_port(), "SMTP_STARTTLS": False}
     app = notify_app(
         **closed,
@@ -371,7 +371,7 @@ def test_unreachable_smtp_server_is_retried_and_the_request_succeeds(notify_app,
 
 
 def test_webhook_redirect_is_not_followed(notify_app, receivers, caplog):
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     elsewhere = receivers()
     redirecting = receivers(status=302, location=elsewhere.url)
     app = notify_app(WEBHOOK_URL=redirecting.url)
@@ -384,7 +384,7 @@ def test_webhook_redirect_is_not_followed(notify_app, receivers, caplog):
 
 @pytest.mark.slow
 def test_slow_webhook_does_not_hold_up_the_visitor(notify_app, receivers, caplog):
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     sleep = 10.0
     receiver = receivers(hold=sleep)
     app = notify_app(WEBHOOK_URL=receiver.url, WEBHOOK_TIMEOUT_SECONDS=1.0, WEBHOOK_RETRIES=0)
@@ -402,21 +402,21 @@ def test_slow_webhook_does_not_hold_up_the_visitor(notify_app, receivers, caplog
 def test_line_break_in_a_configured_address_never_reaches_a_header(
     smtp, notify_app, caplog, setting
 ):
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     config = mail_settings(smtp, STAFF_NOTIFY_EMAIL=STAFF)
     config[setting] += INJECTED
     app = notify_app(**config)
     created = hand_off(app.test_client())
     flush(app)
     assert smtp.envelopes == []
-    [record] = [r for r in caplog.records if r.name == "widget_api.notify"]
+    [record] = [r for r in caplog.records if r.name == "widget_api.notifications.notifier"]
     assert record.levelno == logging.ERROR
     assert created["conversation_id"] in record.getMessage() and "refused" in record.getMessage()
     assert "evil" not in caplog.text
 
 
 def test_line_break_in_a_subject_built_from_input_never_reaches_a_header(smtp, notify_app, caplog):
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     app = notify_app(**mail_settings(smtp, SHOP_NAME="Nordlicht" + INJECTED))
     created = hand_off(app.test_client(), email=VISITOR, consent=True)
     reply_as_staff(app, created["conversation_id"])
@@ -508,7 +508,7 @@ class Trickler:
 def test_a_server_that_answers_line_by_line_cannot_stretch_an_attempt(notify_app, kind, caplog):
     # The timeout bounds the whole attempt, not each read: so the lease and a worker's
     # graceful stop outlast every attempt (docs/security.md, outgoing mail).
-    caplog.set_level(logging.INFO, logger="widget_api.notify")
+    caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     if kind == "smtp":
         server = Trickler(b"", b"220-still greeting\r\n")
         config = {

@@ -17,8 +17,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from tests.conftest import make_app
-from widget_api import db as db_module
-from widget_api import stats
+from widget_api.store import app_db as db_module
+from widget_api.visitor import ask_records
 
 API = "/api/v1"
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
@@ -256,7 +256,7 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(db_module, "connect", unavailable)
-    monkeypatch.setattr(stats, "FLUSH_SECONDS", 0.0)
+    monkeypatch.setattr(ask_records, "FLUSH_SECONDS", 0.0)
     headers = bearer(fifth["token"])
     # Asking needs no storage: an unanswered question and the counts are best effort.
     for question in ("How long does shipping take?", "Can I book a flight to Rome?"):

@@ -24,8 +24,9 @@ from tests.conftest import make_app
 from tests.live_service import Http, Service, free_port, open_database
 from tests.test_notify import QUESTION, STAFF, STAFF_URL, VISITOR, Receiver, SmtpInbox, hand_off
 from tests.test_staff import add_account, post, sign_in
-from widget_api import audit, cli, outbox
-from widget_api.db import connect
+from widget_api.cli import main as cli_main
+from widget_api.store import audit, outbox
+from widget_api.store.app_db import connect
 
 T0 = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
 
@@ -252,15 +253,15 @@ def test_cli_lists_failed_deliveries_and_tries_them_again(tmp_path, monkeypatch)
     monkeypatch.setenv("WIDGET_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("WIDGET_DATABASE", app.config["DATABASE"])
     runner = app.test_cli_runner()
-    listed = runner.invoke(cli.main, ["outbox", "list"])
+    listed = runner.invoke(cli_main, ["outbox", "list"])
     assert listed.exit_code == 0, listed.output
     assert conversation_id in listed.output and "failed" in listed.output
     assert "ConnectionRefusedError" in listed.output
     [row] = rows(app)
-    again = runner.invoke(cli.main, ["outbox", "retry", str(row["id"])])
+    again = runner.invoke(cli_main, ["outbox", "retry", str(row["id"])])
     assert again.exit_code == 0 and "1 delivery(ies)" in again.output
     assert rows(app)[0]["status"] == "pending"
-    unknown = runner.invoke(cli.main, ["outbox", "retry", "999"])
+    unknown = runner.invoke(cli_main, ["outbox", "retry", "999"])
     assert unknown.exit_code == 1 and "Error: no failed delivery 999" in unknown.output
 
 

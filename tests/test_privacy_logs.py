@@ -10,8 +10,8 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import make_app
-from widget_api.db import connect
-from widget_api.demo import serve_in_thread
+from widget_api.server.demo import serve_in_thread
+from widget_api.store.app_db import connect
 
 PACKAGE = Path(__file__).resolve().parents[1] / "widget_api"
 MARKER = "Wombat-4RT9-log-marker"

@@ -18,11 +18,11 @@ from click.testing import CliRunner
 
 from tests.conftest import make_app
 from tests.test_staff import PASSWORD, add_account, sign_in
-from widget_api import staff_queue
 from widget_api.cli import main
-from widget_api.conversations import Handoff, create_handoff
-from widget_api.db import connect
-from widget_api.demo import serve_in_thread
+from widget_api.server.demo import serve_in_thread
+from widget_api.store import staff_queue
+from widget_api.store.app_db import connect
+from widget_api.store.conversations import Handoff, create_handoff
 
 REAL = "My order 4711 arrived broken, what now?"
 FLOOD = 260

@@ -13,19 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api import (
-    audit,
-    conversations,
-    drafts,
-    maintenance,
-    question_log,
-    retention,
-    staff_queue,
-)
 from widget_api.cli import main
-from widget_api.conversations import Handoff
-from widget_api.db import connect
+from widget_api.privacy import retention
 from widget_api.settings import SettingsError
+from widget_api.store import audit, conversations, drafts, maintenance, question_log, staff_queue
+from widget_api.store.app_db import connect
+from widget_api.store.conversations import Handoff
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 MARKER = "Zebrafink-7Q3X-purge-marker"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from tests.conftest import make_app
 from tests.test_staff import add_account, csrf_of, sign_in
 from widget_api.cli import main
-from widget_api.sqlite import MAX_INTEGER
+from widget_api.store.sqlite import MAX_INTEGER
 
 OUT_OF_RANGE = [str(MAX_INTEGER + 1), "99999999999999999999999", "9" * 400]
 INT_ARGUMENT = re.compile(r"<int(?:\([^)]*\))?:\w+>")

@@ -32,10 +32,10 @@ from tests.test_handoff_api import QUESTION, bearer, conversation_url, hand_off
 from tests.test_serving import random_address
 from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
 from tests.test_visitor_api import ORIGIN, error_of
-from widget_api import accounts, conversations
-from widget_api.db import connect
-from widget_api.demo import serve_in_thread
 from widget_api.faq.render import ALLOWED_TAGS, LINK_REL, clean_html, is_safe_url, render_answer
+from widget_api.server.demo import serve_in_thread
+from widget_api.store import accounts, conversations
+from widget_api.store.app_db import connect
 
 ADMIN = "root@example.com"
 SAFE_HREF = re.compile(r"\A(?:https?://[^\s/?#]+|mailto:[^\s]+@)", re.IGNORECASE)

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import make_app, need_system
 from widget_api.cli import main
-from widget_api.serving import (
+from widget_api.server.serving import (
     ACCESS_LOG_FORMAT,
     ServeOptions,
     ServeRefused,

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import make_app
-from widget_api import accounts, drafts, erasure
-from widget_api.db import connect
 from widget_api.faq.check import check_path
+from widget_api.store import accounts, drafts, erasure
+from widget_api.store.app_db import connect
 
 PASSWORD = "correct horse battery"
 QUESTION = {"question": "Do you sell snowshoes for kids?", "lang": "en"}

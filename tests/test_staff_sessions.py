@@ -18,9 +18,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import make_app
 from tests.test_staff import PASSWORD, add_account, csrf_of, post, sign_in
-from widget_api import retention
 from widget_api.cli import main
-from widget_api.db import connect
+from widget_api.privacy import retention
+from widget_api.store.app_db import connect
 
 COOKIE = "widget_staff"
 DEVICE_COOKIE = "widget_staff_device"

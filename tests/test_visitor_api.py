@@ -8,9 +8,10 @@ import sqlite3
 import pytest
 
 from tests.conftest import ManualClock, make_app
-from widget_api import health, stats
-from widget_api.db import connect
+from widget_api.server import storage_health
 from widget_api.settings import SettingsError
+from widget_api.store.app_db import connect
+from widget_api.visitor import ask_records
 
 ORIGIN = "https://shop.example.com"
 # JSON nested deeper than Python's recursion limit: json.loads raises RecursionError (a 500
@@ -31,7 +32,7 @@ def health_details(app) -> dict:
     with app.app_context():
         db = connect(app.config["DATABASE"])
         try:
-            return health.health_report(db)
+            return storage_health.health_report(db)
         finally:
             db.close()
 
@@ -129,7 +130,7 @@ def test_feedback_is_stored(app, client):
         json={"faq_id": "shipping-time", "helpful": False, "question": "shipping??"},
     )
     assert response.status_code == 204 and response.data == b""
-    from widget_api.db import connect
+    from widget_api.store.app_db import connect
 
     rows = list(connect(app.config["DATABASE"])["feedback"].rows)
     assert [(r["faq_id"], r["helpful"], r["question"], r["lang"]) for r in rows] == [
@@ -224,7 +225,7 @@ def test_health_warns_of_a_disk_running_full(tmp_path):
 
 
 def test_a_failed_count_write_shows_in_health_and_keeps_the_counts(tmp_path, monkeypatch):
-    monkeypatch.setattr(stats, "FLUSH_SECONDS", 0.0)  # every ask writes its count
+    monkeypatch.setattr(ask_records, "FLUSH_SECONDS", 0.0)  # every ask writes its count
     app = make_app(tmp_path)
     path = app.config["DATABASE"]
     app.config["DATABASE"] = f"file:{path}?mode=ro"
@@ -242,22 +243,24 @@ def test_a_failed_count_write_shows_in_health_and_keeps_the_counts(tmp_path, mon
 def test_counts_are_written_in_batches_of_flush_count(tmp_path):
     app = make_app(tmp_path)
     path = app.config["DATABASE"]
-    counter = stats.AskCounter()
-    due = [counter.count("de", "answer") for _ in range(stats.FLUSH_COUNT)]
-    assert due == [False] * (stats.FLUSH_COUNT - 1) + [True]
+    counter = ask_records.AskCounter()
+    due = [counter.count("de", "answer") for _ in range(ask_records.FLUSH_COUNT)]
+    assert due == [False] * (ask_records.FLUSH_COUNT - 1) + [True]
     with pytest.raises(sqlite3.Error):
         counter.flush(connect(f"file:{path}?mode=ro"))
     assert counter.count("en", "handoff")  # the kept batch is still due
     counter.flush(connect(path))
     assert not counter.count("en", "handoff")
     rows = connect(path).execute("SELECT SUM(count) FROM ask_stats").fetchone()
-    assert rows == (stats.FLUSH_COUNT + 1,)
+    assert rows == (ask_records.FLUSH_COUNT + 1,)
 
 
 def test_a_write_failure_shows_in_health_until_it_ages_out(tmp_path):
     app = make_app(tmp_path)
     clock = ManualClock()  # the record ages out when the test moves the clock, not by sleeping
-    record = health.StorageHealth(app.extensions["storage_health"].min_free_bytes, clock=clock)
+    record = storage_health.StorageHealth(
+        app.extensions["storage_health"].min_free_bytes, clock=clock
+    )
     app.extensions["storage_health"] = record
     path = app.config["DATABASE"]
     app.config["DATABASE"] = f"file:{path}?mode=ro"  # reads work, writes fail
@@ -269,7 +272,7 @@ def test_a_write_failure_shows_in_health_until_it_ages_out(tmp_path):
     assert details["database"]["problems"] == ["recent_write_failure"]
     assert "readonly" in details["database"]["last_error"]["message"]
     app.config["DATABASE"] = path
-    clock.advance(health.RECENT_FAILURE_SECONDS - 0.1)
+    clock.advance(storage_health.RECENT_FAILURE_SECONDS - 0.1)
     assert client.get("/api/v1/health").get_json()["status"] == "degraded"
     clock.advance(0.1)
     assert client.get("/api/v1/health").get_json()["status"] == "ok"

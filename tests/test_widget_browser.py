@@ -16,8 +16,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from widget_api import erasure
-from widget_api.db import connect
+from widget_api.store import erasure
+from widget_api.store.app_db import connect
 
 pytestmark = pytest.mark.browser
 

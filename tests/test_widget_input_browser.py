@@ -19,7 +19,7 @@ from markupsafe import escape
 
 from tests.conftest import make_app
 from tests.test_widget_browser import TIMEOUT
-from widget_api.demo import RunningServer, serve_in_thread
+from widget_api.server.demo import RunningServer, serve_in_thread
 
 pytestmark = pytest.mark.browser
 

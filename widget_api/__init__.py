@@ -12,23 +12,17 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import (
-    db,
-    errors,
-    health,
-    notify,
-    request_log,
-    retention,
-    security,
-    settings,
-    staff,
-    visitor_api,
-)
+from . import settings, staff
 from .faq.library import FaqLibrary
-from .handoff_api import bp as handoff_api_bp
-from .openapi import bp as openapi_bp
+from .notifications import notifier
 from .paths import sample_faq_dir, static_dir
-from .stats import AskCounter, StatsWriter
+from .privacy import retention
+from .server import request_log, security, storage_health
+from .store import app_db
+from .visitor import errors, faq_api
+from .visitor.ask_records import AskCounter, StatsWriter
+from .visitor.handoff_api import bp as handoff_api_bp
+from .visitor.openapi import bp as openapi_bp
 
 WIDGET_MAX_AGE = 300
 
@@ -43,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # encoded "//" in it: an unknown path is a plain 404, in the API's error shape.
     app.url_map.merge_slashes = False
     # Before any route is added: an integer id SQLite cannot store is a 404, not a 500.
-    app.url_map.converters["int"] = db.RowIdConverter
+    app.url_map.converters["int"] = app_db.RowIdConverter
     sources: dict[str, str] = {}
     app.config.update(settings.load_settings(app.instance_path, sources=sources))
     if test_config:
@@ -56,20 +50,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    visitor_api.init_app(app)
+    faq_api.init_app(app)
     app.extensions["faq_library"] = FaqLibrary(
         app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
     )
     app.extensions["ask_counter"] = AskCounter()
     app.extensions["stats_writer"] = StatsWriter()
-    db.init_app(app)
-    health.init_app(app)
+    app_db.init_app(app)
+    storage_health.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    notify.init_app(app)
+    notifier.init_app(app)
     retention.init_app(app)
     request_log.init_app(app)
-    app.register_blueprint(visitor_api.bp)
+    app.register_blueprint(faq_api.bp)
     app.register_blueprint(handoff_api_bp)
     app.register_blueprint(openapi_bp)
     staff.init_app(app)
@@ -87,9 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _resolve_defaults(app: Flask) -> None:
     """Fill the settings whose default depends on the instance folder."""
-    instance = Path(app.instance_path)
-    if not app.config["DATABASE"]:
-        app.config["DATABASE"] = str(instance / "widget.sqlite3")
+    app.config["DATABASE"] = settings.database_path(app.config, app.instance_path)
     if not app.config["FAQ_DIR"]:
         app.config["FAQ_DIR"] = str(sample_faq_dir())
     if not app.config["SECRET_KEY"]:

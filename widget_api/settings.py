@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .conversations import MAX_REPLAY_SECONDS
 from .faq.model import Thresholds
-from .private_files import create_private_file, make_private_dir
+from .privacy.private_files import create_private_file, make_private_dir
+from .store.conversations import MAX_REPLAY_SECONDS
 
 ENV_PREFIX = "WIDGET_"
 # A generated key has 64 hex characters; a file with fewer than this was not made by us.
@@ -503,11 +503,19 @@ def parse_value(setting: Setting, raw: Any, source: str) -> Any:
         raise SettingsError(f"{setting.name} from {source}: {error}") from None
 
 
+DATABASE_FILE_NAME = "widget.sqlite3"
+
+
 def resolve_instance_path() -> str:
     """`WIDGET_INSTANCE_PATH`, else Flask's default instance folder for this package."""
     from flask import Flask
 
     return os.environ.get("WIDGET_INSTANCE_PATH") or Flask("widget_api").instance_path
+
+
+def database_path(config: Mapping[str, Any], instance_path: str) -> str:
+    """The database file: `DATABASE`, else `widget.sqlite3` in the instance folder."""
+    return config["DATABASE"] or str(Path(instance_path) / DATABASE_FILE_NAME)
 
 
 def load_settings(

@@ -1,7 +1,8 @@
 """The staff area, /staff: sign-in, the inbox and the editors' pages.
 
 Every route but the sign-in page and the static files needs a current sign-in of an enabled
-account, checked on the server (staff_sessions.py) on each request; roles are checked per view.
+account, checked on the server (store/staff_sessions.py) on each request; roles are checked
+per view.
 Every state-changing request carries the session's CSRF token.
 Pages send a strict Content-Security-Policy that forbids framing.
 """
@@ -28,10 +29,10 @@ from flask import (
     url_for,
 )
 
-from .. import audit
-from ..accounts import role_allows
-from ..db import get_db
-from ..staff_sessions import SessionLifetimes, resume_session
+from ..store import audit
+from ..store.accounts import role_allows
+from ..store.app_db import get_db
+from ..store.staff_sessions import SessionLifetimes, resume_session
 from .texts import staff_lang, t
 
 bp = Blueprint(

@@ -1,6 +1,6 @@
 """The admins' pages: staff accounts (add, change role, disable, reset password) and settings.
 
-Every change goes through the functions in accounts.py, as `widget-api staff` does, so what
+Every change goes through the functions in store/accounts.py, as `widget-api staff` does, so what
 they do besides (ending the account's sessions) applies here too, and into the audit log.
 A new or reset password is generated here, shown once in the answer to the POST (never in a
 flash message: those travel in the session cookie) and stored only as a hash: an admin never
@@ -27,10 +27,10 @@ from flask import (
     url_for,
 )
 
-from .. import accounts
-from ..db import get_db
-from ..health import health_report
+from ..server.storage_health import health_report
 from ..settings_view import shown_settings
+from ..store import accounts
+from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
 from .texts import t
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from .. import audit
-from ..db import get_db
-from ..sqlite import days_ago
+from ..store import audit
+from ..store.app_db import get_db
+from ..store.sqlite import days_ago
 from . import bp, requires_role
 
 AUDIT_PERIODS = (1, 7, 30, 365)

@@ -1,7 +1,7 @@
 """Signing staff in and out, rate-limited per address and per account (or device).
 
-Unknown address and wrong password get the same answer, status and (through accounts.py)
-the same hashing work. A sign-in starts a server-side session (staff_sessions.py) and a fresh
+Unknown address and wrong password get the same answer, status and (through store/accounts.py)
+the same hashing work. A sign-in starts a server-side session (store/staff_sessions.py) and a fresh
 cookie and CSRF token, so nothing planted in the browser before it survives it; sign-out ends
 the session on the server, so a copy of the cookie stops working too.
 """
@@ -19,11 +19,11 @@ from flask import (
     url_for,
 )
 
-from .. import audit
-from ..accounts import account_id_for_email, authenticate
-from ..db import get_db
-from ..security import limiter
-from ..staff_sessions import end_session, start_session
+from ..server.security import limiter
+from ..store import audit
+from ..store.accounts import account_id_for_email, authenticate
+from ..store.app_db import get_db
+from ..store.staff_sessions import end_session, start_session
 from . import bp, csrf_token
 from .device import remember_device, sign_in_limit_key
 from .texts import t

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from .. import outbox
-from ..db import get_db
+from ..store import outbox
+from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
 from .texts import t
 

@@ -22,8 +22,8 @@ import secrets
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..accounts import account_id_for_email
-from ..db import get_db
+from ..store.accounts import account_id_for_email
+from ..store.app_db import get_db
 
 DEVICE_COOKIE = "widget_staff_device"
 SALT = "widget-staff-device"

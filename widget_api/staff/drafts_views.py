@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, abort, g, redirect, render_template, url_for
 
-from .. import drafts
-from ..db import get_db
+from ..store import drafts
+from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
 
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, request
 
-from .. import ask_stats, question_log
-from ..db import get_db
 from ..faq.gaps import group_gaps
 from ..faq.matcher import decide
-from ..sqlite import days_ago
-from ..visitor_api import thresholds
+from ..store import ask_stats, question_log
+from ..store.app_db import get_db
+from ..store.sqlite import days_ago
+from ..visitor.faq_api import thresholds
 from . import bp, requires_role
 
 log = logging.getLogger(__name__)

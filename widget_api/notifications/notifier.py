@@ -30,9 +30,10 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from . import conversations, mail
+from ..settings import SettingsError
+from ..store import conversations
+from . import mail
 from .cutoff import CutOff
-from .settings import SettingsError
 
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -269,7 +270,7 @@ def init_app(app: Flask) -> None:
     The sender's thread starts with the first request of each worker process (and at once
     under `widget-api serve`), not here: the CLI builds the app too, and must send nothing.
     """
-    from .outbox_sender import OutboxSender
+    from .sender import OutboxSender
 
     notifier = Notifier(app.config)
     sender = OutboxSender(notifier, app.config["DATABASE"])

@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .input_rules import is_email_address
+from ..input_rules import is_email_address
 from .sqlite import stored_time
 
 ROLES = ("staff", "editor", "admin")

@@ -13,8 +13,8 @@ import time
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .health import storage_health
-from .security import limiter
+from ..server.security import limiter
+from ..server.storage_health import storage_health
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .outbox_sender import stop_seconds as outbox_stop_seconds
-from .private_files import make_private_dir
+from ..notifications.sender import stop_seconds as outbox_stop_seconds
+from ..privacy.private_files import make_private_dir
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_WORKERS = 2
@@ -91,7 +91,7 @@ def gunicorn_options(options: ServeOptions, stop_seconds: float = 0) -> dict[str
         "control_socket_disable": True,
         "proc_name": "widget-api",
         # How long the master waits for a stopping worker before it kills it: long enough for
-        # the outbox delivery in progress to end and be written down (outbox_sender.py).
+        # the outbox delivery in progress to end and be written down (notifications/sender.py).
         "graceful_timeout": max(DEFAULT_GRACEFUL_SECONDS, math.ceil(stop_seconds)),
         "post_worker_init": _stop_sending_at_term,
         "worker_exit": _finish_sending,
@@ -143,7 +143,7 @@ class WidgetApplication(BaseApplication):
                 self.cfg.set(name, value)
 
     def load(self):
-        from . import create_app
+        from .. import create_app
 
         # The app's own log (one line per request, errors) goes where gunicorn's goes, with
         # the worker's pid; without this, Python would drop everything below WARNING.

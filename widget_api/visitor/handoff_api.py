@@ -11,12 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from . import audit, conversations, erasure, notify
-from .db import get_db, write_transaction
-from .errors import ApiError
-from .faq.render import remove_control_characters
-from .hours import ServiceHours, when_text
-from .input_rules import (
+from ..faq.render import remove_control_characters
+from ..input_rules import (
     IDEMPOTENCY_KEY,
     LINE_BREAKS_OR_CONTROLS,
     MAX_EMAIL_LENGTH,
@@ -27,9 +23,14 @@ from .input_rules import (
     MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
 )
-from .maintenance import checkpoint
-from .security import rate_limited
-from .visitor_api import json_body, language, text_field
+from ..notifications import notifier
+from ..server.security import rate_limited
+from ..store import audit, conversations, erasure
+from ..store.app_db import get_db, write_transaction
+from ..store.maintenance import checkpoint
+from .errors import ApiError
+from .faq_api import json_body, language, text_field
+from .service_hours import ServiceHours, when_text
 
 bp = Blueprint("handoff_api", __name__, url_prefix="/api/v1")
 
@@ -240,7 +241,7 @@ def create_handoff() -> tuple[Response, int]:
             handoff,
             current_app.config["PRIVACY_NOTICE_VERSION"],
             key,
-            deliveries=notify.handoff_deliveries(),
+            deliveries=notifier.handoff_deliveries(),
             replay_seconds=current_app.config["HANDOFF_REPLAY_SECONDS"],
         )
     except conversations.IdempotencyConflict:
@@ -265,7 +266,7 @@ def create_handoff() -> tuple[Response, int]:
             "use a new key for a new handoff.",
         ) from None
     if not created.replayed:
-        notify.wake_sender()
+        notifier.wake_sender()
     hours = current_app.extensions["service_hours"]
     response = jsonify(
         conversation_id=created.conversation_id,

@@ -17,18 +17,18 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlite_utils import Database
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import question_log
-from .db import get_db
+from ..faq.library import FaqLibrary
+from ..faq.model import LANGUAGES, Candidate, Thresholds
+from ..faq.render import remove_control_characters
+from ..input_rules import widget_limits
+from ..server.security import rate_limited
+from ..server.storage_health import health_report, public_health, storage_health
+from ..settings import configured_thresholds
+from ..store import question_log
+from ..store.app_db import get_db
+from ..texts import widget_texts
 from .errors import ApiError
-from .faq.library import FaqLibrary
-from .faq.model import LANGUAGES, Candidate, Thresholds
-from .faq.render import remove_control_characters
-from .health import health_report, public_health, storage_health
-from .hours import ServiceHours, availability
-from .input_rules import widget_limits
-from .security import rate_limited
-from .settings import configured_thresholds
-from .texts import widget_texts
+from .service_hours import ServiceHours, availability
 
 bp = Blueprint("visitor_api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def widget_config() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """Status words only: the details are for admins (health.py says why)."""
+    """Status words only: the details are for admins (server/storage_health.py says why)."""
     return jsonify(public_health(health_report(get_db())))
 
 

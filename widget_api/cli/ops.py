@@ -1,6 +1,6 @@
 """Operators' commands on `widget-api`: serve in production, back up, restore, health.
 
-Registered on the `main` group by one import at the bottom of cli.py.
+Added to the `main` group in main.py.
 """
 
 from __future__ import annotations
@@ -11,20 +11,13 @@ from pathlib import Path
 
 import click
 
-from . import serving
-from .backup import BackupFailed, RestoreRefused, check_backup, make_backup, restore_backup
-from .cli import _config, main
-from .settings import SettingsError, ensure_secret_key, resolve_instance_path
-
-DEFAULT_DATABASE_NAME = "widget.sqlite3"
+from ..server import serving
+from ..settings import SettingsError, ensure_secret_key, resolve_instance_path
+from ..store.backup import BackupFailed, RestoreRefused, check_backup, make_backup, restore_backup
+from .common import database_path, load_config, open_database, record_audit
 
 
-def _database_path() -> Path:
-    """The configured database file (as create_app resolves it), without opening it."""
-    return Path(_config()["DATABASE"] or Path(resolve_instance_path()) / DEFAULT_DATABASE_NAME)
-
-
-@main.command()
+@click.command()
 @click.option(
     "--bind",
     default=serving.DEFAULT_BIND,
@@ -55,18 +48,18 @@ def _database_path() -> Path:
 def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
     """Run the service under gunicorn for production (behind a reverse proxy)."""
     options = serving.ServeOptions(bind, workers, threads, access_log)
-    config = _config()
+    config = load_config()
     try:
         if not config["SECRET_KEY"]:
             # Here, not only in each worker: an unusable key file stops the start with one
             # clear line instead of workers that fail to boot.
             ensure_secret_key(resolve_instance_path())
-        serving.serve(options, config, _database_path())
+        serving.serve(options, config, database_path())
     except (serving.ServeRefused, SettingsError) as error:
         raise click.ClickException(str(error)) from None
 
 
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
 def backup(path: Path, force: bool) -> None:
@@ -75,13 +68,13 @@ def backup(path: Path, force: bool) -> None:
     Safe while the service runs. The copy holds personal data: keep it private.
     """
     try:
-        info = make_backup(_database_path(), path, force=force)
+        info = make_backup(database_path(), path, force=force)
     except BackupFailed as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"backup written to {info.path} ({info.size} bytes, checked)")
 
 
-@main.command()
+@click.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Only check PATH; replace nothing.")
 def restore(path: Path, check_only: bool) -> None:
@@ -95,14 +88,14 @@ def restore(path: Path, check_only: bool) -> None:
             info = check_backup(path)
             click.echo(f"{path}: ok ({len(info.migrations)} schema steps)")
             return
-        database = _database_path()
+        database = database_path()
         info = restore_backup(path, database)
     except RestoreRefused as error:
         raise click.ClickException(f"{error}; nothing was changed") from None
     click.echo(f"{database} restored from {path} ({info.size} bytes); start the service again")
 
 
-@main.group("outbox")
+@click.group("outbox")
 def outbox_group() -> None:
     """Notifications (e-mails, webhooks) waiting to be sent, and those that failed."""
 
@@ -115,10 +108,9 @@ def outbox_group() -> None:
 )
 def outbox_list(status: str | None) -> None:
     """Deliveries not yet sent, oldest first: id, state, kind, conversation, attempts, error."""
-    from . import outbox
-    from .cli import _database
+    from ..store import outbox
 
-    rows = outbox.deliveries(_database(), status, limit=-1)
+    rows = outbox.deliveries(open_database(), status, limit=-1)
     for row in rows:
         line = (
             f"{row['id']:>6}  {row['status']:<8} {row['kind']:<14} {row['conversation_id']}  "
@@ -136,20 +128,19 @@ def outbox_retry(delivery_id: int | None, all_failed: bool) -> None:
     """Try a failed delivery (or --all-failed) again; the running service sends it."""
     from datetime import UTC, datetime
 
-    from . import audit, outbox
-    from .cli import _database
+    from ..store import outbox
 
     if (delivery_id is None) == (not all_failed):
         raise click.UsageError("give one DELIVERY_ID or --all-failed")
-    db = _database()
+    db = open_database()
     count = outbox.retry_failed(db, datetime.now(UTC), delivery_id)
     if delivery_id is not None and not count:
         raise click.ClickException(f"no failed delivery {delivery_id}")
-    audit.record(db, "notification.retried", actor="cli", target=delivery_id, details={"n": count})
+    record_audit(db, "notification.retried", delivery_id, n=count)
     click.echo(f"{count} delivery(ies) will be tried again")
 
 
-@main.command()
+@click.command()
 def health() -> None:
     """Print the whole health report as JSON; exit status 1 when it is degraded.
 
@@ -158,9 +149,9 @@ def health() -> None:
     there. It checks from a process of its own: a write failure a running worker saw is on
     the admin settings page in the browser.
     """
-    from . import create_app
-    from .db import connect
-    from .health import health_report
+    from .. import create_app
+    from ..server.storage_health import health_report
+    from ..store.app_db import connect
 
     try:
         app = create_app()

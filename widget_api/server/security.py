@@ -24,7 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import LimitedStream
 
-from .settings import SettingsError
+from ..settings import SettingsError
 
 API_PREFIX = "/api/v1/"
 CORS_ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key"
@@ -70,7 +70,7 @@ def client_key() -> str:
 
 
 # No X-RateLimit headers: flask-limiter would ask the limit storage for them on every request
-# (two more Redis round trips each); a refusal gets its Retry-After from errors.py.
+# (two more Redis round trips each); a refusal gets its Retry-After from visitor/errors.py.
 limiter = Limiter(key_func=client_key, headers_enabled=False)
 
 

@@ -8,7 +8,7 @@ rows, or at most `POLL_SECONDS` pass (rows another process wrote and could not s
 of a killed process). Times come from `clock`, so tests drive `run_once` with chosen moments.
 
 A graceful stop must not leave a sent delivery behind as `sending` (it would be sent again
-once its lease ran out). So at SIGTERM the thread claims nothing more (`stop`, serving.py),
+once its lease ran out). So at SIGTERM the thread claims nothing more (`stop`, server/serving.py),
 and the worker does not exit before the delivery in progress is done and its outcome written
 (`close`): an attempt is bounded by its timeout (cutoff.py), so that wait is bounded too, and
 gunicorn's graceful timeout is made long enough for it.
@@ -24,13 +24,13 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from . import audit, outbox
-from .conversations import ConversationNotFound
-from .notify import NotConfigured, Notifier, reason, transient
-from .sqlite import BUSY_TIMEOUT_MS, connect, write_transaction
+from ..store import audit, outbox
+from ..store.conversations import ConversationNotFound
+from ..store.sqlite import BUSY_TIMEOUT_MS, connect, write_transaction
+from .notifier import NotConfigured, Notifier, reason, transient
 
 # The notify logger: the operator's log says in one place what happened to notifications.
-log = logging.getLogger("widget_api.notify")
+log = logging.getLogger("widget_api.notifications.notifier")
 POLL_SECONDS = 30.0
 ERROR_PAUSE_SECONDS = 5.0
 MIN_PAUSE_SECONDS = 0.01
@@ -84,7 +84,7 @@ class OutboxSender:
     def stop(self) -> None:
         """Claim nothing more; the delivery in progress is finished and its outcome stored.
 
-        Returns at once, so a signal handler can call it (serving.py, at SIGTERM).
+        Returns at once, so a signal handler can call it (server/serving.py, at SIGTERM).
         """
         self._stop.set()
         self._wake.set()

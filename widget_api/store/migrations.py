@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from .input_rules import is_email_address
+from ..input_rules import is_email_address
 from .sqlite import write_transaction
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import conversations, drafts, erasure, question_log
+from ..store import conversations, drafts, erasure, question_log
 
 EXPORT_FORMAT = "widget-api personal data export"
 EXPORT_VERSION = 1

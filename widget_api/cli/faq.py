@@ -13,16 +13,16 @@ from pathlib import Path
 
 import click
 
-from . import settings
-from .cli import _audit, _config, _database, main, since_option
-from .faq.check import check_path
-from .faq.files import ID_PATTERN, answer_lines, entries_to_file, one_line, read_faq_folder
-from .faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions, write_faq_jsonl
-from .faq.matcher import FaqIndex
-from .faq.model import FaqEntry
-from .faq.text import parse_synonyms
-from .paths import sample_faq_dir
-from .sqlite import MAX_INTEGER, days_ago
+from .. import settings
+from ..faq.check import check_path
+from ..faq.files import ID_PATTERN, answer_lines, entries_to_file, one_line, read_faq_folder
+from ..faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions, write_faq_jsonl
+from ..faq.matcher import FaqIndex
+from ..faq.model import FaqEntry
+from ..faq.text import parse_synonyms
+from ..paths import sample_faq_dir
+from ..store.sqlite import MAX_INTEGER, days_ago
+from .common import load_config, open_database, record_audit, since_option
 
 faq_path_option = click.option(
     "--faq",
@@ -42,7 +42,7 @@ max_wrong_option = click.option(
 
 
 def _configured_faq_dir() -> Path:
-    return Path(_config()["FAQ_DIR"] or sample_faq_dir())
+    return Path(load_config()["FAQ_DIR"] or sample_faq_dir())
 
 
 def _load_entries(path: Path) -> tuple[list[FaqEntry], list[tuple[str, ...]]]:
@@ -63,7 +63,7 @@ def _load_entries(path: Path) -> tuple[list[FaqEntry], list[tuple[str, ...]]]:
     return files.entries, parse_synonyms(files.synonyms_text)
 
 
-@main.group()
+@click.group()
 def faq() -> None:
     """Editors' tools: check, evaluate, import and export the FAQ."""
 
@@ -112,7 +112,7 @@ def faq_eval(
     faq_path: Path | None, queries: Path, tune_on: Path | None, max_wrong: float, as_json: bool
 ) -> None:
     """Measure how well the FAQ answers a labelled question set."""
-    from .faq.evaluate import evaluate, format_report, tune_thresholds
+    from ..faq.evaluate import evaluate, format_report, tune_thresholds
 
     entries, synonyms = _load_entries(faq_path or _configured_faq_dir())
     questions = _read_questions(queries)
@@ -120,7 +120,7 @@ def faq_eval(
     if tune_on:
         thresholds = tune_thresholds(index, _read_questions(tune_on), max_wrong=max_wrong)
     else:
-        thresholds = settings.configured_thresholds(_config())
+        thresholds = settings.configured_thresholds(load_config())
     result = evaluate(index, questions, thresholds, max_wrong=max_wrong)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -140,7 +140,7 @@ def faq_eval(
 @click.option("--write", is_flag=True, help="Store the thresholds in the instance config.toml.")
 def faq_tune(faq_path: Path | None, queries: Path, max_wrong: float, write: bool) -> None:
     """Choose the answer and suggestion thresholds from a labelled question set."""
-    from .faq.evaluate import tune_thresholds
+    from ..faq.evaluate import tune_thresholds
 
     entries, synonyms = _load_entries(faq_path or _configured_faq_dir())
     index = FaqIndex(entries, synonyms=synonyms)
@@ -156,7 +156,7 @@ def faq_tune(faq_path: Path | None, queries: Path, max_wrong: float, write: bool
         instance = settings.resolve_instance_path()
         for name, value in values.items():
             path = settings.write_setting(instance, name, value)
-        _audit(_database(), "settings.changed", **values)
+        record_audit(open_database(), "settings.changed", **values)
         click.echo(f"written to {path}; the service uses them after a restart", err=True)
 
 
@@ -260,15 +260,15 @@ def faq_drafts(
     status: str, show_id: int | None, accept_id: int | None, reject_id: int | None
 ) -> None:
     """FAQ drafts proposed from staff replies: list, review, and print as FAQ file text."""
-    from . import drafts
+    from ..store import drafts
 
-    db = _database()
+    db = open_database()
     try:
         if accept_id is not None or reject_id is not None:
             draft_id = accept_id if accept_id is not None else reject_id
             verdict = "accepted" if accept_id is not None else "rejected"
             drafts.review_draft(db, draft_id, verdict, reviewer=None)
-            _audit(db, f"draft.{verdict}", draft_id)
+            record_audit(db, f"draft.{verdict}", draft_id)
             click.echo(f"draft {draft_id} {verdict}", err=True)
             if verdict == "accepted":
                 click.echo(drafts.draft_as_faq_file(drafts.get_draft(db, draft_id)), nl=False)
@@ -294,10 +294,10 @@ def faq_drafts(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def faq_gaps(days: int, as_json: bool) -> None:
     """What visitors asked that the FAQ did not answer, grouped, largest groups first."""
-    from . import question_log
-    from .faq.gaps import group_gaps
+    from ..faq.gaps import group_gaps
+    from ..store import question_log
 
-    gaps = group_gaps(question_log.logged_questions(_database(), since=days_ago(days)))
+    gaps = group_gaps(question_log.logged_questions(open_database(), since=days_ago(days)))
     if as_json:
         click.echo(
             json.dumps(

@@ -1,6 +1,6 @@
 """Privacy commands on `widget-api`: purge (retention), gdpr export/erase, audit.
 
-Registered on the `main` group by one import at the bottom of cli.py. They print counts and
+Added to the `main` group in main.py. They print counts and
 ids, never content, except `gdpr export`, whose whole point is the person's data.
 """
 
@@ -12,16 +12,17 @@ from pathlib import Path
 
 import click
 
-from . import audit, gdpr, maintenance, retention
-from .cli import _config, _database, main, since_option
-from .private_files import open_private_for_writing
-from .settings import SettingsError
-from .sqlite import days_ago, write_transaction
+from ..privacy import gdpr, retention
+from ..privacy.private_files import open_private_for_writing
+from ..settings import SettingsError
+from ..store import audit, maintenance
+from ..store.sqlite import days_ago, write_transaction
+from .common import load_config, open_database, since_option
 
 
 def _policy() -> retention.RetentionPolicy:
     try:
-        return retention.RetentionPolicy.from_config(_config())
+        return retention.RetentionPolicy.from_config(load_config())
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
 
@@ -31,14 +32,14 @@ def _print_counts(counts: dict[str, int]) -> None:
         click.echo(f"{kind}: {count}")
 
 
-@main.command("purge")
+@click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 def purge_command(dry_run: bool) -> None:
     """Apply the retention settings now; prints what it removes (counts only).
 
     The running service does the same once a day by itself.
     """
-    db = _database()
+    db = open_database()
     policy = _policy()
     if dry_run:
         _print_counts(retention.purge(db, dry_run=True, policy=policy))
@@ -67,7 +68,7 @@ _EMAIL = click.option("--email", help="The address the person left (case is igno
 _CONVERSATION = click.option("--conversation", "conversation_id", help="A conversation id.")
 
 
-@main.group("gdpr")
+@click.group("gdpr")
 def gdpr_group() -> None:
     """A person's data: export everything stored about them, or erase it."""
 
@@ -83,7 +84,7 @@ def gdpr_group() -> None:
 def gdpr_export(email: str | None, conversation_id: str | None, output: Path | None) -> None:
     """Write one JSON document with everything stored about an address or conversation."""
     subject = _subject(email, conversation_id)
-    db = _database()
+    db = open_database()
     document = gdpr.export(db, subject)
     with write_transaction(db):
         audit.record(
@@ -116,7 +117,7 @@ def gdpr_export(email: str | None, conversation_id: str | None, output: Path | N
 def gdpr_erase(email: str | None, conversation_id: str | None) -> None:
     """Erase everything stored about an address or conversation; prints the counts."""
     subject = _subject(email, conversation_id)
-    db = _database()
+    db = open_database()
     with write_transaction(db):
         removed, mentioned = gdpr.erase(db, subject)
         audit.record(
@@ -133,12 +134,12 @@ def gdpr_erase(email: str | None, conversation_id: str | None) -> None:
         click.echo("nothing stored for this person", err=True)
 
 
-@main.command("audit")
+@click.command("audit")
 @since_option("entries")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
 def audit_command(days: int, as_json: bool) -> None:
     """The audit log, newest first: time, who, action, target, details."""
-    rows = audit.entries(_database(), since=days_ago(days))
+    rows = audit.entries(open_database(), since=days_ago(days))
     for row in rows:
         if as_json:
             click.echo(json.dumps(row, ensure_ascii=False))

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from .faq.files import entries_to_file, one_line
-from .faq.model import FaqEntry
+from ..faq.files import entries_to_file, one_line
+from ..faq.model import FaqEntry
 from .sqlite import stored_time
 
 DRAFT_STATUSES = ("proposed", "accepted", "rejected")

@@ -28,7 +28,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from .settings import SettingsError
+from ..settings import SettingsError
 
 RECENT_FAILURE_SECONDS = 60.0
 

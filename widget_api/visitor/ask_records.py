@@ -29,8 +29,8 @@ from typing import TypeVar
 
 from sqlite_utils import Database
 
-from . import ask_stats
-from . import db as db_module
+from ..store import app_db as db_module
+from ..store import ask_stats
 
 FLUSH_SECONDS = 10.0
 FLUSH_COUNT = 200

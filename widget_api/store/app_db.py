@@ -11,8 +11,8 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from ..privacy.private_files import create_private_file, warn_if_readable_by_others
 from . import migrations
-from .private_files import create_private_file, warn_if_readable_by_others
 from .sqlite import BUSY_TIMEOUT_MS, MAX_INTEGER, connect, write_transaction
 
 __all__ = ["BUSY_TIMEOUT_MS", "close_db", "connect", "get_db", "init_app", "write_transaction"]
@@ -36,7 +36,7 @@ class RowIdConverter(IntegerConverter):
 def init_database(path: str | Path) -> list[str]:
     """Create the file, switch it to WAL and apply every migration not yet applied.
 
-    A database this creates is 0600 in a 0700 folder (private_files.py), and so are the
+    A database this creates is 0600 in a 0700 folder (privacy/private_files.py), and so are the
     `-wal` and `-shm` files SQLite makes beside it. A database that exists keeps its mode (a
     warning names it when others can read it); a `file:` URI is opened as it is.
     """

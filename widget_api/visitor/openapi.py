@@ -12,9 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from .conversations import ID_SHAPE
-from .faq.model import LANGUAGES
-from .input_rules import (
+from ..faq.model import LANGUAGES
+from ..input_rules import (
     CONTROL_CHARACTERS,
     EMAIL_PATTERN,
     IDEMPOTENCY_KEY,
@@ -26,7 +25,8 @@ from .input_rules import (
     MIN_IDEMPOTENCY_KEY_LENGTH,
     widget_limits,
 )
-from .visitor_api import SUGGEST_LIMIT
+from ..store.conversations import ID_SHAPE
+from .faq_api import SUGGEST_LIMIT
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 

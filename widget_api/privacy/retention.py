@@ -26,10 +26,10 @@ from typing import Any
 from flask import Flask
 from sqlite_utils import Database
 
-from . import audit, conversations, erasure, maintenance, question_log, staff_queue
-from .settings import SettingsError
-from .sqlite import connect, days_ago, write_transaction
-from .staff_sessions import SessionLifetimes, purge_expired_sessions
+from ..settings import SettingsError
+from ..store import audit, conversations, erasure, maintenance, question_log, staff_queue
+from ..store.sqlite import connect, days_ago, write_transaction
+from ..store.staff_sessions import SessionLifetimes, purge_expired_sessions
 
 log = logging.getLogger(__name__)
 JOB = "purge"

@@ -1,12 +1,12 @@
 """Opening the SQLite file and writing to it in one transaction, with no Flask imports.
 
 The conversation store, the migrations and retention use these directly, so they stay plain
-Python that can be tested and benchmarked alone; db.py adds the per-request connection.
+Python that can be tested and benchmarked alone; app_db.py adds the per-request connection.
 WAL lets readers and the one writer work side by side across worker processes;
 `synchronous=FULL` makes an acknowledged write survive a crash or power loss; the busy timeout
 makes a writer wait for another process's transaction instead of failing at once.
 `secure_delete` zeroes whatever a delete or an update frees, on every connection, so deleted
-text is not left behind in the file's free space (retention.py compacts the file daily too).
+text is not left behind in the file's free space (privacy/retention.py compacts the file daily too).
 """
 
 from __future__ import annotations

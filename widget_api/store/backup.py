@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..privacy.private_files import make_private_dir
 from .migrations import MIGRATIONS
-from .private_files import make_private_dir
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 LOCK_WAIT_SECONDS = 0.5
