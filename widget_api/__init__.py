@@ -7,7 +7,6 @@ config file, then `WIDGET_*` environment variables, then the test config.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, send_from_directory
