@@ -408,4 +408,4 @@ def test_gap_log_lets_go_of_a_full_disk_and_writes_again_when_it_has_room(tmp_pa
         ask(later)
         assert later in logged()
         # The connection is kept for the next rows; let go of it so the tmpfs can be unmounted.
-        app.extensions["stats_writer"].close()
+        app.extensions["ask_record_writer"].close()

@@ -19,7 +19,7 @@ from .privacy import retention
 from .server import request_log, security, storage_health
 from .store import app_db
 from .visitor import errors, faq_api
-from .visitor.ask_records import AskCounter, StatsWriter
+from .visitor.ask_records import AskCounter, AskRecordWriter
 from .visitor.handoff_api import bp as handoff_api_bp
 from .visitor.openapi import bp as openapi_bp
 
@@ -54,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
     )
     app.extensions["ask_counter"] = AskCounter()
-    app.extensions["stats_writer"] = StatsWriter()
+    app.extensions["ask_record_writer"] = AskRecordWriter()
     app_db.init_app(app)
     storage_health.init_app(app)
     errors.init_app(app)

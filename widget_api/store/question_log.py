@@ -40,9 +40,9 @@ def log_question(
 ) -> int:
     """Keep a question the bot did not answer (or that did not help) for the gaps report.
 
-    One autocommit INSERT. The service writes these through stats.StatsWriter, whose connection
-    skips the disk sync (synchronous=NORMAL): a process crash still loses nothing in WAL mode,
-    a power cut may lose the last few rows. Written at once rather than batched in memory, so
+    One autocommit INSERT. The service writes these through visitor/ask_records.py's
+    AskRecordWriter, whose connection skips the disk sync (synchronous=NORMAL): a process crash
+    still loses nothing in WAL mode, a power cut may lose the last few rows. Written at once rather than batched in memory, so
     that a visitor's erasure always finds it.
     """
     cursor = db.execute(

@@ -134,7 +134,7 @@ def _write_best_effort(work: Callable[[Database], object], what: str) -> None:
     """Run a write of asking on the worker's connection; a storage error is logged as `what`
     and told to health, never to the visitor, who still gets their answer."""
     try:
-        current_app.extensions["stats_writer"].write(current_app.config["DATABASE"], work)
+        current_app.extensions["ask_record_writer"].write(current_app.config["DATABASE"], work)
     except sqlite3.Error as error:
         log.warning("%s: %s", what, error)
         storage_health().record_failure(error)
