@@ -42,8 +42,8 @@ def log_question(
 
     One autocommit INSERT. The service writes these through visitor/ask_records.py's
     AskRecordWriter, whose connection skips the disk sync (synchronous=NORMAL): a process crash
-    still loses nothing in WAL mode, a power cut may lose the last few rows. Written at once rather than batched in memory, so
-    that a visitor's erasure always finds it.
+    still loses nothing in WAL mode, a power cut may lose the last few rows. Written at once
+    rather than batched in memory, so that a visitor's erasure always finds it.
     """
     cursor = db.execute(
         "INSERT INTO question_log (question, lang, outcome, best_faq_id, best_score, "
