@@ -11,9 +11,8 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import settings, staff
+from . import notifications, settings, staff
 from .faq.library import FaqLibrary
-from .notifications import notifier
 from .paths import sample_faq_dir, static_dir
 from .privacy import retention
 from .server import request_log, security, storage_health
@@ -59,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     storage_health.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    notifier.init_app(app)
+    notifications.init_app(app)
     retention.init_app(app)
     request_log.init_app(app)
     app.register_blueprint(faq_api.bp)

@@ -27,7 +27,6 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
 from sqlite_utils import Database
 
 from ..settings import SettingsError
@@ -262,34 +261,3 @@ class Notifier:
         except urllib.error.HTTPError as error:
             error.close()  # it holds the open response
             raise
-
-
-def init_app(app: Flask) -> None:
-    """Check the settings and set up this app's sender; raises SettingsError when misconfigured.
-
-    The sender's thread starts with the first request of each worker process (and at once
-    under `widget-api serve`), not here: the CLI builds the app too, and must send nothing.
-    """
-    from .sender import OutboxSender
-
-    notifier = Notifier(app.config)
-    sender = OutboxSender(notifier, app.config["DATABASE"])
-    app.extensions["notifier"] = notifier
-    app.extensions["outbox_sender"] = sender
-    if notifier.enabled:
-        app.before_request(sender.ensure_started)
-
-
-def handoff_deliveries() -> tuple[str, ...]:
-    """The outbox rows a new handoff is to be stored with, in this app."""
-    return current_app.extensions["notifier"].handoff_deliveries
-
-
-def mails_visitors() -> bool:
-    """Whether a staff reply is to be stored with an e-mail to the visitor (if they left one)."""
-    return current_app.extensions["notifier"].mail_enabled
-
-
-def wake_sender() -> None:
-    """After a commit that added outbox rows: send them now rather than at the next check."""
-    current_app.extensions["outbox_sender"].wake()
