@@ -26,8 +26,8 @@ print(json.dumps({
     "health": client.get("/api/v1/health").get_json()["status"],
     "entries": len(app.extensions["faq_library"].current().entries),
     "answered": ask.get_json()["answered"],
-    "demo": os.path.exists(
-        os.path.join(os.path.dirname(widget_api.__file__), "templates", "demo_shop.html")),
+    "demo": os.path.exists(os.path.join(
+        os.path.dirname(widget_api.__file__), "server", "templates", "demo_shop.html")),
 }))
 """
 

@@ -48,8 +48,19 @@ def database_path() -> Path:
 
 
 def open_database() -> Database:
-    """The service's database, created and migrated first if needed (as at the service's start)."""
-    path = database_path()
+    """The service's database, created and migrated first if needed (as at the service's start).
+
+    The instance's secret key is made or checked here as well, as the service's start does: a
+    broken key file stops every command that touches the data, not only the next start.
+    """
+    config = load_config()
+    instance_path = settings.resolve_instance_path()
+    try:
+        if not config["SECRET_KEY"]:
+            settings.ensure_secret_key(instance_path)
+    except settings.SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    path = settings.database_path(config, instance_path)
     init_database(path)
     return connect(path)
 
