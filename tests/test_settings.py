@@ -183,6 +183,18 @@ COMMANDS = (["staff", "list"], ["queue", "list"], ["settings"], ["purge", "--dry
             "CLOSED_DAYS: cannot read closed day '24.12.2026': write e.g. '2026-12-24'",
         ),
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE: unknown time zone 'Mars/Olympus'"),
+        ("THEME_COLOR", "url(x)", "THEME_COLOR: 'url(x)' is not a hex colour such as '#1d4ed8'"),
+        (
+            "WEBHOOK_URL",
+            "ftp://hooks.example.com/x",
+            "WEBHOOK_URL: 'ftp://hooks.example.com/x' is not an http:// or https:// URL",
+        ),
+        (
+            "SECRET_KEY",
+            "hunter2-but-longer",
+            "SECRET_KEY: it holds only 18 characters; give a random key of at least 32, "
+            "or none to have one generated",
+        ),
         # a rule between settings
         (
             "STAFF_NOTIFY_EMAIL",
@@ -224,11 +236,26 @@ def test_a_setting_given_by_test_config_is_checked_too(tmp_path):
         create_app({"INSTANCE_PATH": str(tmp_path), "SERVICE_HOURS": "mon 25:00-26:00"})
 
 
+def test_a_secret_setting_is_never_quoted_in_its_error(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["settings"],
+        env={"WIDGET_INSTANCE_PATH": str(tmp_path), "WIDGET_SECRET_KEY": "  s3cr3t-value  "},
+    )
+    assert result.exit_code == 1
+    assert "s3cr3t" not in result.output
+    assert "only 12 characters" in result.output  # counted as the key file is: spaces off
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
+        ("THEME_COLOR", "#0f766e"),
+        ("THEME_COLOR", "#ABC"),
+        ("THEME_COLOR", "#0f766ecc"),
         ("WIDGET_POSITION", "left"),
         ("DEFAULT_LANG", "de"),
+        ("SECRET_KEY", "x" * 32),
         ("SERVICE_HOURS", "mon-thu 08:30-17:00; fri 9:00-14:00"),
         ("SERVICE_HOURS", ""),
         ("CLOSED_DAYS", ["2026-12-24", "2026-12-31"]),

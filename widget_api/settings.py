@@ -29,6 +29,8 @@ from .visitor.service_hours import parse_closed_days, parse_time_zone, parse_wee
 ENV_PREFIX = "WIDGET_"
 # A generated key has 64 hex characters; a file with fewer than this was not made by us.
 MIN_SECRET_KEY_LENGTH = 32
+# The hex forms of a CSS colour: #rgb, #rgba, #rrggbb, #rrggbbaa.
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
 class SettingsError(ValueError):
@@ -133,10 +135,28 @@ def is_absolute_http_url(value: str) -> bool:
     )
 
 
+def hex_colour(value: str) -> str:
+    """A CSS hex colour (`#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`), the only form the widget's
+    accent takes from the server; anything else raises ValueError."""
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
+        raise ValueError(f"{value!r} is not a hex colour such as '#1d4ed8'")
+    return value
+
+
 def http_url_or_empty(value: str) -> str:
     """An http:// or https:// URL, or empty (off); anything else raises ValueError."""
     if value and urlsplit(value).scheme not in ("http", "https"):
         raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
+def given_secret_key(value: str) -> str:
+    """A key set by the operator, held to the rule a key file is held to (empty: generated)."""
+    if value and len(value.strip()) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(
+            f"it holds only {len(value.strip())} characters; give a random key of at least "
+            f"{MIN_SECRET_KEY_LENGTH}, or none to have one generated"
+        )
     return value
 
 
@@ -174,6 +194,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Signs staff sessions and keys rate-limit hashes. Empty: a random "
         "key is generated once into `secret_key` in the instance folder (mode 0600) so "
         "every worker process shares it. Never set a guessable value.",
+        parse=given_secret_key,
+        accepts=f"empty, or at least {MIN_SECRET_KEY_LENGTH} characters",
         secret=True,
     ),
     Setting(
@@ -324,6 +346,8 @@ SETTINGS: tuple[Setting, ...] = (
         "THEME_COLOR",
         "#1d4ed8",
         "Accent colour of the widget (a CSS hex colour); white text must be readable on it.",
+        parse=hex_colour,
+        accepts="`#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`",
     ),
     Setting("WIDGET_POSITION", "right", "Corner of the launcher.", choices=("left", "right")),
     Setting("DEFAULT_LANG", "en", "Language when the visitor's is unknown.", choices=LANGUAGES),
