@@ -85,8 +85,4 @@ def _resolve_defaults(app: Flask) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.ensure_secret_key(app.instance_path)
         app.extensions["settings_sources"]["SECRET_KEY"] = "generated: secret_key file"
-    if app.config["DEFAULT_LANG"] not in ("de", "en"):
-        raise settings.SettingsError("DEFAULT_LANG must be de or en")
-    if app.config["WIDGET_POSITION"] not in ("left", "right"):
-        raise settings.SettingsError("WIDGET_POSITION must be left or right")
     logging.getLogger("widget_api").setLevel(logging.INFO)

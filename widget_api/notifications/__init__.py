@@ -14,7 +14,7 @@ from .sender import OutboxSender
 
 
 def init_app(app: Flask) -> None:
-    """Check the settings and set up this app's sender; raises SettingsError when misconfigured.
+    """Set up this app's sender from its settings (checked where they are declared).
 
     The sender's thread starts with the first request of each worker process (and at once
     under `widget-api serve`), not here: the CLI builds the app too, and must send nothing.

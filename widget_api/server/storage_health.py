@@ -28,8 +28,6 @@ from typing import Any
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from ..settings import SettingsError
-
 RECENT_FAILURE_SECONDS = 60.0
 
 
@@ -107,6 +105,4 @@ def public_health(report: Mapping[str, Any]) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Create the record the error handlers fill and the health endpoint reads."""
     minimum = app.config["HEALTH_MIN_FREE_MB"]
-    if minimum < 0:
-        raise SettingsError("HEALTH_MIN_FREE_MB must be 0 (off) or a number of megabytes")
     app.extensions["storage_health"] = StorageHealth(int(minimum * 1024 * 1024))

@@ -258,7 +258,7 @@ def health() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Read the visitor API's settings once at start-up (a typo in them stops the start)."""
+    """Read the visitor API's settings once at start-up (`check_settings` has checked them)."""
     config = app.config
     app.extensions["service_hours"] = ServiceHours.parse(
         config["SERVICE_HOURS"], config["CLOSED_DAYS"], config["TIMEZONE"]
