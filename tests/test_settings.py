@@ -184,6 +184,18 @@ COMMANDS = (["staff", "list"], ["queue", "list"], ["settings"], ["purge", "--dry
         ),
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE: unknown time zone 'Mars/Olympus'"),
         ("THEME_COLOR", "url(x)", "THEME_COLOR: 'url(x)' is not a hex colour such as '#1d4ed8'"),
+        # flask-limiter would skip a limit it cannot read, so the typo would switch it off.
+        (
+            "RATELIMIT_ASK",
+            "lots",
+            "RATELIMIT_ASK: 'lots' is not a rate limit such as '30 per minute;500 per day'",
+        ),
+        (
+            "RATELIMIT_LOGIN_ACCOUNT",
+            "5 per fortnight",
+            "RATELIMIT_LOGIN_ACCOUNT: '5 per fortnight' is not a rate limit such as "
+            "'30 per minute;500 per day'",
+        ),
         (
             "WEBHOOK_URL",
             "ftp://hooks.example.com/x",
@@ -264,6 +276,8 @@ def test_a_secret_setting_is_never_quoted_in_its_error(tmp_path):
         ("NOTIFY_RETRY_DELAY_SECONDS", 0.5),
         ("RATELIMIT_IPV6_PREFIX", 128),
         ("PROXY_COUNT", 0),
+        ("RATELIMIT_HANDOFF", "2 per hour"),
+        ("RATELIMIT_ASK", "30/minute;500 per day"),
     ],
 )
 def test_good_values_pass_the_declared_checks(tmp_path, name, value):

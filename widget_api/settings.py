@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from .faq.model import LANGUAGES, Thresholds
 from .notifications.mail import SMTPS_PORT
 from .privacy.private_files import create_private_file, make_private_dir
@@ -150,6 +152,25 @@ def http_url_or_empty(value: str) -> str:
     return value
 
 
+def rate_limit(value: str) -> str:
+    """A flask-limiter limit such as `30 per minute;500 per day`; anything else raises ValueError.
+
+    flask-limiter skips a limit it cannot parse, with a log line: a typo would switch the limit
+    off without anyone noticing, so it stops the start instead.
+    """
+    try:
+        if not isinstance(value, str) or not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a rate limit such as '30 per minute;500 per day'"
+        ) from None
+    return value
+
+
+RATE_LIMIT_FORM = "limits such as `30 per minute;500 per day`"
+
+
 def given_secret_key(value: str) -> str:
     """A key set by the operator, held to the rule a key file is held to (empty: generated)."""
     if value and len(value.strip()) < MIN_SECRET_KEY_LENGTH:
@@ -210,12 +231,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Where rate-limit counters live: `memory://` "
         "for one process, a `redis://` URL when several processes or servers serve.",
     ),
-    Setting("RATELIMIT_ASK", "30 per minute;500 per day", "Limit per client for asking.", str),
     Setting(
-        "RATELIMIT_SUGGEST", "120 per minute", "Limit per client for type-ahead suggestions.", str
+        "RATELIMIT_ASK",
+        "30 per minute;500 per day",
+        "Limit per client for asking.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
-        "RATELIMIT_FEEDBACK", "20 per minute;200 per day", "Limit per client for feedback.", str
+        "RATELIMIT_SUGGEST",
+        "120 per minute",
+        "Limit per client for type-ahead suggestions.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
+    ),
+    Setting(
+        "RATELIMIT_FEEDBACK",
+        "20 per minute;200 per day",
+        "Limit per client for feedback.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "RATELIMIT_HANDOFF",
@@ -223,6 +261,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Limit per client for handing a question to a person (`POST /api/v1/handoffs`); "
         "a retry with the same `Idempotency-Key` counts too.",
         str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "HANDOFF_REPLAY_SECONDS",
@@ -240,6 +280,8 @@ SETTINGS: tuple[Setting, ...] = (
         "30 per hour",
         "Limit per client for visitors' follow-up messages in a conversation.",
         str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "RATELIMIT_IPV6_PREFIX",
@@ -256,6 +298,8 @@ SETTINGS: tuple[Setting, ...] = (
         "RATELIMIT_LOGIN_ADDRESS",
         "10 per minute;100 per day",
         "Staff sign-in attempts allowed per client address.",
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "RATELIMIT_LOGIN_ACCOUNT",
@@ -263,6 +307,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Staff sign-in attempts allowed per account, whatever address they come from. A "
         "browser that has signed in to that account before (it holds a device cookie) has "
         "this many attempts of its own, so others' failed guesses do not lock it out.",
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "STAFF_SESSION_IDLE_MINUTES",
