@@ -294,8 +294,8 @@ def test_disk_full_max_page_count(tmp_path, monkeypatch, caplog):
     app = make_app(tmp_path)
     real_connect = app_db.connect
 
-    def capped(path):
-        database = real_connect(path)
+    def capped(path, **options):
+        database = real_connect(path, **options)
         (pages,) = database.execute("PRAGMA page_count").fetchone()
         database.execute(f"PRAGMA max_page_count = {pages}")
         return database

@@ -107,13 +107,8 @@ class AskRecordWriter:
         if self._db is not None and self._path != database:
             self._close()
         if self._db is None:
-            db = db_module.connect(database)
-            try:
-                db.execute("PRAGMA synchronous = NORMAL")
-            except sqlite3.Error:
-                db.close()
-                raise
-            self._db, self._path = db, database
+            self._db = db_module.connect(database, synchronous="NORMAL")
+            self._path = database
         return self._db
 
     def _close(self) -> None:
