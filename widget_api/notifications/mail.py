@@ -21,10 +21,10 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..input_rules import LINE_BREAKS_OR_CONTROLS
 from .cutoff import CutOff
 
 SMTPS_PORT = 465
-_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 STAFF_SUBJECT = {
     "en": "New question from a visitor ({lang})",
@@ -123,7 +123,7 @@ def build_email(
     notification carries the same one; without it a random one is made.
     """
     for header, value in (("From", sender), ("To", to), ("Subject", subject)):
-        if not value or _UNSAFE_IN_HEADER.search(value):
+        if not value or LINE_BREAKS_OR_CONTROLS.search(value):
             raise HeaderRefused(header)
     for header, value in (("From", sender), ("To", to)):
         if "@" not in parseaddr(value)[1]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from ..faq.render import remove_control_characters
+from ..input_rules import remove_control_characters
 from ..notifications import notifier
 from ..store import conversations, drafts, staff_queue
 from ..store.app_db import get_db

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..faq.render import remove_control_characters
 from ..input_rules import (
     IDEMPOTENCY_KEY,
     LINE_BREAKS_OR_CONTROLS,
@@ -22,6 +21,7 @@ from ..input_rules import (
     MAX_TRANSCRIPT_ENTRIES,
     MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
+    remove_control_characters,
 )
 from ..notifications import notifier
 from ..server.security import rate_limited
