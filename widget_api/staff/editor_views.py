@@ -14,6 +14,7 @@ from ..faq.matcher import decide
 from ..store import ask_stats, question_log
 from ..store.app_db import get_db
 from ..store.sqlite import days_ago
+from ..texts import LANGUAGES
 from ..visitor.faq_api import thresholds
 from . import bp, requires_role
 
@@ -111,7 +112,7 @@ def stats_page():
 def try_page():
     """Type a question, see the ranked entries, their scores, the thresholds and why."""
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
-    lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
+    lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else None
     limits = thresholds()  # exactly what the visitor API decides with
     ranked, result = [], None
     if question:
@@ -122,6 +123,7 @@ def try_page():
         "staff/try.html",
         question=question,
         lang=lang,
+        languages=LANGUAGES,
         ranked=ranked,
         result=result,
         thresholds=limits,

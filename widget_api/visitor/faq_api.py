@@ -110,7 +110,7 @@ def text_field(body: dict[str, Any], name: str, required: bool = True) -> str | 
 
 
 def language(value: Any, required: bool = False) -> str | None:
-    """`de` or `en`; None when not given and not required."""
+    """One of LANGUAGES (the text catalogue's); DEFAULT_LANG when not given but required."""
     if value is None or value == "":
         if required:
             return current_app.config["DEFAULT_LANG"]

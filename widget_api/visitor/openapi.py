@@ -217,7 +217,6 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "theme",
                 "service_hours",
                 "greeting",
-                "placeholder",
                 "privacy",
                 "contact",
                 "limits",
@@ -249,7 +248,6 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     },
                 },
                 "greeting": {"type": "string"},
-                "placeholder": {"type": "string"},
                 "privacy": {
                     "type": "object",
                     "required": ["notice", "url", "version"],
