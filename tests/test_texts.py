@@ -1,8 +1,9 @@
-"""One catalogue of texts (issue #13, point 5): every key and placeholder in every language, and
-no text that only works for German or English."""
+"""One catalogue of texts (issue #13, point 5): every key and placeholder in every language, the
+widget's own labels for every language, and no text that only works for German or English."""
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, datetime
 
@@ -10,9 +11,11 @@ import pytest
 
 from widget_api.faq.model import LANGUAGES as FAQ_LANGUAGES
 from widget_api.notifications.mail import question_date
+from widget_api.paths import static_dir
 from widget_api.texts import CATALOGUE, LANGUAGES, text, widget_texts
 from widget_api.visitor.service_hours import ServiceHours, availability, expected_reply
 
+WIDGET = (static_dir() / "widget.js").read_text(encoding="utf-8")
 HOURS = ServiceHours.parse("mon-fri 09:00-17:00; sat 10:00-14:00", [], "Europe/Berlin")
 
 
@@ -37,6 +40,26 @@ def test_the_languages_the_service_speaks_are_the_catalogues(client):
     assert FAQ_LANGUAGES == LANGUAGES
     body = client.get("/api/v1/widget-config?lang=de").get_json()
     assert body["languages"] == list(LANGUAGES)
+
+
+def widget_labels() -> dict[str, set[str]]:
+    """The label keys of each language block in widget.js's TEXTS."""
+    source = re.search(r"\n  var TEXTS = \{\n(.*?)\n  \};\n", WIDGET, re.S)
+    assert source, "widget.js has no TEXTS block"
+    blocks = re.split(r"\n    (\w+): \{\n", "\n" + source.group(1))
+    return {
+        lang: set(re.findall(r"(?:^ +|', )(\w+): ", body, re.M))
+        for lang, body in zip(blocks[1::2], blocks[2::2], strict=True)
+    }
+
+
+def test_the_widget_has_its_labels_for_every_language_and_no_server_texts():
+    labels = widget_labels()
+    assert set(labels) == set(LANGUAGES)
+    for lang, keys in labels.items():
+        assert keys == labels["en"], (lang, keys ^ labels["en"])
+    # The greeting, the privacy notice and the contact text come from widget-config only.
+    assert not {"greeting", "notice", "contact"} & labels["en"]
 
 
 @pytest.fixture
