@@ -16,6 +16,8 @@ MAX_TRANSCRIPT_ENTRIES = 50
 MAX_MESSAGE_LENGTH = 2000
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+# A staff reply or internal note (the staff inbox's form and its check).
+MAX_STAFF_TEXT_LENGTH = 5000
 
 # An Idempotency-Key is a secret of at least 128 random bits: 22 URL-safe base64 characters
 # (or 32 hex digits, a UUID...). A shorter key could be guessed, and whoever guesses it within
