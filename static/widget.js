@@ -352,7 +352,7 @@
     host.setAttribute('data-position', pos === 'left' ? 'left' : 'right');
   }
 
-  // Keep a line of the conversation in memory for a handoff (cut to the server's limits then).
+  // Keep a line of the conversation in memory for a handoff (cut to the limits when sent).
   function remember(from, text) {
     transcript.push({from: from, text: String(text)});
   }
@@ -399,9 +399,8 @@
       links.length ? h('p', {class: 'sw-links'}, links) : null];
   }
 
-  // Show the handoff form in place of the chat, filled with the visitor's last question.
-  // Without the server's privacy notice (widget-config failed) it says so and cannot be sent:
-  // nobody may consent to a notice they were not shown.
+  // Show the handoff form in place of the chat, filled with the visitor's last question;
+  // without the server's privacy notice, only why it cannot be sent (no blind consent).
   function openHandoff() {
     var privacy = (config && config.privacy) || {};
     var notice = privacy.notice;
@@ -749,8 +748,8 @@
       'sw-did-you-mean');
   }
 
-  // The longest text the input may send now (a question, or a message to the team), as
-  // widget-config states it; 0 when unknown, and then the server alone decides.
+  // The longest text the input may send now (a question, or a message to the team) by
+  // widget-config; 0 if unknown: the server decides.
   function limit() {
     var max = (config && config.limits) || {};
     return +(conv ? max.message_length : max.question_length) || 0;
@@ -885,8 +884,7 @@
     if (hadFocus) launcher.focus();
   }
 
-  // Fill in what the server's widget-config says: title, greeting, limits, theme, privacy.
-  // Without it (null) there is no greeting: the widget has none of its own.
+  // Fill in what widget-config says (null: it failed): title, greeting, limits, theme, privacy.
   function useConfig(cfg) {
     config = cfg || {};
     var max = config.limits || {};
