@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from flask import Flask, render_template, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..texts import LANGUAGES
+
 
 def create_demo_app(widget_src: str) -> Flask:
     """A small fictional shop page that embeds the widget with one script tag."""
@@ -21,7 +23,7 @@ def create_demo_app(widget_src: str) -> Flask:
     def shop_page() -> str:
         lang = request.args.get("lang", "en")
         return render_template(
-            "demo_shop.html", widget_src=widget_src, lang=lang if lang in ("de", "en") else "en"
+            "demo_shop.html", widget_src=widget_src, lang=lang if lang in LANGUAGES else "en"
         )
 
     @app.after_request
