@@ -647,11 +647,11 @@ class _LanguageIndex:
             return None
         names = ("cover", "entry_cover", "nb", "own", "cosine", "char", "overlap")
         top = [
-            {"score": sc, "entry": e, **dict(zip(names, sg, strict=True))}
+            {"score": sc, "entry": self.entries[e].id, **dict(zip(names, sg, strict=True))}
             for sc, e, _, sg in scored[:5]
         ]
         s2 = scored[1][0] if len(scored) > 1 else 0.0
-        return {"s1": scored[0][0], "s2": s2, "entry": scored[0][1], "top": top, **q, **top[0]}
+        return {"s1": scored[0][0], "s2": s2, "top": top, **q, **top[0]}
 
     def rank(self, question: str, limit: int) -> list[Candidate]:
         qterms, scored, _ = self._scored(question, limit)
@@ -710,6 +710,12 @@ class FaqIndex:
         merged = [c for index in self._indexes.values() for c in index.rank(question, limit)]
         merged.sort(key=lambda c: -c.score)
         return merged[:limit]
+
+    def signals(self, question: str, lang: str) -> dict | None:
+        """The signals behind the best entries' scores in `lang` (see `_LanguageIndex.signals`),
+        for bench/confidence_signals.py; None when nothing matches or the FAQ lacks `lang`."""
+        index = self._indexes.get(lang)
+        return index.signals(question) if index is not None else None
 
     def answer_language(self, question: str, page_lang: str | None) -> str | None:
         """The language the question is written in, to answer from that language's entries.
