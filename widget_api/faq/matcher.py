@@ -542,11 +542,9 @@ class _LanguageIndex:
                 elsewhere += weight
         return max(1.0 - ELSEWHERE_STRENGTH * elsewhere / total, 0.0)
 
-    def _scored(
-        self, question: str, limit: int
-    ) -> tuple[list[_QueryTerm], list[tuple], dict[str, float]]:
-        """The question's terms, the shortlisted entries scored (score, entry, best phrasing,
-        signals), best first, and the question's own signals (see `signals`)."""
+    def _scored(self, question: str, limit: int) -> tuple[list[_QueryTerm], list[tuple]]:
+        """The question's terms and the shortlisted entries scored (score, entry, best
+        phrasing, signals), best first."""
         qterms = self.query_terms(question)
         total = squares = 0.0
         weights: dict[str, float] = {}
@@ -556,7 +554,7 @@ class _LanguageIndex:
             if q.term:
                 weights[q.term] = q.weight
         if total <= 0:
-            return qterms, [], {}
+            return qterms, []
         q_norm = math.sqrt(squares)
         content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
         # Content words pick the phrasings worth an exact look. An entry sharing none of them
@@ -564,7 +562,7 @@ class _LanguageIndex:
         # nothing about the topic asked.
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
         if not candidates:  # out of scope, or asked in the other language
-            return qterms, [], {}
+            return qterms, []
         profile, logits = self._profiles_and_logits(weights)
         # Of those, the entries whose profiles fit best are compared, and the entries Naive
         # Bayes finds likeliest (which are also the rivals).
@@ -627,24 +625,22 @@ class _LanguageIndex:
             )
             scored.append((similarity**CALIBRATION, e_idx, p_best, signals))
         scored.sort(key=lambda s: (-s[0], s[1]))
-        known = sum(q.weight for q in qterms if q.term) / total
-        guessed = sum(q.weight for q in qterms if q.guessed) / total
-        words = [q for q in qterms if " " not in q.term and q.term[:1] != "~"]
-        known_words = sum(1 for q in words if q.term and not q.guessed) / max(len(words), 1)
-        question_signals = {
-            "known": known,
-            "guessed": guessed,
-            "known_words": known_words,
-            "total": total / self.max_idf,
-        }
-        return qterms, scored, question_signals
+        return qterms, scored
 
     def signals(self, question: str) -> dict | None:
         """What the matcher knows about its best entries for question (None without one):
         for the benchmarks that weigh other confidences (bench/confidence_signals.py)."""
-        _, scored, q = self._scored(question, SHORTLIST)
+        qterms, scored = self._scored(question, SHORTLIST)
         if not scored:
             return None
+        total = sum(q.weight for q in qterms)
+        words = [q for q in qterms if " " not in q.term and q.term[:1] != "~"]
+        q = {
+            "known": sum(q.weight for q in qterms if q.term) / total,
+            "guessed": sum(q.weight for q in qterms if q.guessed) / total,
+            "known_words": sum(1 for q in words if q.term and not q.guessed) / max(len(words), 1),
+            "total": total / self.max_idf,
+        }
         names = ("cover", "entry_cover", "nb", "own", "cosine", "char", "overlap")
         top = [
             {"score": sc, "entry": self.entries[e].id, **dict(zip(names, sg, strict=True))}
@@ -654,7 +650,7 @@ class _LanguageIndex:
         return {"s1": scored[0][0], "s2": s2, "top": top, **q, **top[0]}
 
     def rank(self, question: str, limit: int) -> list[Candidate]:
-        qterms, scored, _ = self._scored(question, limit)
+        qterms, scored = self._scored(question, limit)
         out = []
         for score, e_idx, p_idx, _ in scored[:limit]:
             terms = self.phrasing_terms[p_idx]
