@@ -224,6 +224,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "actor_cli": "command line",
         "actor_system": "the service",
         "actor_visitor": "a visitor",
+        "conversation_gone": "This conversation does not exist (any more): the visitor may have "
+        "deleted it, or it was erased (widget-api gdpr erase) or removed by the retention rules.",
+        "back_to_inbox": "Back to the inbox",
+        "front_title": "Support widget service",
+        "front_intro": "This is the server of a self-hosted support widget: it answers a "
+        "website's visitors from the company's FAQ and hands what it cannot answer to staff. "
+        "Visitors use it through the widget on the company's site, not here.",
+        "front_staff": "Staff inbox (sign-in)",
+        "front_health": "Service health (GET /api/v1/health)",
+        "front_api": "The visitor API, described as OpenAPI (GET /api/v1/openapi.json)",
+        "front_docs": "Operators: README.md and the docs/ folder that come with the software "
+        "explain installation, settings, the API, roles and privacy.",
     },
     "de": {
         "inbox": "Support-Posteingang",
@@ -449,6 +461,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "actor_cli": "Kommandozeile",
         "actor_system": "der Dienst",
         "actor_visitor": "ein Besucher",
+        "conversation_gone": "Dieses Gespräch gibt es nicht (mehr): Der Besucher hat es "
+        "vielleicht gelöscht, oder es wurde gelöscht (widget-api gdpr erase) oder nach den "
+        "Aufbewahrungsfristen entfernt.",
+        "back_to_inbox": "Zurück zum Posteingang",
+        "front_title": "Dienst des Support-Widgets",
+        "front_intro": "Dies ist der Server eines selbst betriebenen Support-Widgets: Es "
+        "beantwortet Fragen der Besucher einer Website aus den FAQ des Unternehmens und gibt, was "
+        "es nicht beantworten kann, an das Team weiter. Besucher nutzen es über das Widget auf "
+        "der Website des Unternehmens, nicht hier.",
+        "front_staff": "Posteingang des Teams (Anmeldung)",
+        "front_health": "Zustand des Dienstes (GET /api/v1/health)",
+        "front_api": "Die Besucher-API, beschrieben als OpenAPI (GET /api/v1/openapi.json)",
+        "front_docs": "Für Betreiber: README.md und der Ordner docs/, die mit der Software "
+        "kommen, erklären Installation, Einstellungen, die API, Rollen und Datenschutz.",
     },
 }
 
