@@ -7,16 +7,18 @@ set -eu
 cd "$(dirname "$0")/.."
 say() { echo "scripts/test.sh: $*" >&2; }
 missing=""
-command -v chromium >/dev/null || missing="$missing chromium fonts-dejavu-core"
-command -v redis-server >/dev/null || missing="$missing redis-server"
-[ -x /usr/sbin/nginx ] || missing="$missing nginx"
-command -v openssl >/dev/null || missing="$missing openssl"
+reasons=""
+need() { missing="$missing $1"; reasons="$reasons
+  $1: $2"; }
+command -v chromium >/dev/null \
+    || need "chromium fonts-dejavu-core" "the browser tests (headless Chromium, one font)"
+command -v redis-server >/dev/null \
+    || need redis-server "the rate limits with Redis as the limiter's storage"
+[ -x /usr/sbin/nginx ] \
+    || need nginx "the shipped reverse-proxy site (docs/nginx-widget-api.conf) under test"
+command -v openssl >/dev/null || need openssl "a throw-away certificate for that nginx test"
 if [ -n "$missing" ]; then
-    say "some tests need Debian packages that are missing:$missing"
-    say "  chromium, fonts-dejavu-core: the browser tests (headless Chromium, one font)"
-    say "  redis-server: the rate limits with Redis as the limiter's storage"
-    say "  nginx: the shipped reverse-proxy site (docs/nginx-widget-api.conf) under test"
-    say "  openssl: a throw-away certificate for that nginx test"
+    say "some tests need Debian packages that are missing:$reasons"
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         say "installing them with apt-get (a package already installed is not upgraded)"
         apt-get update -qq
