@@ -294,8 +294,8 @@ def test_disk_full_max_page_count(tmp_path, monkeypatch, caplog):
     app = make_app(tmp_path)
     real_connect = app_db.connect
 
-    def capped(path):
-        database = real_connect(path)
+    def capped(path, **options):
+        database = real_connect(path, **options)
         (pages,) = database.execute("PRAGMA page_count").fetchone()
         database.execute(f"PRAGMA max_page_count = {pages}")
         return database
@@ -408,4 +408,4 @@ def test_gap_log_lets_go_of_a_full_disk_and_writes_again_when_it_has_room(tmp_pa
         ask(later)
         assert later in logged()
         # The connection is kept for the next rows; let go of it so the tmpfs can be unmounted.
-        app.extensions["stats_writer"].close()
+        app.extensions["ask_record_writer"].close()

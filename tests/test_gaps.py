@@ -12,7 +12,7 @@ from tests.test_staff import add_account, sign_in
 from widget_api.cli import main
 from widget_api.faq import gaps as gaps_module
 from widget_api.faq.gaps import group_gaps
-from widget_api.staff.editor_views import GAPS_SHOWN
+from widget_api.staff.gaps_views import GAPS_SHOWN
 from widget_api.store import question_log
 from widget_api.store.app_db import connect
 

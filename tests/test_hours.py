@@ -59,7 +59,7 @@ def test_availability_says_when_in_both_languages():
         ("xyz 09:00-17:00", [], "Europe/Berlin", "cannot read service hours"),
         ("mon 17:00-09:00", [], "Europe/Berlin", "end before they start"),
         ("mon 25:00-26:00", [], "Europe/Berlin", "impossible time"),
-        ("mon 09:00-17:00", ["24.12.2026"], "Europe/Berlin", "closed days"),
+        ("mon 09:00-17:00", ["24.12.2026"], "Europe/Berlin", "cannot read closed day"),
         ("mon 09:00-17:00", [], "Mars/Olympus", "unknown time zone"),
     ],
 )

@@ -463,7 +463,7 @@ def test_build_email_keeps_line_breaks_in_the_body_only():
             },
             "clear text",
         ),
-        ({"WEBHOOK_URL": "file:///etc/passwd"}, "WEBHOOK_URL must be an http"),
+        ({"WEBHOOK_URL": "file:///etc/passwd"}, "WEBHOOK_URL: .* is not an http"),
     ],
 )
 def test_unusable_notification_settings_stop_the_start(tmp_path, config, message):

@@ -11,15 +11,14 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import settings, staff
+from . import notifications, settings, staff
 from .faq.library import FaqLibrary
-from .notifications import notifier
 from .paths import sample_faq_dir, static_dir
 from .privacy import retention
 from .server import front_page, request_log, security, storage_health
 from .store import app_db
 from .visitor import errors, faq_api
-from .visitor.ask_records import AskCounter, StatsWriter
+from .visitor.ask_records import AskCounter, AskRecordWriter
 from .visitor.handoff_api import bp as handoff_api_bp
 from .visitor.openapi import bp as openapi_bp
 
@@ -54,12 +53,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["FAQ_DIR"], reload_seconds=app.config["FAQ_RELOAD_SECONDS"]
     )
     app.extensions["ask_counter"] = AskCounter()
-    app.extensions["stats_writer"] = StatsWriter()
+    app.extensions["ask_record_writer"] = AskRecordWriter()
     app_db.init_app(app)
     storage_health.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    notifier.init_app(app)
+    notifications.init_app(app)
     retention.init_app(app)
     request_log.init_app(app)
     app.register_blueprint(faq_api.bp)
@@ -87,8 +86,4 @@ def _resolve_defaults(app: Flask) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.ensure_secret_key(app.instance_path)
         app.extensions["settings_sources"]["SECRET_KEY"] = "generated: secret_key file"
-    if app.config["DEFAULT_LANG"] not in ("de", "en"):
-        raise settings.SettingsError("DEFAULT_LANG must be de or en")
-    if app.config["WIDGET_POSITION"] not in ("left", "right"):
-        raise settings.SettingsError("WIDGET_POSITION must be left or right")
     logging.getLogger("widget_api").setLevel(logging.INFO)

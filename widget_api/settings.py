@@ -1,28 +1,38 @@
-"""Every setting, declared once: name, default, type and a help line.
+"""Every setting, declared once: name, default, type, a help line and what values it takes.
 
 Values flow one way: these defaults, then `config.toml` in the instance folder, then
 environment variables named `WIDGET_<NAME>`, then the test config given to `create_app`.
 `docs/configuration.md` is generated from this list (`widget-api settings --markdown`), and a
 test fails when the two disagree, so a setting cannot be added without being documented.
+Every check of a value is declared here too (`Setting`, `RULES`) and applied by
+`check_settings`, so the service and every command refuse a bad value with the same message.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .faq.model import Thresholds
+from limits import parse_many
+
+from .faq.model import LANGUAGES, Thresholds
+from .notifications.mail import SMTPS_PORT
 from .privacy.private_files import create_private_file, make_private_dir
 from .store.conversations import MAX_REPLAY_SECONDS
+from .visitor.service_hours import parse_closed_days, parse_time_zone, parse_weekly_hours
 
 ENV_PREFIX = "WIDGET_"
 # A generated key has 64 hex characters; a file with fewer than this was not made by us.
 MIN_SECRET_KEY_LENGTH = 32
+# The hex forms of a CSS colour: #rgb, #rgba, #rrggbb, #rrggbbaa.
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
 class SettingsError(ValueError):
@@ -33,37 +43,142 @@ class SettingsError(ValueError):
 class Setting:
     """One configurable value; `kind` is str, int, float, bool or list (comma-separated).
 
-    `check`, when given, returns what is wrong with a value (a sentence), or None when it can
-    be used; `check_settings` applies it to the final configuration, test config included.
+    What a value may be is declared here too, so `check_settings` applies it to the final
+    configuration (test config included) and the configuration reference shows it:
+    `choices` the values allowed; `minimum`, `maximum` (inclusive) and `above` (exclusive)
+    the range of a number; `parse` a function that returns the value read (service hours,
+    a time zone) or raises ValueError with a sentence saying what is wrong, with `accepts`
+    the form it reads, for the reference. `secret` values are never quoted in an error.
     """
 
     name: str
     default: Any
     help: str
     kind: type = str
-    check: Callable[[Any], str | None] | None = None
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    above: float | None = None
+    parse: Callable[[Any], Any] | None = None
+    accepts: str = ""
+    secret: bool = False
 
-
-def between(low: int, high: int) -> Callable[[Any], str | None]:
-    """A check that an integer setting lies in [low, high]."""
-
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return f"must be a whole number from {low} to {high}"
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with `value` for this setting, one sentence naming the setting;
+        None when it can be used."""
+        if self.choices and value not in self.choices:
+            return f"{self.name} must be {_either(self.choices)} (is {self._quoted(value)})"
+        if self._ranged and not self._in_range(value):
+            return f"{self.name} must be {self.limits()} (is {self._quoted(value)})"
+        if self.parse is not None:
+            try:
+                self.parse(value)
+            except (TypeError, ValueError) as error:
+                return f"{self.name}: {error}"
         return None
 
-    return check
+    def allowed(self) -> str:
+        """What values the setting takes, in words for the reference; "" when any of its kind."""
+        if self.choices:
+            return _either(tuple(f"`{choice}`" for choice in self.choices))
+        return self.limits() or self.accepts
+
+    def limits(self) -> str:
+        """The allowed values in words ("a whole number from 32 to 128"), or ""."""
+        number = "a whole number" if self.kind is int else "a number"
+        if self.minimum is not None and self.maximum is not None:
+            return f"{number} from {self.minimum} to {self.maximum}"
+        if self.minimum is not None:
+            return f"at least {self.minimum}"
+        if self.maximum is not None:
+            return f"at most {self.maximum}"
+        if self.above is not None:
+            return f"more than {self.above}"
+        return ""
+
+    @property
+    def _ranged(self) -> bool:
+        return (self.minimum, self.maximum, self.above) != (None, None, None)
+
+    def _in_range(self, value: Any) -> bool:
+        types = int if self.kind is int else (int, float)
+        if isinstance(value, bool) or not isinstance(value, types):
+            return False
+        return (
+            (self.minimum is None or value >= self.minimum)
+            and (self.maximum is None or value <= self.maximum)
+            and (self.above is None or value > self.above)
+        )
+
+    def _quoted(self, value: Any) -> str:
+        return "set" if self.secret else repr(value)
 
 
-def at_least(low: int) -> Callable[[Any], str | None]:
-    """A check that an integer setting is `low` or more."""
+@dataclass(frozen=True)
+class Rule:
+    """A rule between settings: `broken` says whether a configuration breaks it, `message`
+    is the error then, and the line in the configuration reference."""
 
-    def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            return f"must be at least {low}"
-        return None
+    message: str
+    broken: Callable[[Mapping[str, Any]], bool]
 
-    return check
+
+def _either(choices: tuple[str, ...]) -> str:
+    return ", ".join(choices[:-1]) + " or " + choices[-1] if len(choices) > 1 else choices[0]
+
+
+def is_absolute_http_url(value: str) -> bool:
+    """An http(s) URL with a host, and nothing in it that could start another line."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(character.isspace() for character in value)
+    )
+
+
+def hex_colour(value: str) -> str:
+    """A CSS hex colour (`#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`), the only form the widget's
+    accent takes from the server; anything else raises ValueError."""
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
+        raise ValueError(f"{value!r} is not a hex colour such as '#1d4ed8'")
+    return value
+
+
+def http_url_or_empty(value: str) -> str:
+    """An http:// or https:// URL, or empty (off); anything else raises ValueError."""
+    if value and urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
+def rate_limit(value: str) -> str:
+    """A flask-limiter limit such as `30 per minute;500 per day`; anything else raises ValueError.
+
+    flask-limiter skips a limit it cannot parse, with a log line: a typo would switch the limit
+    off without anyone noticing, so it stops the start instead.
+    """
+    try:
+        if not isinstance(value, str) or not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a rate limit such as '30 per minute;500 per day'"
+        ) from None
+    return value
+
+
+RATE_LIMIT_FORM = "limits such as `30 per minute;500 per day`"
+
+
+def given_secret_key(value: str) -> str:
+    """A key set by the operator, held to the rule a key file is held to (empty: generated)."""
+    if value and len(value.strip()) < MIN_SECRET_KEY_LENGTH:
+        raise ValueError(
+            f"it holds only {len(value.strip())} characters; give a random key of at least "
+            f"{MIN_SECRET_KEY_LENGTH}, or none to have one generated"
+        )
+    return value
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -100,6 +215,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Signs staff sessions and keys rate-limit hashes. Empty: a random "
         "key is generated once into `secret_key` in the instance folder (mode 0600) so "
         "every worker process shares it. Never set a guessable value.",
+        parse=given_secret_key,
+        accepts=f"empty, or at least {MIN_SECRET_KEY_LENGTH} characters",
+        secret=True,
     ),
     Setting(
         "RATELIMIT_ENABLED",
@@ -113,12 +231,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Where rate-limit counters live: `memory://` "
         "for one process, a `redis://` URL when several processes or servers serve.",
     ),
-    Setting("RATELIMIT_ASK", "30 per minute;500 per day", "Limit per client for asking.", str),
     Setting(
-        "RATELIMIT_SUGGEST", "120 per minute", "Limit per client for type-ahead suggestions.", str
+        "RATELIMIT_ASK",
+        "30 per minute;500 per day",
+        "Limit per client for asking.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
-        "RATELIMIT_FEEDBACK", "20 per minute;200 per day", "Limit per client for feedback.", str
+        "RATELIMIT_SUGGEST",
+        "120 per minute",
+        "Limit per client for type-ahead suggestions.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
+    ),
+    Setting(
+        "RATELIMIT_FEEDBACK",
+        "20 per minute;200 per day",
+        "Limit per client for feedback.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "RATELIMIT_HANDOFF",
@@ -126,6 +261,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Limit per client for handing a question to a person (`POST /api/v1/handoffs`); "
         "a retry with the same `Idempotency-Key` counts too.",
         str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "HANDOFF_REPLAY_SECONDS",
@@ -133,15 +270,18 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a retry of `POST /api/v1/handoffs` with the same `Idempotency-Key` and body "
         "gets the first answer again (the same conversation and token). Later, or once the "
         "conversation changed (a claim, a reply, a visitor message), such a retry is refused "
-        f"with 409. At most {MAX_REPLAY_SECONDS}.",
+        "with 409.",
         int,
-        between(1, MAX_REPLAY_SECONDS),
+        minimum=1,
+        maximum=MAX_REPLAY_SECONDS,
     ),
     Setting(
         "RATELIMIT_MESSAGE",
         "30 per hour",
         "Limit per client for visitors' follow-up messages in a conversation.",
         str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "RATELIMIT_IPV6_PREFIX",
@@ -151,12 +291,15 @@ SETTINGS: tuple[Setting, ...] = (
         "and could take a new address for every request. 128 counts single addresses; IPv4 "
         "addresses always count one by one.",
         int,
-        between(32, 128),
+        minimum=32,
+        maximum=128,
     ),
     Setting(
         "RATELIMIT_LOGIN_ADDRESS",
         "10 per minute;100 per day",
         "Staff sign-in attempts allowed per client address.",
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "RATELIMIT_LOGIN_ACCOUNT",
@@ -164,31 +307,33 @@ SETTINGS: tuple[Setting, ...] = (
         "Staff sign-in attempts allowed per account, whatever address they come from. A "
         "browser that has signed in to that account before (it holds a device cookie) has "
         "this many attempts of its own, so others' failed guesses do not lock it out.",
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "STAFF_SESSION_IDLE_MINUTES",
         60,
         "A staff sign-in ends after this many minutes without a request (an open queue page "
-        "refreshes itself, which counts). At least 1.",
+        "refreshes itself, which counts).",
         int,
-        at_least(1),
+        minimum=1,
     ),
     Setting(
         "STAFF_SESSION_HOURS",
         12,
         "A staff sign-in ends this many hours after it began, however busy it is; then the "
-        "password is asked again. At least 1.",
+        "password is asked again.",
         int,
-        at_least(1),
+        minimum=1,
     ),
     Setting(
         "STAFF_DEVICE_COOKIE_DAYS",
         90,
         "How long a browser that signed in to a staff account keeps its device cookie (renewed "
         "at each sign-in), which exempts it from the lockout others' guesses cause (see "
-        "`RATELIMIT_LOGIN_ACCOUNT`). At least 1.",
+        "`RATELIMIT_LOGIN_ACCOUNT`).",
         int,
-        at_least(1),
+        minimum=1,
     ),
     Setting(
         "SECURE_COOKIES",
@@ -247,9 +392,11 @@ SETTINGS: tuple[Setting, ...] = (
         "THEME_COLOR",
         "#1d4ed8",
         "Accent colour of the widget (a CSS hex colour); white text must be readable on it.",
+        parse=hex_colour,
+        accepts="`#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`",
     ),
-    Setting("WIDGET_POSITION", "right", "Corner of the launcher: `right` or `left`."),
-    Setting("DEFAULT_LANG", "en", "Language when the visitor's is unknown: `de` or `en`."),
+    Setting("WIDGET_POSITION", "right", "Corner of the launcher.", choices=("left", "right")),
+    Setting("DEFAULT_LANG", "en", "Language when the visitor's is unknown.", choices=LANGUAGES),
     Setting(
         "PRIVACY_URL",
         "https://shop.example.com/privacy",
@@ -263,18 +410,28 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("CONTACT_EMAIL", "support@example.com", "Address visitors can write to."),
     Setting("CONTACT_PHONE", "+49 30 1234567", "Phone number visitors can call. Empty: none."),
-    Setting("TIMEZONE", "Europe/Berlin", "Time zone of the service hours (IANA name)."),
+    Setting(
+        "TIMEZONE",
+        "Europe/Berlin",
+        "Time zone of the service hours.",
+        parse=parse_time_zone,
+        accepts="an IANA time zone name",
+    ),
     Setting(
         "SERVICE_HOURS",
         "mon-fri 09:00-17:00",
         "When a person answers: day ranges with "
         "times, separated by `;`, e.g. `mon-thu 09:00-17:00; fri 09:00-14:00`.",
+        parse=parse_weekly_hours,
+        accepts="`day[-day] HH:MM-HH:MM`, separated by `;`",
     ),
     Setting(
         "CLOSED_DAYS",
         [],
-        "Comma-separated dates (YYYY-MM-DD) when nobody answers, e.g. public holidays.",
+        "Comma-separated dates when nobody answers, e.g. public holidays.",
         list,
+        parse=parse_closed_days,
+        accepts="dates written `YYYY-MM-DD`",
     ),
     Setting(
         "PRIVACY_NOTICE_EN",
@@ -295,6 +452,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Closed conversations are deleted, with their messages, notes and drafts, this many "
         "days after they were closed (their last change). 0 keeps them until deleted by hand.",
         int,
+        minimum=0,
     ),
     Setting(
         "RETENTION_INACTIVE_CLOSE_DAYS",
@@ -302,6 +460,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Conversations without any activity for this many days are closed (and then deleted "
         "after `RETENTION_CLOSED_DAYS`). 0 never closes them automatically.",
         int,
+        minimum=0,
     ),
     Setting(
         "RETENTION_QUESTION_LOG_DAYS",
@@ -309,12 +468,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Unanswered questions (the gaps report) and visitors' feedback are deleted after this "
         "many days. 0 keeps them.",
         int,
+        minimum=0,
     ),
     Setting(
         "RETENTION_AUDIT_DAYS",
         365,
         "Audit log entries are deleted after this many days. 0 keeps them.",
         int,
+        minimum=0,
     ),
     Setting(
         "HEALTH_MIN_FREE_MB",
@@ -323,6 +484,7 @@ SETTINGS: tuple[Setting, ...] = (
         "it has less than this many megabytes free (writes fail on a full disk while reads "
         "still work); 0 turns the check off.",
         int,
+        minimum=0,
     ),
     Setting(
         "MAINTENANCE_CHECK_SECONDS",
@@ -332,6 +494,7 @@ SETTINGS: tuple[Setting, ...] = (
         "0 turns the automatic run off (then run `widget-api purge` from cron). Not started "
         "when the app is created for tests (`TESTING`).",
         int,
+        minimum=0,
     ),
     Setting(
         "SMTP_HOST",
@@ -350,6 +513,7 @@ SETTINGS: tuple[Setting, ...] = (
         "SMTP_PASSWORD",
         "",
         "Password for the SMTP server; better given as the environment variable than in a file.",
+        secret=True,
     ),
     Setting(
         "SMTP_STARTTLS",
@@ -396,6 +560,8 @@ SETTINGS: tuple[Setting, ...] = (
         "http(s) URL that gets a JSON POST for every new handoff "
         '(`{"event": "handoff.created", "conversation_id", "lang", "created_at"}`); redirects '
         "are not followed. Empty: no webhook.",
+        parse=http_url_or_empty,
+        accepts="an `http://` or `https://` URL, or empty",
     ),
     Setting(
         "WEBHOOK_INCLUDE_PERSONAL_DATA",
@@ -416,7 +582,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How often a failed webhook delivery (no answer, or a 5xx, 408 or 429 status) is tried "
         "again before it counts as failed (shown to admins: `widget-api outbox list`).",
         int,
-        at_least(0),
+        minimum=0,
     ),
     Setting(
         "MAIL_RETRIES",
@@ -424,7 +590,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How often a failed e-mail (no connection, or a 4xx answer from the SMTP server) is "
         "tried again before it counts as failed (shown to admins: `widget-api outbox list`).",
         int,
-        at_least(0),
+        minimum=0,
     ),
     Setting(
         "NOTIFY_RETRY_DELAY_SECONDS",
@@ -433,6 +599,7 @@ SETTINGS: tuple[Setting, ...] = (
         "further retry, up to an hour. Waiting deliveries are kept in the database, so a "
         "restart loses none. Sending never holds up a visitor's request.",
         float,
+        above=0,
     ),
     Setting(
         "NOTIFY_LEASE_SECONDS",
@@ -451,10 +618,41 @@ SETTINGS: tuple[Setting, ...] = (
         "it is rate-limited by. N > 0: the address and scheme are taken from the N-th hop from "
         "the right of those headers, as the proxies set them.",
         int,
+        minimum=0,
     ),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "SMTP_FROM must be set when SMTP_HOST is",
+        lambda c: bool(c["SMTP_HOST"]) and not c["SMTP_FROM"],
+    ),
+    Rule(
+        "SMTP_USERNAME needs SMTP_STARTTLS or port 465 (no clear text)",
+        lambda c: (
+            bool(c["SMTP_HOST"] and c["SMTP_USERNAME"])
+            and not (c["SMTP_STARTTLS"] or c["SMTP_PORT"] == SMTPS_PORT)
+        ),
+    ),
+    # The link in the staff e-mail comes from STAFF_URL and nowhere else: built from the
+    # request's Host header, a visitor could point it at any site (issue 11, point 5).
+    Rule(
+        "STAFF_NOTIFY_EMAIL needs STAFF_URL, the inbox's address as staff open it "
+        "(e.g. https://support.example.com/staff): links in e-mails are never built "
+        "from a request's Host header",
+        lambda c: bool(c["STAFF_NOTIFY_EMAIL"]) and not is_absolute_http_url(c["STAFF_URL"]),
+    ),
+    Rule(
+        "NOTIFY_LEASE_SECONDS must be at least twice SMTP_TIMEOUT_SECONDS and "
+        "WEBHOOK_TIMEOUT_SECONDS, or a slow delivery would be sent twice",
+        lambda c: (
+            c["NOTIFY_LEASE_SECONDS"]
+            < 2 * max(c["SMTP_TIMEOUT_SECONDS"], c["WEBHOOK_TIMEOUT_SECONDS"])
+        ),
+    ),
+)
 
 
 def configured_thresholds(config: Mapping[str, Any]) -> Thresholds:
@@ -472,12 +670,20 @@ def configured_thresholds(config: Mapping[str, Any]) -> Thresholds:
 
 
 def check_settings(config: Mapping[str, Any]) -> None:
-    """Apply every declared check to the final configuration; raises SettingsError."""
+    """Apply every declared check, then every rule between settings, to the final
+    configuration; raises SettingsError with the first problem, one line naming the setting.
+
+    The only place settings are checked: the app factory and every command call it, so a bad
+    value stops each of them with the same message (and the modules that use a setting can
+    trust it).
+    """
     for setting in SETTINGS:
-        if setting.check is not None:
-            problem = setting.check(config[setting.name])
-            if problem:
-                raise SettingsError(f"{setting.name} {problem} (is {config[setting.name]!r})")
+        problem = setting.problem(config[setting.name])
+        if problem:
+            raise SettingsError(problem)
+    for rule in RULES:
+        if rule.broken(config):
+            raise SettingsError(rule.message)
 
 
 def parse_value(setting: Setting, raw: Any, source: str) -> Any:
@@ -576,6 +782,21 @@ def ensure_secret_key(instance_path: str) -> str:
             pass  # another process was first: use its key
         finally:
             temporary.unlink()
+    return read_secret_key(path)
+
+
+def check_secret_key_file(instance_path: str) -> None:
+    """Refuse an existing key file that the service would refuse, without creating one.
+
+    For commands that need no key: they stop on the same broken file the service stops on.
+    """
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        read_secret_key(path)
+
+
+def read_secret_key(path: Path) -> str:
+    """The key in `path`; raises SettingsError when it cannot be read, is empty or short."""
     try:
         key = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as error:
@@ -628,8 +849,8 @@ def configuration_markdown() -> str:
         "This file is generated by `widget-api settings --markdown > docs/configuration.md`;",
         "a test fails when it is out of date.",
         "",
-        "| setting | environment variable | default | meaning |",
-        "|---|---|---|---|",
+        "| setting | environment variable | default | allowed | meaning |",
+        "|---|---|---|---|---|",
     ]
     for setting in SETTINGS:
         default = setting.default
@@ -639,6 +860,24 @@ def configuration_markdown() -> str:
             default = str(default).lower()
         shown = f"`{default}`" if default != "" else "(empty)"
         rows.append(
-            f"| `{setting.name}` | `{ENV_PREFIX}{setting.name}` | {shown} | {setting.help} |"
+            f"| `{setting.name}` | `{ENV_PREFIX}{setting.name}` | {shown} "
+            f"| {setting.allowed()} | {setting.help} |"
         )
+    rows += [
+        "",
+        "## Rules between settings",
+        "",
+        "The service and every `widget-api` command refuse to start when one is broken:",
+        "",
+        *(f"- {_code_names(rule.message)}." for rule in RULES),
+    ]
     return "\n".join(rows) + "\n"
+
+
+def _code_names(text: str) -> str:
+    """`text` with every setting name in it set as code, for the Markdown reference."""
+    return re.sub(r"\b[A-Z][A-Z0-9_]+\b", lambda m: _code(m[0]), text)
+
+
+def _code(word: str) -> str:
+    return f"`{word}`" if word in BY_NAME else word

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .settings import SETTINGS
+from .settings import SETTINGS, Setting
 
-SECRET_SETTINGS = frozenset({"SECRET_KEY", "SMTP_PASSWORD"})
+SECRET_SETTINGS = frozenset(setting.name for setting in SETTINGS if setting.secret)
 MASK = "***"
 SET = "(set)"
 _SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key|auth|sig|credential", re.IGNORECASE)
@@ -28,7 +28,8 @@ _PARAM = re.compile(r"(?P<name>[^&;=]+)=(?P<value>[^&;]*)")
 
 @dataclass(frozen=True)
 class ShownSetting:
-    """One setting as shown: the value with secrets masked, where it came from, its help."""
+    """One setting as shown: the value with secrets masked, where it came from, its help
+    (with the values it takes, as the configuration reference gives them)."""
 
     name: str
     value: Any
@@ -80,7 +81,12 @@ def shown_settings(config: Mapping[str, Any], sources: Mapping[str, str]) -> lis
             setting.name,
             shown_value(setting.name, config.get(setting.name, setting.default)),
             sources.get(setting.name, "default"),
-            setting.help,
+            _help(setting),
         )
         for setting in SETTINGS
     ]
+
+
+def _help(setting: Setting) -> str:
+    allowed = setting.allowed()
+    return f"{setting.help} Allowed: {allowed}." if allowed else setting.help

@@ -32,11 +32,16 @@ def since_option(what: str):
 def load_config(sources: dict[str, str] | None = None) -> dict:
     """The settings as the service would see them, checked, without creating anything.
 
+    Every check the service makes at its start is made here too (a key file it would refuse
+    included), so every command stops on a bad setting with the service's own message.
     `sources` is filled with where each value came from (see settings.load_settings).
     """
+    instance_path = settings.resolve_instance_path()
     try:
-        config = settings.load_settings(settings.resolve_instance_path(), sources=sources)
+        config = settings.load_settings(instance_path, sources=sources)
         settings.check_settings(config)
+        if not config["SECRET_KEY"]:
+            settings.check_secret_key_file(instance_path)
         return config
     except settings.SettingsError as error:
         raise click.ClickException(str(error)) from None

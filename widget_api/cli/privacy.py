@@ -14,17 +14,13 @@ import click
 
 from ..privacy import gdpr, retention
 from ..privacy.private_files import open_private_for_writing
-from ..settings import SettingsError
 from ..store import audit, maintenance
 from ..store.sqlite import days_ago, write_transaction
 from .common import load_config, open_database, since_option
 
 
 def _policy() -> retention.RetentionPolicy:
-    try:
-        return retention.RetentionPolicy.from_config(load_config())
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+    return retention.RetentionPolicy.from_config(load_config())
 
 
 def _print_counts(counts: dict[str, int]) -> None:

@@ -25,12 +25,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Flask, current_app
 from sqlite_utils import Database
 
-from ..settings import SettingsError
 from ..store import conversations
 from . import mail
 from .cutoff import CutOff
@@ -73,16 +70,6 @@ class _WatchedHTTPSHandler(_Watched, urllib.request.HTTPSHandler):
     pass
 
 
-def _is_absolute_http_url(value: str) -> bool:
-    """An http(s) URL with a host, and nothing in it that could start another line."""
-    parts = urlsplit(value)
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.hostname)
-        and not any(character.isspace() for character in value)
-    )
-
-
 def transient(error: Exception) -> bool:
     """Whether trying again later may help (network trouble, 5xx, 408, 429, SMTP 4xx)."""
     if isinstance(error, urllib.error.HTTPError):
@@ -112,36 +99,14 @@ def reason(error: Exception) -> str:
 
 
 class Notifier:
-    """The notification settings, checked once, and the building and sending of one delivery."""
+    """The notification settings (checked where they are declared), and the building and
+    sending of one delivery."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = dict(config)
         self.mail_enabled = bool(config["SMTP_HOST"])
         self.staff_mail_enabled = self.mail_enabled and bool(config["STAFF_NOTIFY_EMAIL"])
         self.webhook_enabled = bool(config["WEBHOOK_URL"])
-        if self.mail_enabled and not config["SMTP_FROM"]:
-            raise SettingsError("SMTP_FROM must be set when SMTP_HOST is")
-        tls = config["SMTP_STARTTLS"] or config["SMTP_PORT"] == mail.SMTPS_PORT
-        if self.mail_enabled and config["SMTP_USERNAME"] and not tls:
-            raise SettingsError("SMTP_USERNAME needs SMTP_STARTTLS or port 465 (no clear text)")
-        if self.webhook_enabled and urlsplit(config["WEBHOOK_URL"]).scheme not in ("http", "https"):
-            raise SettingsError("WEBHOOK_URL must be an http:// or https:// URL")
-        if config["STAFF_NOTIFY_EMAIL"] and not _is_absolute_http_url(config["STAFF_URL"]):
-            # The link in the staff e-mail comes from here and nowhere else: built from the
-            # request's Host header, a visitor could point it at any site (issue 11, point 5).
-            raise SettingsError(
-                "STAFF_NOTIFY_EMAIL needs STAFF_URL, the inbox's address as staff open it "
-                "(e.g. https://support.example.com/staff): links in e-mails are never built "
-                "from a request's Host header"
-            )
-        if config["NOTIFY_RETRY_DELAY_SECONDS"] <= 0:
-            raise SettingsError("NOTIFY_RETRY_DELAY_SECONDS must be more than 0")
-        slowest = max(config["SMTP_TIMEOUT_SECONDS"], config["WEBHOOK_TIMEOUT_SECONDS"])
-        if config["NOTIFY_LEASE_SECONDS"] < 2 * slowest:
-            raise SettingsError(
-                "NOTIFY_LEASE_SECONDS must be at least twice SMTP_TIMEOUT_SECONDS and "
-                "WEBHOOK_TIMEOUT_SECONDS, or a slow delivery would be sent twice"
-            )
         self.lease = timedelta(seconds=config["NOTIFY_LEASE_SECONDS"])
 
     @property
@@ -262,34 +227,3 @@ class Notifier:
         except urllib.error.HTTPError as error:
             error.close()  # it holds the open response
             raise
-
-
-def init_app(app: Flask) -> None:
-    """Check the settings and set up this app's sender; raises SettingsError when misconfigured.
-
-    The sender's thread starts with the first request of each worker process (and at once
-    under `widget-api serve`), not here: the CLI builds the app too, and must send nothing.
-    """
-    from .sender import OutboxSender
-
-    notifier = Notifier(app.config)
-    sender = OutboxSender(notifier, app.config["DATABASE"])
-    app.extensions["notifier"] = notifier
-    app.extensions["outbox_sender"] = sender
-    if notifier.enabled:
-        app.before_request(sender.ensure_started)
-
-
-def handoff_deliveries() -> tuple[str, ...]:
-    """The outbox rows a new handoff is to be stored with, in this app."""
-    return current_app.extensions["notifier"].handoff_deliveries
-
-
-def mails_visitors() -> bool:
-    """Whether a staff reply is to be stored with an e-mail to the visitor (if they left one)."""
-    return current_app.extensions["notifier"].mail_enabled
-
-
-def wake_sender() -> None:
-    """After a commit that added outbox rows: send them now rather than at the next check."""
-    current_app.extensions["outbox_sender"].wake()

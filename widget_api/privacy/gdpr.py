@@ -37,10 +37,7 @@ class Subject:
 def find(db: Database, subject: Subject) -> tuple[list[str], list[str]]:
     """(conversation ids that are the subject's, other ids that merely mention the address)."""
     if subject.conversation_id is not None:
-        found = db.execute(
-            "SELECT id FROM conversations WHERE id = ?", [subject.conversation_id]
-        ).fetchall()
-        return [row[0] for row in found], []
+        return erasure.conversation_ids_for_id(db, subject.conversation_id), []
     ids = erasure.conversation_ids_for_email(db, subject.email)
     return ids, erasure.conversations_mentioning(db, subject.email, exclude=ids)
 

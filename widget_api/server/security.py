@@ -24,8 +24,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import LimitedStream
 
-from ..settings import SettingsError
-
 API_PREFIX = "/api/v1/"
 CORS_ALLOWED_HEADERS = "Content-Type, Authorization, Idempotency-Key"
 CORS_ALLOWED_METHODS = "GET, POST, DELETE, OPTIONS"
@@ -205,8 +203,6 @@ def trust_proxies(app: Flask) -> None:
     The host is not taken from headers (the proxy passes `Host`; `STAFF_URL` fixes links).
     """
     count = app.config["PROXY_COUNT"]
-    if count < 0:
-        raise SettingsError("PROXY_COUNT must be 0 or more")
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 

@@ -28,7 +28,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from ..settings import SettingsError
+from ..store.maintenance import database_facts
 
 RECENT_FAILURE_SECONDS = 60.0
 
@@ -58,9 +58,8 @@ class StorageHealth:
 
     def status(self, db: Database) -> dict[str, Any]:
         """The database part of the health answer; raises sqlite3.Error if it cannot be read."""
-        (applied,) = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()
-        (journal,) = db.execute("PRAGMA journal_mode").fetchone()
-        file = next(row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main")
+        facts = database_facts(db)
+        file = facts["file"]
         free = shutil.disk_usage(Path(file).parent).free if file else None
         with self._lock:
             failed_at, last_error = self._failed_at, self._last_error
@@ -74,8 +73,8 @@ class StorageHealth:
             "problems": problems,
             "free_bytes": free,
             "last_error": last_error,
-            "migrations": applied,
-            "journal_mode": journal,
+            "migrations": facts["migrations"],
+            "journal_mode": facts["journal_mode"],
         }
 
 
@@ -107,6 +106,4 @@ def public_health(report: Mapping[str, Any]) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Create the record the error handlers fill and the health endpoint reads."""
     minimum = app.config["HEALTH_MIN_FREE_MB"]
-    if minimum < 0:
-        raise SettingsError("HEALTH_MIN_FREE_MB must be 0 (off) or a number of megabytes")
     app.extensions["storage_health"] = StorageHealth(int(minimum * 1024 * 1024))

@@ -136,8 +136,10 @@ def init_app(app: Flask) -> None:
         auth,
         deliveries_views,
         drafts_views,
-        editor_views,
+        gaps_views,
         inbox,
+        stats_views,
+        try_views,
     )
 
     lifetimes = SessionLifetimes.from_config(app.config)

@@ -17,8 +17,8 @@ from flask import (
     url_for,
 )
 
+from .. import notifications
 from ..faq.render import remove_control_characters
-from ..notifications import notifier
 from ..store import conversations, drafts, staff_queue
 from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
@@ -162,10 +162,14 @@ def reply(conversation_id: str):
     text = _staff_text("text")
     if text is not None:
         message = staff_queue.add_staff_reply(
-            get_db(), conversation_id, g.staff["id"], text, mail_visitor=notifier.mails_visitors()
+            get_db(),
+            conversation_id,
+            g.staff["id"],
+            text,
+            mail_visitor=notifications.mails_visitors(),
         )
         audit_staff("conversation.replied", conversation_id, message_id=message["id"])
-        notifier.wake_sender()
+        notifications.wake_sender()
         flash(t("replied"), "info")
     return _back(conversation_id)
 

@@ -35,14 +35,6 @@ def _check_password(password: str) -> None:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def _account(row: tuple | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return dict(
-        zip(("id", "email", "role", "disabled_at", "created_at", "last_login_at"), row, strict=True)
-    )
-
-
 def create_account(db: Database, email: str, password: str, role: str = "staff") -> int:
     """Add an account; raises AccountError for a bad address, role, password or a duplicate."""
     email = email.strip()
@@ -51,52 +43,58 @@ def create_account(db: Database, email: str, password: str, role: str = "staff")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     _check_password(password)
-    if db.execute("SELECT 1 FROM staff_accounts WHERE email = ?", [email]).fetchone():
+    if account_id_for_email(db, email) is not None:
         raise AccountError(f"an account for {email} exists already")
-    cursor = db.execute(
-        "INSERT INTO staff_accounts (email, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-        [email, generate_password_hash(password), role, stored_time()],
-    )
-    return cursor.lastrowid
+    row = {
+        "email": email,
+        "password_hash": generate_password_hash(password),
+        "role": role,
+        "created_at": stored_time(),
+    }
+    return db.table("staff_accounts").insert(row).last_rowid
 
 
 def authenticate(db: Database, email: str, password: str) -> dict[str, Any] | None:
     """The account when the address and password are right and it is enabled; else None."""
-    row = db.execute(
-        "SELECT password_hash, disabled_at, id FROM staff_accounts WHERE email = ?",
-        [email.strip()],
-    ).fetchone()
-    password_hash = row[0] if row else _DUMMY_HASH
+    row = _first(db, "email = ?", [email.strip()], select="password_hash, disabled_at, id")
+    password_hash = row["password_hash"] if row else _DUMMY_HASH
     valid = check_password_hash(password_hash, password)
-    if not row or not valid or row[1]:
+    if not row or not valid or row["disabled_at"]:
         return None
-    db.execute("UPDATE staff_accounts SET last_login_at = ? WHERE id = ?", [stored_time(), row[2]])
-    return get_account(db, row[2])
+    db.execute(
+        "UPDATE staff_accounts SET last_login_at = ? WHERE id = ?", [stored_time(), row["id"]]
+    )
+    return get_account(db, row["id"])
 
 
 def account_id_for_email(db: Database, email: str) -> int | None:
     """The id of the account with this address (case ignored), or None."""
-    row = db.execute("SELECT id FROM staff_accounts WHERE email = ?", [email.strip()]).fetchone()
-    return row[0] if row else None
+    row = _first(db, "email = ?", [email.strip()], select="id")
+    return row["id"] if row else None
 
 
 def get_account(db: Database, account_id: int) -> dict[str, Any] | None:
     """An account by id, or None."""
-    row = db.execute(f"SELECT {_COLUMNS} FROM staff_accounts WHERE id = ?", [account_id])
-    return _account(row.fetchone())
+    return _first(db, "id = ?", [account_id])
 
 
 def list_accounts(db: Database) -> list[dict[str, Any]]:
     """Every account, oldest first."""
-    rows = db.execute(f"SELECT {_COLUMNS} FROM staff_accounts ORDER BY id").fetchall()
-    return [_account(row) for row in rows]
+    return list(db.table("staff_accounts").rows_where(select=_COLUMNS, order_by="id"))
+
+
+def _first(
+    db: Database, where: str, params: list[Any], select: str = _COLUMNS
+) -> dict[str, Any] | None:
+    """The one account row `where` finds (email and id are unique), or None."""
+    return next(db.table("staff_accounts").rows_where(where, params, select=select), None)
 
 
 def _require(db: Database, email: str) -> int:
-    row = db.execute("SELECT id FROM staff_accounts WHERE email = ?", [email.strip()]).fetchone()
-    if row is None:
+    account_id = account_id_for_email(db, email)
+    if account_id is None:
         raise AccountError(f"no account for {email}")
-    return row[0]
+    return account_id
 
 
 def set_disabled(db: Database, email: str, disabled: bool = True) -> int:

@@ -59,28 +59,26 @@ def record(
     target = None if target is None else str(target)
     for name, value in (("action", action), ("target", target), ("details", details or {})):
         _check(value, name)
-    at = stored_time(now)
-    cursor = db.execute(
-        "INSERT INTO audit_log (created_at, actor, staff_id, action, target, details) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [at, actor, staff_id, action, target, json.dumps(details or {}, sort_keys=True)],
-    )
-    return cursor.lastrowid
+    row = {
+        "created_at": stored_time(now),
+        "actor": actor,
+        "staff_id": staff_id,
+        "action": action,
+        "target": target,
+        "details": json.dumps(details or {}, sort_keys=True),
+    }
+    return db.table("audit_log").insert(row).last_rowid
 
 
 def entries(db: Database, since: str = "", limit: int | None = None) -> list[dict[str, Any]]:
     """Entries at or after `since` (ISO time), newest first, with the staff account's address."""
-    cursor = db.execute(
+    rows = db.query(
         "SELECT a.id, a.created_at, a.actor, a.staff_id, s.email AS staff_email, a.action, "
         "a.target, a.details FROM audit_log a LEFT JOIN staff_accounts s ON s.id = a.staff_id "
         "WHERE a.created_at >= ? ORDER BY a.id DESC LIMIT ?",
         [since, -1 if limit is None else limit],
     )
-    names = [column[0] for column in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in rows:
-        row["details"] = json.loads(row["details"])
-    return rows
+    return [{**row, "details": json.loads(row["details"])} for row in rows]
 
 
 def purge(db: Database, before: str) -> int:

@@ -20,16 +20,18 @@ import os
 import sqlite3
 import stat
 import tempfile
-from contextlib import closing, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..privacy.private_files import make_private_dir
 from .migrations import MIGRATIONS
+from .sqlite import connect
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-LOCK_WAIT_SECONDS = 0.5
+# How long restore waits for another process's lock before it calls the database in use.
+LOCK_WAIT_MS = 500
 
 
 class BackupFailed(RuntimeError):
@@ -83,17 +85,16 @@ def check_database_file(path: Path) -> list[str]:
     if header != SQLITE_HEADER:
         raise RestoreRefused(f"{path}: not an SQLite database")
     try:
-        with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-            problems = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
+        with connect(path) as db:
+            problems = [row[0] for row in db.execute("PRAGMA integrity_check(20)")]
             if problems != ["ok"]:
                 shown = "; ".join(problems[:3])
                 raise RestoreRefused(f"{path}: the database is damaged ({shown})")
-            tables = {
-                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            if "_migrations" not in tables:
+            if not db["_migrations"].exists():
                 raise RestoreRefused(f"{path}: not a widget-api database (no _migrations table)")
-            applied = [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY name")]
+            applied = [
+                row["name"] for row in db["_migrations"].rows_where(select="name", order_by="name")
+            ]
     except sqlite3.DatabaseError as error:
         raise RestoreRefused(f"{path}: the database is damaged ({error})") from None
     unknown = sorted(set(applied) - {name for name, _ in MIGRATIONS})
@@ -124,8 +125,8 @@ def make_backup(database: Path, target: Path, force: bool = False) -> BackupInfo
         raise BackupFailed("the backup cannot replace the database itself")
     temp = _temp_beside(target)
     try:
-        with closing(sqlite3.connect(database, timeout=10, isolation_level=None)) as conn:
-            conn.execute("VACUUM INTO ?", [str(temp)])
+        with connect(database) as db:
+            db.execute("VACUUM INTO ?", [str(temp)])
         migrations = check_database_file(temp)
         _fsync(temp)
         os.replace(temp, target)
@@ -179,11 +180,12 @@ def _ensure_unused(database: Path) -> None:
     """Refuse when any process has the live database open (WAL connections hold a lock)."""
     if not database.exists():
         return
-    conn = sqlite3.connect(database, timeout=LOCK_WAIT_SECONDS, isolation_level=None)
+    db = None
     try:
-        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-        conn.execute("BEGIN EXCLUSIVE")
-        conn.execute("ROLLBACK")
+        db = connect(database, busy_timeout_ms=LOCK_WAIT_MS)
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        db.execute("BEGIN EXCLUSIVE")
+        db.execute("ROLLBACK")
     except sqlite3.OperationalError:
         raise RestoreRefused(
             f"{database} is in use by another process; stop the service first"
@@ -192,7 +194,8 @@ def _ensure_unused(database: Path) -> None:
         pass  # a damaged live database is what restores are for; it is replaced
     finally:
         # The last connection's close checkpoints and deletes the old -wal file.
-        conn.close()
+        if db is not None:
+            db.close()
 
 
 def _keep_owner_and_mode(database: Path, temp: Path) -> None:

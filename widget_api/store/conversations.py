@@ -6,6 +6,10 @@ constant time, and an unknown id and a wrong token look the same (None). Nothing
 visitor is stored beyond what they typed and chose to give: no IP address, no user agent.
 Times are ISO 8601 in UTC, to the millisecond, so they sort as text. The staff side of the
 store is `staff_queue`; erasure and the lookups for it are `erasure`.
+
+Rows are read as dicts with sqlite-utils' `db.query` (the widget polls these reads, and
+`rows_where` would look the table up first on every call); the writes of a handoff stay raw
+INSERTs in one `BEGIN IMMEDIATE` transaction, the cheapest way to its one disk sync.
 """
 
 from __future__ import annotations
@@ -94,17 +98,16 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _message(row: tuple) -> dict[str, Any]:
-    message_id, author, kind, text, created_at, staff_id, in_transcript = row
-    return {
-        "id": message_id,
-        "author": author,
-        "kind": kind,
-        "text": text,
-        "created_at": created_at,
-        "staff_id": staff_id,
-        "in_transcript": bool(in_transcript),
-    }
+def _messages(db: Database, conversation_id: str, notes: bool = True) -> list[dict[str, Any]]:
+    """A conversation's messages in order (internal notes too unless `notes` is False), as
+    the store shows them: `in_transcript` a bool, not SQLite's 0 or 1."""
+    only_messages = "" if notes else " AND kind = 'message'"
+    rows = db.query(
+        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?{only_messages} "
+        "ORDER BY id",
+        [conversation_id],
+    )
+    return [{**row, "in_transcript": bool(row["in_transcript"])} for row in rows]
 
 
 def insert_message(
@@ -117,13 +120,25 @@ def insert_message(
     staff_id: int | None = None,
     in_transcript: bool = False,
 ) -> dict[str, Any]:
-    """Add one message or note and return it as the store shows it; in the caller's transaction."""
+    """Add one message or note and return it as the store shows it; in the caller's transaction.
+
+    Raw SQL, not `table.insert`: a handoff writes one of these per transcript line, and
+    sqlite-utils' insert looks the table up and takes a savepoint for every row.
+    """
     cursor = db.execute(
         "INSERT INTO messages (conversation_id, author, kind, text, created_at, staff_id, "
         "in_transcript) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [conversation_id, author, kind, text, at, staff_id, int(in_transcript)],
     )
-    return _message((cursor.lastrowid, author, kind, text, at, staff_id, in_transcript))
+    return {
+        "id": cursor.lastrowid,
+        "author": author,
+        "kind": kind,
+        "text": text,
+        "created_at": at,
+        "staff_id": staff_id,
+        "in_transcript": bool(in_transcript),
+    }
 
 
 def _new_conversation_id() -> str:
@@ -304,39 +319,30 @@ def get_conversation_for_visitor(
     """
     if not visitor_may_access(db, conversation_id, token):
         return None
-    row = db.execute(
-        "SELECT id, status, lang, question, created_at FROM conversations WHERE id = ?",
-        [conversation_id],
-    ).fetchone()
-    if row is None:
+    conversation = next(
+        db.query(
+            "SELECT id, status, lang, question, created_at FROM conversations WHERE id = ?",
+            [conversation_id],
+        ),
+        None,
+    )
+    if conversation is None:
         return None
-    rows = db.execute(
-        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND kind = 'message' "
-        "ORDER BY id",
-        [conversation_id],
-    ).fetchall()
-    messages = []
-    for message in map(_message, rows):
+    messages = _messages(db, conversation_id, notes=False)
+    for message in messages:
         del message["staff_id"], message["kind"]
-        messages.append(message)
-    keys = ("id", "status", "lang", "question", "created_at")
-    return {**dict(zip(keys, row, strict=True)), "messages": messages}
+    return {**conversation, "messages": messages}
 
 
 def get_conversation(db: Database, conversation_id: str) -> dict[str, Any]:
     """Everything about a conversation, notes included, for staff; raises ConversationNotFound."""
-    db_rows = db.execute("SELECT * FROM conversations WHERE id = ?", [conversation_id])
-    names = [column[0] for column in db_rows.description]
-    row = db_rows.fetchone()
-    if row is None:
+    conversation = next(
+        db.query("SELECT * FROM conversations WHERE id = ?", [conversation_id]), None
+    )
+    if conversation is None:
         raise ConversationNotFound(conversation_id)
-    conversation = dict(zip(names, row, strict=True))
     del conversation["token_hash"]
-    rows = db.execute(
-        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
-        [conversation_id],
-    ).fetchall()
-    conversation["messages"] = [_message(r) for r in rows]
+    conversation["messages"] = _messages(db, conversation_id)
     return conversation
 
 

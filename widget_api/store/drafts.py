@@ -28,9 +28,17 @@ class DraftNotFound(LookupError):
     """There is no draft with this id."""
 
 
-def _rows(cursor) -> list[dict[str, Any]]:
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def _rows(
+    db: Database,
+    where: str | None = None,
+    params: list[Any] | None = None,
+    order_by: str = "id DESC",
+) -> list[dict[str, Any]]:
+    """Drafts as dicts, newest first unless `order_by` says otherwise; `where` is a condition
+    on faq_drafts with its `params`."""
+    return list(
+        db.table("faq_drafts").rows_where(where, params, select=_COLUMNS, order_by=order_by)
+    )
 
 
 def create_draft(
@@ -47,28 +55,31 @@ def create_draft(
     kind = "alternative" if faq_id else "entry"
     if kind == "entry" and not answer.strip():
         raise ValueError("a new FAQ entry needs an answer")
-    cursor = db.execute(
-        "INSERT INTO faq_drafts (conversation_id, kind, faq_id, lang, question, answer, "
-        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [conversation_id, kind, faq_id, lang, question, answer, created_by, stored_time()],
-    )
-    return cursor.lastrowid
+    row = {
+        "conversation_id": conversation_id,
+        "kind": kind,
+        "faq_id": faq_id,
+        "lang": lang,
+        "question": question,
+        "answer": answer,
+        "created_by": created_by,
+        "created_at": stored_time(),
+    }
+    return db.table("faq_drafts").insert(row).last_rowid
 
 
 def list_drafts(db: Database, status: str | None = "proposed") -> list[dict[str, Any]]:
     """Drafts with one status (all when None), newest first."""
     if status is None:
-        return _rows(db.execute(f"SELECT {_COLUMNS} FROM faq_drafts ORDER BY id DESC"))
+        return _rows(db)
     if status not in DRAFT_STATUSES:
         raise ValueError(f"status must be one of {', '.join(DRAFT_STATUSES)}")
-    return _rows(
-        db.execute(f"SELECT {_COLUMNS} FROM faq_drafts WHERE status = ? ORDER BY id DESC", [status])
-    )
+    return _rows(db, "status = ?", [status])
 
 
 def get_draft(db: Database, draft_id: int) -> dict[str, Any]:
     """One draft; raises DraftNotFound."""
-    rows = _rows(db.execute(f"SELECT {_COLUMNS} FROM faq_drafts WHERE id = ?", [draft_id]))
+    rows = _rows(db, "id = ?", [draft_id])
     if not rows:
         raise DraftNotFound(draft_id)
     return rows[0]
@@ -114,12 +125,7 @@ def draft_as_faq_file(draft: dict[str, Any]) -> str:
 def drafts_of(db: Database, conversation_ids: list[str]) -> list[dict[str, Any]]:
     """The drafts made from these conversations, oldest first."""
     marks = ", ".join("?" * len(conversation_ids))
-    return _rows(
-        db.execute(
-            f"SELECT {_COLUMNS} FROM faq_drafts WHERE conversation_id IN ({marks}) ORDER BY id",
-            list(conversation_ids),
-        )
-    )
+    return _rows(db, f"conversation_id IN ({marks})", list(conversation_ids), order_by="id")
 
 
 def delete_drafts_of(db: Database, conversation_ids: list[str]) -> int:

@@ -78,6 +78,13 @@ def _transaction(db: Database) -> Iterator[Database]:
             yield db
 
 
+def conversation_ids_for_id(db: Database, conversation_id: str) -> list[str]:
+    """[conversation_id] when that conversation is stored, else []: a request by id is found
+    the way a request by address is, as a list."""
+    rows = db.table("conversations").rows_where("id = ?", [conversation_id], select="id")
+    return [row["id"] for row in rows]
+
+
 def conversation_ids_for_email(db: Database, email: str) -> list[str]:
     """Conversations whose visitor left this address, compared case-insensitively (Unicode)."""
     wanted = email.strip().casefold()

@@ -1,4 +1,5 @@
-"""Database maintenance: the daily job claim, WAL checkpoints and compaction. Its SQL.
+"""Database maintenance: the daily job claim, WAL checkpoints and compaction, and what the
+health report says about the file. Its SQL.
 
 Several worker processes share one file, so a daily job is claimed with one conditional UPDATE
 and exactly one process runs it.
@@ -7,6 +8,7 @@ and exactly one process runs it.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -82,3 +84,12 @@ def compact_database(db: Database) -> bool:
     """
     db.execute("VACUUM")
     return checkpoint(db)
+
+
+def database_facts(db: Database) -> dict[str, Any]:
+    """The schema steps applied, the journal mode and the main file's path ('' in memory),
+    for the health report; raises sqlite3.Error when the database cannot be read."""
+    (applied,) = db.execute("SELECT COUNT(*) FROM _migrations").fetchone()
+    (journal,) = db.execute("PRAGMA journal_mode").fetchone()
+    main = next(row for row in db.query("PRAGMA database_list") if row["name"] == "main")
+    return {"migrations": applied, "journal_mode": journal, "file": main["file"]}

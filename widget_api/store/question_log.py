@@ -10,16 +10,26 @@ from sqlite_utils import Database
 
 from .sqlite import stored_time
 
+# The columns read back (by `faq eval`, the gaps report and `gdpr export`), named rather than
+# `*` so that a column a later migration adds is not exported unseen.
+_COLUMNS = {
+    "question_log": "id, question, lang, outcome, best_faq_id, best_score, created_at",
+    "feedback": "id, faq_id, helpful, question, lang, created_at",
+}
+
 
 def record_feedback(
     db: Database, faq_id: str, helpful: bool, question: str | None, lang: str | None
 ) -> int:
     """Store one "did this help?" answer; returns its row id."""
-    cursor = db.execute(
-        "INSERT INTO feedback (faq_id, helpful, question, lang, created_at) VALUES (?, ?, ?, ?, ?)",
-        [faq_id, int(helpful), question, lang, stored_time()],
-    )
-    return cursor.lastrowid
+    row = {
+        "faq_id": faq_id,
+        "helpful": int(helpful),
+        "question": question,
+        "lang": lang,
+        "created_at": stored_time(),
+    }
+    return db.table("feedback").insert(row).last_rowid
 
 
 def feedback_counts(db: Database) -> dict[str, dict[str, int]]:
@@ -40,10 +50,12 @@ def log_question(
 ) -> int:
     """Keep a question the bot did not answer (or that did not help) for the gaps report.
 
-    One autocommit INSERT. The service writes these through stats.StatsWriter, whose connection
-    skips the disk sync (synchronous=NORMAL): a process crash still loses nothing in WAL mode,
-    a power cut may lose the last few rows. Written at once rather than batched in memory, so
-    that a visitor's erasure always finds it.
+    One autocommit INSERT. The service writes these through visitor/ask_records.py's
+    AskRecordWriter, whose connection skips the disk sync (synchronous=NORMAL): a process crash
+    still loses nothing in WAL mode, a power cut may lose the last few rows. Written at once
+    rather than batched in memory, so that a visitor's erasure always finds it. Raw SQL, not
+    `table.insert`: this is on the ask path, and sqlite-utils' insert looks the table up and
+    wraps the row in a transaction of its own, which costs three times the INSERT itself.
     """
     cursor = db.execute(
         "INSERT INTO question_log (question, lang, outcome, best_faq_id, best_score, "
@@ -55,13 +67,11 @@ def log_question(
 
 def logged_questions(db: Database, since: str | None = None) -> list[dict]:
     """Logged questions, oldest first, optionally only those at or after `since` (ISO time)."""
-    cursor = db.execute(
-        "SELECT id, question, lang, outcome, best_faq_id, best_score, created_at "
-        "FROM question_log WHERE created_at >= ? ORDER BY id",
-        [since or ""],
+    return list(
+        db.table("question_log").rows_where(
+            "created_at >= ?", [since or ""], select=_COLUMNS["question_log"], order_by="id"
+        )
     )
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
@@ -71,18 +81,12 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
 def questions_with_texts(db: Database, texts: list[str]) -> dict[str, list[dict]]:
     """The question-log and feedback rows whose question is one of `texts` (a visitor's words)."""
     found: dict[str, list[dict]] = {"question_log": [], "feedback": []}
-    columns = {
-        "question_log": "id, question, lang, outcome, best_faq_id, best_score, created_at",
-        "feedback": "id, faq_id, helpful, question, lang, created_at",
-    }
-    for table, wanted in columns.items():
+    for table, wanted in _COLUMNS.items():
         for chunk in _chunks(sorted(set(texts))):
             marks = ", ".join("?" * len(chunk))
-            cursor = db.execute(
-                f"SELECT {wanted} FROM {table} WHERE question IN ({marks}) ORDER BY id", chunk
+            found[table] += db.table(table).rows_where(
+                f"question IN ({marks})", chunk, select=wanted, order_by="id"
             )
-            names = [column[0] for column in cursor.description]
-            found[table] += [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return found
 
 

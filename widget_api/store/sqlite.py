@@ -1,7 +1,10 @@
 """Opening the SQLite file and writing to it in one transaction, with no Flask imports.
 
-The conversation store, the migrations and retention use these directly, so they stay plain
-Python that can be tested and benchmarked alone; app_db.py adds the per-request connection.
+`connect` is the only place that opens a connection: the service's requests (app_db.py), the
+ask path's writer, the outbox sender, retention, the CLI and backup and restore all come
+through it, so every connection has the same pragmas. The conversation store, the migrations
+and retention use these directly, so they stay plain Python that can be tested and benchmarked
+alone; app_db.py adds the per-request connection.
 WAL lets readers and the one writer work side by side across worker processes;
 `synchronous=FULL` makes an acknowledged write survive a crash or power loss; the busy timeout
 makes a writer wait for another process's transaction instead of failing at once.
@@ -22,6 +25,8 @@ from sqlite_utils import Database
 BUSY_TIMEOUT_MS = 10_000
 # The largest INTEGER SQLite stores; a larger Python int cannot even be bound to a query.
 MAX_INTEGER = 2**63 - 1
+# FULL everywhere but on the ask path's writer, which uses NORMAL (see connect).
+SYNCHRONOUS_MODES = ("FULL", "NORMAL")
 
 
 def stored_time(moment: datetime | None = None) -> str:
@@ -35,22 +40,29 @@ def days_ago(days: int, now: datetime | None = None) -> str:
     return stored_time((now or datetime.now(UTC)) - timedelta(days=days))
 
 
-def connect(path: str | Path) -> Database:
+def connect(
+    path: str | Path, *, synchronous: str = "FULL", busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> Database:
     """Open the database with this project's pragmas; autocommit unless a transaction is begun.
 
     A `path` starting with `file:` is opened as an SQLite URI: `file:/srv/w.sqlite3?mode=ro`
     opens the database read-only (the storage-fault tests use that for a read-only database).
+    `synchronous="NORMAL"` is for the ask path's writer only (visitor/ask_records.py says why
+    it may skip the disk sync); a shorter `busy_timeout_ms` is for restore's check that no
+    other process has the file open, which must not wait 10 seconds to find out.
     """
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS_MODES)}")
     conn = sqlite3.connect(
         str(path),
-        timeout=BUSY_TIMEOUT_MS / 1000,
+        timeout=busy_timeout_ms / 1000,
         isolation_level=None,
         check_same_thread=False,
         uri=str(path).startswith("file:"),
     )
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        conn.execute(f"PRAGMA synchronous = {synchronous}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
     except BaseException:
@@ -65,6 +77,11 @@ def connect(path: str | Path) -> Database:
 @contextmanager
 def write_transaction(db: Database, commit: bool = True) -> Iterator[Database]:
     """`BEGIN IMMEDIATE` ... `COMMIT`: takes the write lock first, so no upgrade deadlock.
+
+    Not sqlite-utils' `db.atomic()`: that begins with a plain (deferred) `BEGIN`, and a
+    transaction that reads before it writes can then fail with SQLITE_BUSY at its first
+    write, whatever the busy timeout, when another process wrote in between. Inside this
+    transaction sqlite-utils' own writes (`table.insert`) nest as savepoints.
 
     With commit=False the work is rolled back at the end instead (a dry run that counts
     exactly what a real run would do).

@@ -27,7 +27,12 @@ from .sqlite import stored_time
 
 log = logging.getLogger(__name__)
 TOUCH_SECONDS = 60
-_ACCOUNT_FIELDS = ("id", "email", "role", "disabled_at", "created_at", "last_login_at")
+# The session's two times under names of their own (the account has a created_at too), then
+# the account as accounts.get_account gives it.
+_SESSION_AND_ACCOUNT = (
+    "s.created_at AS session_created_at, s.last_seen AS session_last_seen, "
+    "a.id, a.email, a.role, a.disabled_at, a.created_at, a.last_login_at"
+)
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,13 @@ def _hash(session_id: str) -> str:
 def start_session(db: Database, account_id: int, now: datetime) -> str:
     """Record a new sign-in of `account_id`; returns the id for the cookie (never stored)."""
     session_id = secrets.token_urlsafe(32)
-    db.execute(
-        "INSERT INTO staff_sessions (id_hash, account_id, created_at, last_seen) "
-        "VALUES (?, ?, ?, ?)",
-        [_hash(session_id), account_id, stored_time(now), stored_time(now)],
-    )
+    row = {
+        "id_hash": _hash(session_id),
+        "account_id": account_id,
+        "created_at": stored_time(now),
+        "last_seen": stored_time(now),
+    }
+    db.table("staff_sessions").insert(row)
     return session_id
 
 
@@ -68,16 +75,19 @@ def resume_session(
     `TOUCH_SECONDS` old, so most requests only read.
     """
     id_hash = _hash(session_id)
-    row = db.execute(
-        "SELECT s.created_at, s.last_seen, a.id, a.email, a.role, a.disabled_at, a.created_at, "
-        "a.last_login_at FROM staff_sessions s JOIN staff_accounts a ON a.id = s.account_id "
-        "WHERE s.id_hash = ?",
-        [id_hash],
-    ).fetchone()
-    if row is None:
+    account = next(
+        db.query(
+            f"SELECT {_SESSION_AND_ACCOUNT} FROM staff_sessions s "
+            "JOIN staff_accounts a ON a.id = s.account_id "
+            "WHERE s.id_hash = ?",
+            [id_hash],
+        ),
+        None,
+    )
+    if account is None:
         return None
-    created, last_seen = datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1])
-    account = dict(zip(_ACCOUNT_FIELDS, row[2:], strict=True))
+    created = datetime.fromisoformat(account.pop("session_created_at"))
+    last_seen = datetime.fromisoformat(account.pop("session_last_seen"))
     if now - created >= lifetimes.absolute or now - last_seen >= lifetimes.idle:
         db.execute("DELETE FROM staff_sessions WHERE id_hash = ?", [id_hash])
         return None

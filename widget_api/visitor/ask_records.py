@@ -1,4 +1,4 @@
-"""How the bot is doing: answers, suggestions and handoffs counted per day, and the gaps log.
+"""What the ask path records: answers, suggestions and handoffs counted per day, and the gaps log.
 
 Both are written on the ask path, so asking must stay cheap and must never fail because of
 them. Counting happens in memory and is written in batches, so asking a question costs no
@@ -7,7 +7,7 @@ page can afford. A question the FAQ does not answer at once is written to the ga
 (`question_log`) before the visitor gets the reply, one row each, so a process crash loses no
 row that was answered and a visitor's erasure always finds it.
 
-Both go through `StatsWriter`, one long-lived connection per worker process. Opening and
+Both go through `AskRecordWriter`, one long-lived connection per worker process. Opening and
 closing a connection per request cost far more than the row: closing a process's last
 connection to a WAL database checkpoints the WAL (with a disk sync) and deletes it, and the
 next write creates it again. The connection uses `synchronous=NORMAL`: a process crash still
@@ -75,7 +75,7 @@ class AskCounter:
             raise
 
 
-class StatsWriter:
+class AskRecordWriter:
     """One connection per worker process for the writes of asking, one thread at a time.
 
     Opened on first use (the app is built in each worker after the fork, so a connection is
@@ -107,13 +107,8 @@ class StatsWriter:
         if self._db is not None and self._path != database:
             self._close()
         if self._db is None:
-            db = db_module.connect(database)
-            try:
-                db.execute("PRAGMA synchronous = NORMAL")
-            except sqlite3.Error:
-                db.close()
-                raise
-            self._db, self._path = db, database
+            self._db = db_module.connect(database, synchronous="NORMAL")
+            self._path = database
         return self._db
 
     def _close(self) -> None:

@@ -134,7 +134,7 @@ def _write_best_effort(work: Callable[[Database], object], what: str) -> None:
     """Run a write of asking on the worker's connection; a storage error is logged as `what`
     and told to health, never to the visitor, who still gets their answer."""
     try:
-        current_app.extensions["stats_writer"].write(current_app.config["DATABASE"], work)
+        current_app.extensions["ask_record_writer"].write(current_app.config["DATABASE"], work)
     except sqlite3.Error as error:
         log.warning("%s: %s", what, error)
         storage_health().record_failure(error)
@@ -258,7 +258,7 @@ def health() -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Read the visitor API's settings once at start-up (a typo in them stops the start)."""
+    """Read the visitor API's settings once at start-up (`check_settings` has checked them)."""
     config = app.config
     app.extensions["service_hours"] = ServiceHours.parse(
         config["SERVICE_HOURS"], config["CLOSED_DAYS"], config["TIMEZONE"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from .. import notifications
 from ..faq.render import remove_control_characters
 from ..input_rules import (
     IDEMPOTENCY_KEY,
@@ -23,7 +24,6 @@ from ..input_rules import (
     MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
 )
-from ..notifications import notifier
 from ..server.security import rate_limited
 from ..store import audit, conversations, erasure
 from ..store.app_db import get_db, write_transaction
@@ -241,7 +241,7 @@ def create_handoff() -> tuple[Response, int]:
             handoff,
             current_app.config["PRIVACY_NOTICE_VERSION"],
             key,
-            deliveries=notifier.handoff_deliveries(),
+            deliveries=notifications.handoff_deliveries(),
             replay_seconds=current_app.config["HANDOFF_REPLAY_SECONDS"],
         )
     except conversations.IdempotencyConflict:
@@ -266,7 +266,7 @@ def create_handoff() -> tuple[Response, int]:
             "use a new key for a new handoff.",
         ) from None
     if not created.replayed:
-        notifier.wake_sender()
+        notifications.wake_sender()
     hours = current_app.extensions["service_hours"]
     response = jsonify(
         conversation_id=created.conversation_id,

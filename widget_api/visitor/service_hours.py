@@ -40,6 +40,53 @@ class HoursError(ValueError):
     """The service hours or closed days cannot be read."""
 
 
+def parse_time_zone(name: str) -> ZoneInfo:
+    """The `TIMEZONE` setting's zone; raises HoursError for a name the system does not know."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise HoursError(f"unknown time zone {name!r}") from None
+
+
+def parse_weekly_hours(spec: str) -> dict[int, tuple[tuple[time, time], ...]]:
+    """The `SERVICE_HOURS` setting as opening spans per weekday (0 = Monday).
+
+    Raises HoursError naming the part that cannot be read, so the operator can find it.
+    """
+    weekly: dict[int, list[tuple[time, time]]] = {}
+    for part in filter(None, (p.strip().lower() for p in spec.split(";"))):
+        match = _PART.match(part)
+        if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
+            raise HoursError(
+                f"cannot read service hours {part!r}: write e.g. 'mon-fri 09:00-17:00'"
+            )
+        try:
+            start, end = (
+                time.fromisoformat(match["start"].zfill(5)),
+                time.fromisoformat(match["end"].zfill(5)),
+            )
+        except ValueError:
+            raise HoursError(f"impossible time in service hours {part!r}") from None
+        if end <= start:
+            raise HoursError(f"service hours {part!r} end before they start")
+        first = DAYS.index(match["first"])
+        last = DAYS.index(match["last"] or match["first"])
+        for day in range(first, (last if last >= first else last + 7) + 1):
+            weekly.setdefault(day % 7, []).append((start, end))
+    return {day: tuple(sorted(spans)) for day, spans in weekly.items()}
+
+
+def parse_closed_days(days: list[str]) -> frozenset[date]:
+    """The `CLOSED_DAYS` setting as dates; raises HoursError naming a day that is no date."""
+    closed = set()
+    for day in days:
+        try:
+            closed.add(date.fromisoformat(day))
+        except ValueError:
+            raise HoursError(f"cannot read closed day {day!r}: write e.g. '2026-12-24'") from None
+    return frozenset(closed)
+
+
 @dataclass(frozen=True)
 class ServiceHours:
     """Weekly opening spans per weekday (0 = Monday), closed dates, and the time zone."""
@@ -51,35 +98,8 @@ class ServiceHours:
     @classmethod
     def parse(cls, spec: str, closed_days: list[str], timezone: str) -> ServiceHours:
         """Read the settings' text forms; raises HoursError naming the bad part."""
-        try:
-            zone = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise HoursError(f"unknown time zone {timezone!r}") from None
-        weekly: dict[int, list[tuple[time, time]]] = {}
-        for part in filter(None, (p.strip().lower() for p in spec.split(";"))):
-            match = _PART.match(part)
-            if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
-                raise HoursError(
-                    f"cannot read service hours {part!r}: write e.g. 'mon-fri 09:00-17:00'"
-                )
-            try:
-                start, end = (
-                    time.fromisoformat(match["start"].zfill(5)),
-                    time.fromisoformat(match["end"].zfill(5)),
-                )
-            except ValueError:
-                raise HoursError(f"impossible time in service hours {part!r}") from None
-            if end <= start:
-                raise HoursError(f"service hours {part!r} end before they start")
-            first = DAYS.index(match["first"])
-            last = DAYS.index(match["last"] or match["first"])
-            for day in range(first, (last if last >= first else last + 7) + 1):
-                weekly.setdefault(day % 7, []).append((start, end))
-        try:
-            closed = frozenset(date.fromisoformat(day) for day in closed_days)
-        except ValueError as error:
-            raise HoursError(f"closed days: {error}") from None
-        return cls({d: tuple(sorted(s)) for d, s in weekly.items()}, closed, zone)
+        zone = parse_time_zone(timezone)
+        return cls(parse_weekly_hours(spec), parse_closed_days(closed_days), zone)
 
     def open_at(self, moment: datetime) -> bool:
         """Whether a person answers at this moment."""

@@ -1,4 +1,4 @@
-"""Pages for editors: what the FAQ did not answer (gaps) and which answers did not help."""
+"""The statistics page: answers, suggestions and handoffs per day, feedback, reply times."""
 
 from __future__ import annotations
 
@@ -9,51 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, render_template, request
 
-from ..faq.gaps import group_gaps
-from ..faq.matcher import decide
-from ..store import ask_stats, question_log
+from ..store import ask_stats
 from ..store.app_db import get_db
-from ..store.sqlite import days_ago
-from ..visitor.faq_api import thresholds
 from . import bp, requires_role
+from .gaps_views import PERIODS
 
 log = logging.getLogger(__name__)
 
-GAP_PERIODS = (7, 30, 90)
-# The largest groups shown on the page; the rest are counted (`widget-api faq gaps` lists
-# them all). Thousands of one-question groups, which anyone can cause, would make a page of
-# megabytes that helps nobody.
-GAPS_SHOWN = 100
 OUTCOMES = ("answer", "suggest", "handoff")
-
-
-@bp.get("/gaps")
-@requires_role("editor")
-def gaps_page():
-    days = request.args.get("days", type=int)
-    days = days if days in GAP_PERIODS else 30
-    since = days_ago(days)
-    db = get_db()
-    gaps = group_gaps(question_log.logged_questions(db, since=since))
-    hidden = gaps[GAPS_SHOWN:]
-    entries = current_app.extensions["faq_library"].current().entries
-    unhelpful = sorted(
-        (
-            (counts["not_helpful"], counts["helpful"], faq_id, entries.get(faq_id))
-            for faq_id, counts in question_log.feedback_counts(db).items()
-            if counts["not_helpful"]
-        ),
-        key=lambda row: (-row[0], row[2]),
-    )
-    return render_template(
-        "staff/gaps.html",
-        gaps=gaps[:GAPS_SHOWN],
-        hidden_groups=len(hidden),
-        hidden_questions=sum(gap.size for gap in hidden),
-        days=days,
-        periods=GAP_PERIODS,
-        unhelpful=unhelpful,
-    )
 
 
 def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
@@ -70,7 +33,7 @@ def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
 @requires_role("editor")
 def stats_page():
     days = request.args.get("days", type=int)
-    days = days if days in GAP_PERIODS else 30
+    days = days if days in PERIODS else 30
     db = get_db()
     # The latest counts, when they can be written; the page shows what is stored either way.
     try:
@@ -93,7 +56,7 @@ def stats_page():
     return render_template(
         "staff/stats.html",
         days=days,
-        periods=GAP_PERIODS,
+        periods=PERIODS,
         rows=rows,
         peak=max((row["answer"] + row["suggest"] + row["handoff"] for row in rows), default=0),
         asked=asked,
@@ -103,26 +66,4 @@ def stats_page():
         waiting=handoffs["waiting"],
         median_first_reply=statistics.median(delays) if delays else None,
         other_language=other_language,
-    )
-
-
-@bp.get("/try")
-@requires_role("editor")
-def try_page():
-    """Type a question, see the ranked entries, their scores, the thresholds and why."""
-    question = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
-    lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
-    limits = thresholds()  # exactly what the visitor API decides with
-    ranked, result = [], None
-    if question:
-        snapshot = current_app.extensions["faq_library"].current()
-        ranked = snapshot.index.rank(question, lang=lang, limit=10)
-        result = decide(ranked, limits)
-    return render_template(
-        "staff/try.html",
-        question=question,
-        lang=lang,
-        ranked=ranked,
-        result=result,
-        thresholds=limits,
     )
