@@ -116,3 +116,23 @@ def test_docs_api_names_every_route_of_the_visitor_api(app, document):
             path = re.sub(r"<[^>]+>", "<>", rule.rule)
             routes |= {f"{method} {path}" for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert routes - named == set()
+
+
+def test_the_commands_docs_api_promises_to_keep_exist():
+    import click
+
+    from widget_api.cli.main import main
+
+    promised = section((REPO / "docs" / "api.md").read_text(encoding="utf-8"), "Names that stay")
+    bullet = next(b for b in promised.split("\n- ") if b.startswith("the `widget-api` commands"))
+    commands = []
+    for span in re.findall(r"`([a-z][a-z| -]*)`", bullet.split(":", 1)[1]):
+        group, _, subs = span.rpartition(" ")
+        commands += [f"{group} {sub}".strip() for sub in subs.split("|")]
+    assert len(commands) >= 20
+    for command in commands:
+        found: click.Command | None = main
+        for word in command.split():
+            assert isinstance(found, click.Group), command
+            found = found.get_command(click.Context(found), word)
+        assert found is not None, command
