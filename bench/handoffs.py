@@ -3,7 +3,7 @@
     .venv/bin/python bench/handoffs.py [--duration 10] [--clients 64] [--workers 1,4]
 
 Every handoff is one `BEGIN IMMEDIATE` ... `COMMIT` under `synchronous=FULL` in WAL mode (the
-project's pragmas, store/app_db.py), so a handoff answered 201 is on the disk: the rate is
+project's pragmas, store/sqlite.py), so a handoff answered 201 is on the disk: the rate is
 bound by how fast this machine's disk syncs a commit, and by one writer at a time.
 
 Baseline, in the same run: `conversations.create_handoff` called in a loop in this process on
@@ -41,7 +41,7 @@ from _support import gunicorn, print_load, print_machine
 from widget_api.faq.library import build_snapshot
 from widget_api.paths import sample_faq_dir
 from widget_api.server.serving import DEFAULT_THREADS
-from widget_api.store import app_db, conversations
+from widget_api.store import app_db, conversations, migrations
 
 
 def sample_bodies(count: int, seed: int = 17) -> list[dict]:
@@ -88,7 +88,7 @@ def raw_store_rate(bodies: list[dict], seconds: float) -> dict:
     """create_handoff in a loop, one connection, for `seconds`."""
     with tempfile.TemporaryDirectory(prefix="widget-bench-store-") as folder:
         path = Path(folder) / "widget.sqlite3"
-        app_db.init_database(path)
+        migrations.init_database(path)
         database = app_db.connect(path)
         try:
             millis = []

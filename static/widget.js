@@ -18,7 +18,7 @@
     en: {
       title: 'Customer service', launcher: 'Support chat', close: 'Close', log: 'Conversation',
       label: 'Your question', placeholder: 'Ask a question…', send: 'Send', you: 'You: ',
-      greeting: 'Hi! How can we help you?', suggestions: 'Suggested questions',
+      suggestions: 'Suggested questions',
       didYouMean: 'Did you mean:', helped: 'Did this help?', yes: 'Yes', no: 'No',
       thanks: 'Thanks for your feedback!',
       thanksNo: 'Thanks for telling us. A person from our team can help: ' +
@@ -26,7 +26,6 @@
       noAnswer: 'Sorry, I couldn’t find an answer to that. A person from our team can help: ' +
         'use “Talk to a person” below.',
       handoff: 'Talk to a person', privacy: 'Privacy',
-      contact: 'Please contact our customer service by e-mail or phone.',
       error: 'Sorry, something went wrong. Please try again.',
       wait: 'That was a lot of questions at once. Please wait a moment and try again.',
       tooLong: 'Too long to send: please shorten it.',
@@ -34,14 +33,14 @@
         'try again.',
       hQuestion: 'Your question for our team', hName: 'Name (optional)',
       hEmail: 'E-mail (optional)', hConsent: 'I agree to the privacy notice above.',
-      notice: 'We store your question and, only if you give them, your name and e-mail address, ' +
-        'to answer you.',
+      noNotice: 'Sending is not possible now: the privacy notice did not load. Please try ' +
+        'again later.',
       policy: 'Privacy policy', hSend: 'Send to our team', cancel: 'Cancel',
       needQuestion: 'Please write your question.', of: ' of ', chars: ' characters',
       near: 'Nearly at the limit.',
       needConsent: 'To leave your name or e-mail address, please tick the consent box.',
       badEmail: 'Please check your e-mail address.',
-      badName: 'Please write your name on one line, in at most 100 characters.',
+      badName: 'Please write your name on one line, in at most % characters.',
       writing: 'You are writing to our team.', msgLabel: 'Your message to our team',
       msgPlaceholder: 'Write to our team…', team: 'Team',
       restored: 'Your conversation with our team:',
@@ -52,7 +51,7 @@
     de: {
       title: 'Kundenservice', launcher: 'Support-Chat', close: 'Schließen', log: 'Unterhaltung',
       label: 'Deine Frage', placeholder: 'Stell eine Frage…', send: 'Senden', you: 'Du: ',
-      greeting: 'Hallo! Wie können wir dir helfen?', suggestions: 'Vorgeschlagene Fragen',
+      suggestions: 'Vorgeschlagene Fragen',
       didYouMean: 'Meintest du:', helped: 'Hat das geholfen?', yes: 'Ja', no: 'Nein',
       thanks: 'Danke für deine Rückmeldung!',
       thanksNo: 'Danke für den Hinweis. Ein Mensch aus unserem Team hilft gern weiter: ' +
@@ -60,7 +59,6 @@
       noAnswer: 'Dazu habe ich leider keine Antwort gefunden. Ein Mensch aus unserem Team hilft ' +
         'gern weiter: „Mit einer Person sprechen“ unten.',
       handoff: 'Mit einer Person sprechen', privacy: 'Datenschutz',
-      contact: 'Schreib uns gern oder ruf uns an.',
       error: 'Entschuldigung, da ist etwas schiefgegangen. Bitte versuch es noch einmal.',
       wait: 'Das waren viele Fragen auf einmal. Bitte warte einen Moment und versuch es ' +
         'dann noch einmal.',
@@ -70,15 +68,15 @@
       hQuestion: 'Deine Frage an unser Team', hName: 'Name (freiwillig)',
       hEmail: 'E-Mail (freiwillig)', hConsent: 'Ich bin mit dem Datenschutzhinweis oben ' +
         'einverstanden.',
-      notice: 'Wir speichern deine Frage und, nur wenn du sie angibst, deinen Namen und deine ' +
-        'E-Mail-Adresse, um dir zu antworten.',
+      noNotice: 'Senden geht gerade nicht: Der Datenschutzhinweis wurde nicht geladen. Bitte ' +
+        'versuch es später noch einmal.',
       policy: 'Datenschutzerklärung', hSend: 'An unser Team senden', cancel: 'Abbrechen',
       needQuestion: 'Bitte schreib deine Frage.', of: ' von ', chars: ' Zeichen',
       near: 'Fast an der Höchstlänge.',
       needConsent: 'Wenn du Name oder E-Mail-Adresse angibst, setz bitte das Häkchen bei der ' +
         'Einwilligung.',
       badEmail: 'Bitte prüf deine E-Mail-Adresse.',
-      badName: 'Bitte schreib deinen Namen in eine Zeile, mit höchstens 100 Zeichen.',
+      badName: 'Bitte schreib deinen Namen in eine Zeile, mit höchstens % Zeichen.',
       writing: 'Du schreibst an unser Team.', msgLabel: 'Deine Nachricht an unser Team',
       msgPlaceholder: 'Schreib unserem Team…', team: 'Team',
       restored: 'Dein Gespräch mit unserem Team:',
@@ -274,11 +272,10 @@
 
   var host, root, launcher, panel, titleEl, log, form, input, list, handoffBtn, privacyLink;
   var inputLabel, modeLine, badge, status, hform, hq, hname, hemail, hconsent, herr, hsend;
-  var hnotice, hpolicy, hcontact, delBtn, confirmBox, delNo, delYes;
+  var hnotice, hpolicy, hcontact, hcancel, hneeds, delBtn, confirmBox, delNo, delYes;
   var meta, note, count;
   var config = null;
   var busy = false;
-  var placeholder = t.placeholder;
   var transcript = []; // what was said, in memory only, sent along with a handoff
   var lastQuestion = '';
   var prefill = ''; // what the handoff form's question was filled with
@@ -355,10 +352,9 @@
     host.setAttribute('data-position', pos === 'left' ? 'left' : 'right');
   }
 
-  // Keep a line of the conversation in memory (at most 50, 2,000 characters each) for a handoff.
+  // Keep a line of the conversation in memory for a handoff (cut to the limits when sent).
   function remember(from, text) {
-    transcript.push({from: from, text: String(text).slice(0, 2000)});
-    if (transcript.length > 50) transcript.shift();
+    transcript.push({from: from, text: String(text)});
   }
 
   // Add a message to the log and bring it into view; returns the message element.
@@ -393,27 +389,30 @@
     var contact = (config && config.contact) || {};
     var hours = (config && config.service_hours) || {};
     var links = [];
-    if (/^[^\s@<>"]+@[^\s@<>"]+$/.test(contact.email || '')) {
+    if (contact.email && emailOk(contact.email)) {
       links.push(h('a', {href: 'mailto:' + contact.email}, [contact.email]));
     }
     var tel = String(contact.phone || '').replace(/[^\d+]/g, '');
     if (tel) links.push(h('a', {href: 'tel:' + tel}, [String(contact.phone)]));
-    return [h('p', {}, [String(contact.text || t.contact)]),
+    return [contact.text ? h('p', {}, [String(contact.text)]) : null,
       hours.text ? h('p', {}, [String(hours.text)]) : null,
       links.length ? h('p', {class: 'sw-links'}, links) : null];
   }
 
-  // Show the handoff form in place of the chat, filled with the visitor's last question.
+  // Show the handoff form in place of the chat, filled with the visitor's last question;
+  // without the server's privacy notice, only why it cannot be sent (no blind consent).
   function openHandoff() {
     var privacy = (config && config.privacy) || {};
-    hnotice.firstChild.textContent = String(privacy.notice || t.notice) + ' ';
-    hpolicy.hidden = !/^https?:\/\//i.test(privacy.url || '');
+    var notice = privacy.notice;
+    hneeds.forEach(function (el) { el.hidden = !notice; });
+    hnotice.firstChild.textContent = notice ? String(notice) + ' ' : t.noNotice;
+    hpolicy.hidden = !notice || !/^https?:\/\//i.test(privacy.url || '');
     if (!hpolicy.hidden) hpolicy.href = privacy.url;
     hcontact.replaceChildren.apply(hcontact, contactInfo().filter(Boolean));
     if (!hq.value || hq.value === prefill) hq.value = prefill = lastQuestion;
     herr.textContent = '';
     showForm(true);
-    hq.focus();
+    (notice ? hq : hcancel).focus();
   }
 
   // Switch between the chat (log and input) and the handoff form.
@@ -443,7 +442,8 @@
   function handoffError(e) {
     var c = (e && e.code) || '';
     return c === 'consent_required' ? [t.needConsent, hconsent]
-      : /email/.test(c) ? [t.badEmail, hemail] : /name/.test(c) ? [t.badName, hname]
+      : /email/.test(c) ? [t.badEmail, hemail]
+        : /name/.test(c) ? [t.badName.replace('%', config.limits.name_length), hname]
         : /question_too/.test(c) ? [t.tooLong, hq] : /question/.test(c) ? [t.needQuestion, hq]
           : [e.status === 429 ? t.wait : e.status ? t.error : t.offline];
   }
@@ -468,7 +468,7 @@
   // Check the form, then hand the question and what the bot showed to a person.
   function sendHandoff(e) {
     e.preventDefault();
-    if (busy) return;
+    if (busy || hsend.hidden) return;
     [hq, hname, hemail, hconsent].forEach(function (f) { f.removeAttribute('aria-invalid'); });
     var question = hq.value.trim();
     var name = hname.value.trim();
@@ -477,8 +477,12 @@
       ? [t.badEmail, hemail] : (name || email) && !hconsent.checked ? [t.needConsent, hconsent]
         : null;
     if (problem) return handoffProblem(problem[0], problem[1]);
+    var max = config.limits;
     var body = {question: question, lang: lang, consent: hconsent.checked,
-      transcript: transcript.filter(function (m) { return m.text.trim(); })};
+      transcript: transcript.filter(function (m) { return m.text.trim(); })
+        .slice(-max.transcript_entries).map(function (m) {
+          return {from: m.from, text: Array.from(m.text).slice(0, max.message_length).join('')};
+        })};
     if (name) body.name = name;
     if (email) body.email = email;
     // The same request keeps its key (a resend after an unclear failure cannot make two).
@@ -559,7 +563,7 @@
     handoffBtn.hidden = !!conv || !hform.hidden;
     delBtn.hidden = !conv;
     confirmBox.hidden = true;
-    input.placeholder = conv ? t.msgPlaceholder : placeholder;
+    input.placeholder = conv ? t.msgPlaceholder : t.placeholder;
     inputLabel.textContent = conv ? t.msgLabel : t.label;
     updateCount();
   }
@@ -744,10 +748,11 @@
       'sw-did-you-mean');
   }
 
-  // The longest text the input may send now: a question, or a message to the team.
+  // The longest text the input may send now (a question, or a message to the team) by
+  // widget-config; 0 if unknown: the server decides.
   function limit() {
     var max = (config && config.limits) || {};
-    return +(conv ? max.message_length : max.question_length) || (conv ? 2000 : 500);
+    return +(conv ? max.message_length : max.question_length) || 0;
   }
 
   // Count characters as the server does; true if the text cannot be sent. The note, a live
@@ -755,8 +760,8 @@
   function updateCount(sending) {
     var max = limit();
     var n = Array.from(input.value.trim()).length;
-    var state = n > max ? 2 : sending && !n ? 3 : n >= max * 0.9 ? 1 : 0;
-    count.textContent = n + t.of + max + t.chars;
+    var state = max && n > max ? 2 : sending && !n ? 3 : max && n >= max * 0.9 ? 1 : 0;
+    count.textContent = max ? n + t.of + max + t.chars : '';
     meta.classList.toggle('sw-over', state > 1);
     input.setAttribute('aria-invalid', state > 1);
     var text = ['', t.near, t.tooLong, t.needQuestion][state];
@@ -860,7 +865,7 @@
   function open() {
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
-    (hform.hidden ? input : hq).focus();
+    (hform.hidden ? input : hsend.hidden ? hcancel : hq).focus();
     log.scrollTop = log.scrollHeight;
     if (conv) {
       updateUnread([]);
@@ -879,11 +884,13 @@
     if (hadFocus) launcher.focus();
   }
 
-  // Fill in what the server's widget-config says: title, greeting, placeholder, theme, privacy.
+  // Fill in what widget-config says (null: it failed): title, greeting, limits, theme, privacy.
   function useConfig(cfg) {
     config = cfg || {};
+    var max = config.limits || {};
     if (!data.title && config.title) titleEl.textContent = String(config.title);
-    if (config.placeholder) placeholder = String(config.placeholder);
+    if (max.name_length) hname.maxLength = max.name_length;
+    if (max.email_length) hemail.maxLength = max.email_length;
     setMode();
     applyTheme(config.theme);
     var privacy = config.privacy || {};
@@ -891,7 +898,7 @@
       privacyLink.href = privacy.url;
       privacyLink.hidden = false;
     }
-    botSays(config.greeting || t.greeting, 'sw-greeting');
+    if (config.greeting) botSays(String(config.greeting), 'sw-greeting');
   }
 
   // Build the custom element, its shadow root and everything in it.
@@ -982,22 +989,23 @@
     // One labelled field: the label above, the control below.
     var field = function (label, el) { return [h('label', {for: el.id}, [label]), el]; };
     hq = h('textarea', {class: 'sw-input', id: 'sw-hq', rows: '3', required: ''});
-    hname = h('input', {class: 'sw-input', id: 'sw-hname', maxlength: '100',
-      autocomplete: 'name'});
-    hemail = h('input', {class: 'sw-input', id: 'sw-hemail', type: 'email', maxlength: '254',
-      autocomplete: 'email'});
+    hname = h('input', {class: 'sw-input', id: 'sw-hname', autocomplete: 'name'});
+    hemail = h('input', {class: 'sw-input', id: 'sw-hemail', type: 'email', autocomplete: 'email'});
     hconsent = h('input', {type: 'checkbox', id: 'sw-hconsent', 'aria-describedby': 'sw-notice'});
     hpolicy = h('a', {target: '_blank', rel: 'noopener noreferrer'}, [t.policy]);
     hnotice = h('p', {id: 'sw-notice'}, ['', hpolicy]);
     herr = h('p', {class: 'sw-err', id: 'sw-herr', role: 'alert'});
     hsend = h('button', {type: 'submit', class: 'sw-send', id: 'sw-hsend'}, [t.hSend]);
     hcontact = h('div', {class: 'sw-contact'});
+    hcancel = button(t.cancel, 'sw-cancel', cancelHandoff);
+    var fields = field(t.hQuestion, hq).concat(field(t.hName, hname), field(t.hEmail, hemail));
+    var check = h('div', {class: 'sw-check'},
+      [hconsent, h('label', {for: 'sw-hconsent'}, [t.hConsent])]);
+    hneeds = fields.concat(check, hsend); // shown only with the server's privacy notice
     hform = h('form', {class: 'sw-hoff', id: 'sw-hoff', 'aria-labelledby': 'sw-htitle',
       novalidate: '', hidden: ''}, [h('h3', {id: 'sw-htitle'}, [t.handoff])].concat(
-      field(t.hQuestion, hq), field(t.hName, hname), field(t.hEmail, hemail), [hnotice,
-        h('div', {class: 'sw-check'}, [hconsent, h('label', {for: 'sw-hconsent'}, [t.hConsent])]),
-        herr, h('div', {class: 'sw-actions'},
-          [hsend, button(t.cancel, 'sw-cancel', cancelHandoff)]), hcontact]));
+      fields, [hnotice, check, herr, h('div', {class: 'sw-actions'}, [hsend, hcancel]),
+        hcontact]));
   }
 
   // Build the widget, swap the stub for the real API, run queued calls and load the config.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from widget_api.store.app_db import init_database
+from widget_api.store.migrations import init_database
 from widget_api.store.sqlite import BUSY_TIMEOUT_MS, connect
 from widget_api.visitor.ask_records import AskRecordWriter
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from widget_api.store import conversations, erasure, staff_queue
-from widget_api.store.app_db import connect, get_db, init_database
+from widget_api.store.app_db import connect, get_db
 from widget_api.store.conversations import Handoff
+from widget_api.store.migrations import init_database
 
 TRANSCRIPT = (("visitor", "Where is my parcel 4711?"), ("bot", "Sorry, I could not find that."))
 

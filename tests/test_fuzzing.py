@@ -28,7 +28,7 @@ from schemathesis.core.parameters import ParameterLocation
 
 from tests.conftest import make_app, shared_path
 from tests.test_openapi import ResponseChecker
-from widget_api.faq.render import remove_control_characters
+from widget_api.input_rules import remove_control_characters
 
 API = "/api/v1"
 QUESTION = {"question": "Can I pick up my order at your warehouse?", "lang": "en"}

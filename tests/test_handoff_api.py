@@ -15,8 +15,7 @@ from tests.conftest import make_app
 from tests.test_visitor_api import ORIGIN, TOO_DEEP, error_of
 from widget_api.store import conversations, staff_queue
 from widget_api.store.app_db import connect
-from widget_api.visitor.handoff_api import expected_reply
-from widget_api.visitor.service_hours import ServiceHours
+from widget_api.visitor.service_hours import ServiceHours, expected_reply
 
 ISO_WITH_OFFSET = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")
 QUESTION = {"question": "Can I pick up my order at your warehouse?", "lang": "en"}

@@ -107,3 +107,27 @@ def test_addresses_stored_before_the_rule_are_forgotten(app, client):
     assert migrate(db) == ["0012_input"]
     emails = dict(db.execute("SELECT id, email FROM conversations").fetchall())
     assert emails == {good: "ada@example.com", bad: None}
+
+
+def test_the_documented_blank_rule_is_the_servers():
+    """NOT_BLANK (the OpenAPI document's "not empty") finds a character exactly where the
+    server's cleaning and trimming leave one, for every character of the Basic Multilingual
+    Plane (issue #13, point 3)."""
+    not_blank = re.compile(input_rules.NOT_BLANK)
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates are refused as invalid_unicode before any rule
+        character = chr(code)
+        kept = bool(input_rules.remove_control_characters(character).strip())
+        assert bool(not_blank.search(character)) == kept, hex(code)
+
+
+def test_one_line_fields_and_mail_headers_share_one_rule(client):
+    """A line separator is refused in a name, and makes a mail header unsafe, alike."""
+    from widget_api.notifications.mail import HeaderRefused, build_email
+
+    for character in ("\n", "\x85", "\u2028", "\u2029", "\x00", "\x7f"):
+        response = client.post("/api/v1/handoffs", json={**QUESTION, "name": f"A{character}B"})
+        assert error_of(response) == (400, "invalid_name"), hex(ord(character))
+        with pytest.raises(HeaderRefused):
+            build_email("shop@example.com", "ada@example.com", f"Hi{character}", "body")

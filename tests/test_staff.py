@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import make_app
 from widget_api.faq.check import check_path
+from widget_api.input_rules import MAX_STAFF_TEXT_LENGTH
 from widget_api.store import accounts, drafts, erasure
 from widget_api.store.app_db import connect
 
@@ -206,6 +207,21 @@ def test_empty_reply_is_refused_with_a_message(staff_app):
         connect(staff_app.config["DATABASE"]).query("SELECT * FROM messages WHERE author = 'staff'")
     )
     assert rows == []
+
+
+def test_the_reply_limit_the_form_states_is_the_one_checked(staff_app):
+    """The textareas' maxlength and the server's check are input_rules' one limit."""
+    visitor, ann = staff_app.test_client(), staff_app.test_client()
+    cid = hand_off(visitor)["conversation_id"]
+    sign_in(ann)
+    page = ann.get(f"/staff/conversations/{cid}").get_data(as_text=True)
+    assert set(re.findall(r'maxlength="(\d+)"', page)) == {str(MAX_STAFF_TEXT_LENGTH)}
+    over = post(ann, f"/staff/conversations/{cid}/reply", text="x" * (MAX_STAFF_TEXT_LENGTH + 1))
+    assert "That text is too long." in ann.get(over.headers["Location"]).get_data(as_text=True)
+    post(ann, f"/staff/conversations/{cid}/reply", text="x" * MAX_STAFF_TEXT_LENGTH)
+    db = connect(staff_app.config["DATABASE"])
+    rows = list(db.query("SELECT length(text) AS n FROM messages WHERE author = 'staff'"))
+    assert rows == [{"n": MAX_STAFF_TEXT_LENGTH}]
 
 
 def test_unknown_conversation_is_404(staff_app):

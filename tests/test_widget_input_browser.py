@@ -151,3 +151,40 @@ def test_the_handoff_form_refuses_a_list_of_addresses_before_sending(page, serve
     with page.expect_response(lambda r: r.url.endswith("/api/v1/handoffs")) as answer:
         page.locator("#sw-hsend").click()
     assert answer.value.status == 201
+
+
+def test_the_widget_takes_its_limits_from_widget_config(page, servers):
+    """Field lengths come from widget-config's `limits`, not from numbers in widget.js (issue
+    #13, point 3): served smaller than the server's, they are what the form allows."""
+
+    def smaller_limits(route):
+        config = route.fetch().json()
+        config["limits"].update(name_length=7, email_length=30, question_length=40)
+        route.fulfill(json=config)
+
+    page.route("**/api/v1/widget-config*", smaller_limits)
+    open_with_color(page, servers, "")
+    page.locator("#sw-launcher").click()
+    assert page.locator("#sw-count").inner_text() == "0 of 40 characters"
+    page.locator("#sw-handoff").click()
+    assert page.locator("#sw-hname").evaluate("el => el.maxLength") == 7
+    assert page.locator("#sw-hemail").evaluate("el => el.maxLength") == 30
+
+
+def test_without_widget_config_nothing_is_invented_and_nothing_consented(page, servers):
+    """widget-config did not load: no greeting of the widget's own, and the handoff form offers
+    no consent to a notice the visitor was not shown; it says why it cannot be sent."""
+    page.route("**/api/v1/widget-config*", lambda route: route.abort())
+    with page.expect_console_message(lambda m: "support-widget:" in m.text):
+        page.goto(f"{servers.shop.url}/")
+    page.locator("#sw-launcher").click()
+    assert page.locator(".sw-greeting").count() == 0
+    page.locator("#sw-handoff").click()
+    notice = page.locator("#sw-notice")
+    assert notice.inner_text().startswith("Sending is not possible now: the privacy notice")
+    for hidden in ("#sw-hq", "#sw-hname", "#sw-hemail", "#sw-hconsent", "#sw-hsend"):
+        assert page.locator(hidden).is_hidden(), hidden
+    assert page.locator(".sw-cancel").evaluate("el => el === el.getRootNode().activeElement")
+    page.keyboard.press("Enter")  # the focused Cancel: back to the chat, nothing sent
+    assert page.locator("#sw-input").is_visible()
+    assert not [u for u in page.requests if u.endswith("/api/v1/handoffs")]

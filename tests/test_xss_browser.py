@@ -34,7 +34,7 @@ import pytest
 from tests.conftest import make_app
 from tests.test_security import LINKS, payload_corpus
 from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
-from widget_api.faq.render import remove_control_characters
+from widget_api.input_rules import remove_control_characters
 from widget_api.server.demo import create_demo_app, serve_in_thread
 from widget_api.store.sqlite import connect
 

@@ -1,5 +1,5 @@
-"""What a visitor or an account may type: the e-mail address rule, the handoff field limits
-and the Idempotency-Key's shape.
+"""What a visitor or an account may type: the e-mail address rule, the control characters a
+text may not keep, the field limits and the Idempotency-Key's shape.
 
 One module owns these so the API, the OpenAPI document, the widget (through widget-config) and
 staff accounts cannot drift apart. An address that passes here is exactly one mailbox: no list,
@@ -16,6 +16,8 @@ MAX_TRANSCRIPT_ENTRIES = 50
 MAX_MESSAGE_LENGTH = 2000
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+# A staff reply or internal note (the staff inbox's form and its check).
+MAX_STAFF_TEXT_LENGTH = 5000
 
 # An Idempotency-Key is a secret of at least 128 random bits: 22 URL-safe base64 characters
 # (or 32 hex digits, a UUID...). A shorter key could be guessed, and whoever guesses it within
@@ -26,9 +28,18 @@ IDEMPOTENCY_KEY = re.compile(
     rf"[A-Za-z0-9_-]{{{MIN_IDEMPOTENCY_KEY_LENGTH},{MAX_IDEMPOTENCY_KEY_LENGTH}}}"
 )
 
-# C0/C1 control characters and the Unicode line separators: refused in one-line fields.
+# C0/C1 control characters and the Unicode line separators: refused in one-line fields (name,
+# e-mail), in mail headers, and replaced in the request log's lines.
 CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 LINE_BREAKS_OR_CONTROLS = re.compile(f"[{CONTROL_CHARACTERS}]")
+# C0/C1 control characters but tab, line feed and carriage return: dropped from texts of several
+# lines (questions, messages, staff replies, FAQ answers before sanitising).
+_CONTROLS_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Whitespace that str.strip() removes but that is not a control character. A text holding
+# nothing else (and control characters) is empty once cleaned and trimmed.
+SPACES = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+# One character that keeps a text from being empty: neither a control character nor a space.
+NOT_BLANK = f"[^{CONTROL_CHARACTERS}{SPACES}]"
 
 # Latin letters with accents (ä, ß, é, ...) besides ASCII; × and ÷ are not letters.
 _LATIN = r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
@@ -46,6 +57,11 @@ EMAIL_PATTERN = (
     rf"@(?:{_LABEL}\.)+{_TOP_LABEL}"
 )
 _EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def remove_control_characters(text: str) -> str:
+    """Drop C0/C1 control characters other than tab and newlines."""
+    return _CONTROLS_IN_TEXT.sub("", text)
 
 
 def is_email_address(text: str) -> bool:

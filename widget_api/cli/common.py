@@ -14,7 +14,8 @@ from sqlite_utils import Database
 
 from .. import settings
 from ..store import audit
-from ..store.app_db import connect, init_database
+from ..store.migrations import init_database
+from ..store.sqlite import connect
 
 
 def since_option(what: str):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-LANGUAGES = ("de", "en")
+# The languages the service speaks are the text catalogue's (widget_api/texts).
+from ..texts import LANGUAGES
+
+__all__ = ["LANGUAGES", "Candidate", "FaqEntry", "MatchResult", "Thresholds"]
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ import bleach
 from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
 
+from ..input_rules import remove_control_characters
+
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "code"})
 LINK_REL = "noopener noreferrer nofollow"
 _SAFE_URL = re.compile(r"\A(?:https?://[^\s/?#]+|mailto:[^\s]+@)", re.IGNORECASE)
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 # Characters no real URL has unencoded; a value holding them is markup smuggled into an href
@@ -56,11 +57,6 @@ _cleaner = bleach.Cleaner(
     strip_comments=True,
     filters=[_FixedLinkRel],
 )
-
-
-def remove_control_characters(text: str) -> str:
-    """Drop C0/C1 control characters other than tab and newlines."""
-    return _CONTROL_CHARS.sub("", text)
 
 
 def clean_html(html: str) -> str:

@@ -1,10 +1,11 @@
-"""E-mail: the texts, building a message that no value can break, and sending it by SMTP.
+"""E-mail: building a message that no value can break, and sending it by SMTP.
 
 A header value (address, subject) holding a line break or another control character raises
 HeaderRefused rather than reach the message. Mail to a visitor is sent in the company's name to
 an address the visitor typed, so it carries no free text the visitor chose beyond a short,
 link-free excerpt of their own question (`question_excerpt`): not their name, never a link.
-`notify` decides when a message is sent and tries again when sending fails.
+`notifier` decides when a message is sent and tries again when sending fails; the texts are in
+the catalogue (widget_api/texts, `mail.`).
 """
 
 from __future__ import annotations
@@ -21,40 +22,11 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..input_rules import LINE_BREAKS_OR_CONTROLS
+from ..texts import month_name, text
 from .cutoff import CutOff
 
 SMTPS_PORT = 465
-_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-STAFF_SUBJECT = {
-    "en": "New question from a visitor ({lang})",
-    "de": "Neue Frage aus dem Chat ({lang})",
-}
-STAFF_BODY = {
-    "en": "A visitor asked a question the FAQ could not answer (language: {lang}).\n\n"
-    "{question}\n\nOpen the conversation in the staff inbox:\n{link}\n",
-    "de": "Im Chat kam eine Frage, die die FAQ nicht beantworten konnte (Sprache: {lang}).\n\n"
-    "{question}\n\nGespräch im Posteingang öffnen:\n{link}\n",
-}
-VISITOR_SUBJECT = {
-    "en": "{shop}: a reply to your question",
-    "de": "{shop}: Antwort auf deine Frage",
-}
-VISITOR_BODY = {
-    "en": "Hello,\n\nour team has answered the question you asked in our chat on {date}, "
-    'which began:\n\n    "{excerpt}"\n\nThe answer:\n\n{reply}\n\n'
-    "To answer, open the chat on our website: {site}\n\n"
-    "You get this e-mail because you left your address with your question. In the chat you "
-    "can delete the conversation at any time.\n\n{shop}\n",
-    "de": "Hallo,\n\nunser Team hat auf deine Frage im Chat vom {date} geantwortet. Sie "
-    "begann so:\n\n    „{excerpt}“\n\nDie Antwort:\n\n{reply}\n\n"
-    "Um zu antworten, öffne den Chat auf unserer Website: {site}\n\n"
-    "Du bekommst diese E-Mail, weil du bei deiner Frage deine Adresse angegeben hast. Im Chat "
-    "kannst du das Gespräch jederzeit löschen.\n\n{shop}\n",
-}
-MONTHS_EN = (
-    "January February March April May June July August September October November December"
-).split()
 
 # What of the visitor's own question the e-mail to them repeats (docs/security.md, "Outgoing
 # mail and webhooks"): enough to recognise it, too little to carry a message of its own.
@@ -101,9 +73,14 @@ def question_excerpt(question: str, limit: int = EXCERPT_LENGTH) -> str:
 def question_date(created_at: str, zone: str, lang: str) -> str:
     """The day a question was asked, in the service's time zone: `14.03.2025`, `14 March 2025`."""
     day = datetime.fromisoformat(created_at).astimezone(ZoneInfo(zone))
-    if lang == "de":
-        return f"{day.day:02d}.{day.month:02d}.{day.year}"
-    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return text(
+        lang,
+        "mail.date",
+        day=day.day,
+        month=month_name(lang, day.month),
+        month_number=day.month,
+        year=day.year,
+    )
 
 
 class HeaderRefused(ValueError):
@@ -123,7 +100,7 @@ def build_email(
     notification carries the same one; without it a random one is made.
     """
     for header, value in (("From", sender), ("To", to), ("Subject", subject)):
-        if not value or _UNSAFE_IN_HEADER.search(value):
+        if not value or LINE_BREAKS_OR_CONTROLS.search(value):
             raise HeaderRefused(header)
     for header, value in (("From", sender), ("To", to)):
         if "@" not in parseaddr(value)[1]:

@@ -29,6 +29,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..store import conversations
+from ..texts import text
 from . import mail
 from .cutoff import CutOff
 
@@ -165,9 +166,13 @@ class Notifier:
             raise NotConfigured("STAFF_NOTIFY_EMAIL is not set")
         staff_lang, lang = self.config["DEFAULT_LANG"], conversation["lang"]
         link = f"{self.config['STAFF_URL'].rstrip('/')}/conversations/{conversation['id']}"
-        subject = mail.STAFF_SUBJECT[staff_lang].format(lang=lang.upper())
-        body = mail.STAFF_BODY[staff_lang].format(
-            lang=lang.upper(), question=conversation["question"], link=link
+        subject = text(staff_lang, "mail.staff_subject", lang=lang.upper())
+        body = text(
+            staff_lang,
+            "mail.staff_body",
+            lang=lang.upper(),
+            question=conversation["question"],
+            link=link,
         )
         return self._email(self.config["STAFF_NOTIFY_EMAIL"], subject, body, delivery_key)
 
@@ -176,14 +181,16 @@ class Notifier:
     ) -> EmailMessage:
         lang, shop = conversation["lang"], self.config["SHOP_NAME"]
         # No name and no link from anything the visitor typed (issue 11, point 7).
-        body = mail.VISITOR_BODY[lang].format(
+        body = text(
+            lang,
+            "mail.visitor_body",
             date=mail.question_date(conversation["created_at"], self.config["TIMEZONE"], lang),
             excerpt=mail.question_excerpt(conversation["question"]),
             reply=reply,
             site=self.config["SITE_URL"],
             shop=shop,
         )
-        subject = mail.VISITOR_SUBJECT[lang].format(shop=shop)
+        subject = text(lang, "mail.visitor_subject", shop=shop)
         return self._email(conversation["email"], subject, body, delivery_key)
 
     def _webhook_document(self, conversation: Mapping[str, Any]) -> bytes:

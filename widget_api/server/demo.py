@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, render_template, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..texts import LANGUAGES
 from .front_page import favicon
 
 
@@ -23,7 +24,7 @@ def create_demo_app(widget_src: str) -> Flask:
     def shop_page() -> str:
         lang = request.args.get("lang", "en")
         return render_template(
-            "demo_shop.html", widget_src=widget_src, lang=lang if lang in ("de", "en") else "en"
+            "demo_shop.html", widget_src=widget_src, lang=lang if lang in LANGUAGES else "en"
         )
 
     @app.get("/favicon.ico")

@@ -17,11 +17,12 @@ from typing import Any
 
 from flask import Flask
 
+from ..input_rules import LINE_BREAKS_OR_CONTROLS
+
 log = logging.getLogger("widget_api.requests")
 MAX_PATH = 200
 # werkzeug's handler prefixes every line with "<address> - - [<date>] ".
 _WERKZEUG_LINE = re.compile(r"\A\S+ - - \[[^\]]*\] ")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # werkzeug colours some lines (the development-server warning, "Press CTRL+C to quit").
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -80,7 +81,7 @@ class RequestLog:
             log.info(
                 "%s %s %s %dms",
                 environ.get("REQUEST_METHOD", "-"),
-                _CONTROL.sub("?", path)[:MAX_PATH],
+                LINE_BREAKS_OR_CONTROLS.sub("?", path)[:MAX_PATH],
                 status[-1] if status else "-",
                 (time.perf_counter() - started) * 1000,
             )

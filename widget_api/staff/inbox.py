@@ -18,13 +18,11 @@ from flask import (
 )
 
 from .. import notifications
-from ..faq.render import remove_control_characters
+from ..input_rules import MAX_STAFF_TEXT_LENGTH, remove_control_characters
 from ..store import conversations, drafts, staff_queue
 from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
 from .texts import t
-
-MAX_STAFF_TEXT = 5000
 
 
 def age(timestamp: str | None) -> str:
@@ -121,7 +119,12 @@ def conversation(conversation_id: str):
     item = _load(conversation_id)
     entries = current_app.extensions["faq_library"].current().entries.values()
     same_lang = sorted((e for e in entries if e.lang == item["lang"]), key=lambda e: e.question)
-    return render_template("staff/conversation.html", c=item, faq_entries=same_lang)
+    return render_template(
+        "staff/conversation.html",
+        c=item,
+        faq_entries=same_lang,
+        max_text_length=MAX_STAFF_TEXT_LENGTH,
+    )
 
 
 def _staff_text(field: str) -> str | None:
@@ -130,7 +133,7 @@ def _staff_text(field: str) -> str | None:
     if not text:
         flash(t("empty_text"), "error")
         return None
-    if len(text) > MAX_STAFF_TEXT:
+    if len(text) > MAX_STAFF_TEXT_LENGTH:
         flash(t("text_too_long"), "error")
         return None
     return text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 
 from ..faq.matcher import decide
+from ..texts import LANGUAGES
 from ..visitor.faq_api import thresholds
 from . import bp, requires_role
 
@@ -14,7 +15,7 @@ from . import bp, requires_role
 def try_page():
     """Type a question, see the ranked entries, their scores, the thresholds and why."""
     question = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
-    lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
+    lang = request.args.get("lang") if request.args.get("lang") in LANGUAGES else None
     limits = thresholds()  # exactly what the visitor API decides with
     ranked, result = [], None
     if question:
@@ -25,6 +26,7 @@ def try_page():
         "staff/try.html",
         question=question,
         lang=lang,
+        languages=LANGUAGES,
         ranked=ranked,
         result=result,
         thresholds=limits,

@@ -5,14 +5,11 @@ How a connection is opened (the pragmas) and how a write transaction works is in
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from ..privacy.private_files import create_private_file, warn_if_readable_by_others
-from . import migrations
+from .migrations import init_database
 from .sqlite import BUSY_TIMEOUT_MS, MAX_INTEGER, connect, write_transaction
 
 __all__ = ["BUSY_TIMEOUT_MS", "close_db", "connect", "get_db", "init_app", "write_transaction"]
@@ -31,23 +28,6 @@ class RowIdConverter(IntegerConverter):
         if not -MAX_INTEGER - 1 <= number <= MAX_INTEGER:
             raise ValidationError()
         return number
-
-
-def init_database(path: str | Path) -> list[str]:
-    """Create the file, switch it to WAL and apply every migration not yet applied.
-
-    A database this creates is 0600 in a 0700 folder (privacy/private_files.py), and so are the
-    `-wal` and `-shm` files SQLite makes beside it. A database that exists keeps its mode (a
-    warning names it when others can read it); a `file:` URI is opened as it is.
-    """
-    if not str(path).startswith("file:") and not create_private_file(path):
-        warn_if_readable_by_others(path)
-    db = connect(path)
-    try:
-        db.conn.execute("PRAGMA journal_mode = WAL")
-        return migrations.migrate(db)
-    finally:
-        db.close()
 
 
 def get_db() -> Database:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from ..input_rules import is_email_address
-from .sqlite import write_transaction
+from ..privacy.private_files import create_private_file, warn_if_readable_by_others
+from .sqlite import connect, write_transaction
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = []
 
@@ -342,3 +344,20 @@ def migrate(db: Database) -> list[str]:
             )
             applied_now.append(name)
     return applied_now
+
+
+def init_database(path: str | Path) -> list[str]:
+    """Create the file, switch it to WAL and apply every migration not yet applied.
+
+    A database this creates is 0600 in a 0700 folder (privacy/private_files.py), and so are the
+    `-wal` and `-shm` files SQLite makes beside it. A database that exists keeps its mode (a
+    warning names it when others can read it); a `file:` URI is opened as it is.
+    """
+    if not str(path).startswith("file:") and not create_private_file(path):
+        warn_if_readable_by_others(path)
+    db = connect(path)
+    try:
+        db.conn.execute("PRAGMA journal_mode = WAL")
+        return migrate(db)
+    finally:
+        db.close()

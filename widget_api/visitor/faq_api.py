@@ -19,8 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..faq.library import FaqLibrary
 from ..faq.model import LANGUAGES, Candidate, Thresholds
-from ..faq.render import remove_control_characters
-from ..input_rules import widget_limits
+from ..input_rules import remove_control_characters, widget_limits
 from ..server.security import rate_limited
 from ..server.storage_health import health_report, public_health, storage_health
 from ..settings import configured_thresholds
@@ -111,7 +110,7 @@ def text_field(body: dict[str, Any], name: str, required: bool = True) -> str | 
 
 
 def language(value: Any, required: bool = False) -> str | None:
-    """`de` or `en`; None when not given and not required."""
+    """One of LANGUAGES (the text catalogue's); DEFAULT_LANG when not given but required."""
     if value is None or value == "":
         if required:
             return current_app.config["DEFAULT_LANG"]

@@ -6,13 +6,12 @@ conversation call answers the same 404 as an unknown id, whatever shape the toke
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import notifications
-from ..faq.render import remove_control_characters
 from ..input_rules import (
     IDEMPOTENCY_KEY,
     LINE_BREAKS_OR_CONTROLS,
@@ -23,74 +22,22 @@ from ..input_rules import (
     MAX_TRANSCRIPT_ENTRIES,
     MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
+    remove_control_characters,
 )
 from ..server.security import rate_limited
 from ..store import audit, conversations, erasure
 from ..store.app_db import get_db, write_transaction
 from ..store.maintenance import checkpoint
+from ..texts import text
 from .errors import ApiError
 from .faq_api import json_body, language, text_field
-from .service_hours import ServiceHours, when_text
+from .service_hours import expected_reply
 
 bp = Blueprint("handoff_api", __name__, url_prefix="/api/v1")
 
 # A full transcript is up to 100,000 characters; as JSON with \u escapes, 6 bytes each.
 HANDOFF_MAX_BYTES = 640 * 1024
 CHECKPOINT_WAIT_MS = 200
-# Within this long before closing, a reply "today" is no longer promised.
-CLOSING_SOON = timedelta(hours=1)
-STAFF_DISPLAY_NAME = {"de": "Team", "en": "Team"}
-EXPECTED_REPLY = {
-    "open": {
-        "en": "Someone from our team is available now and usually answers within a few hours "
-        "today.",
-        "de": "Unser Team ist gerade da und antwortet meist innerhalb weniger Stunden, noch heute.",
-    },
-    "closed": {
-        "en": "Our team is not available right now. A person will answer from {when}.",
-        "de": "Unser Team ist gerade nicht da. Ein Mensch antwortet ab {when}.",
-    },
-    "closing_soon": {
-        "en": "Our team is here until {until}. If we cannot answer before then, a person will "
-        "answer from {when}.",
-        "de": "Unser Team ist bis {until} Uhr da. Schaffen wir es bis dahin nicht, antwortet "
-        "ein Mensch ab {when}.",
-    },
-    "never": {
-        "en": "A person from our team will answer as soon as they can.",
-        "de": "Ein Mensch aus unserem Team antwortet, sobald es geht.",
-    },
-}
-
-
-def expected_reply(hours: ServiceHours, now: datetime, lang: str) -> dict[str, Any]:
-    """When a person will answer: by today's closing when open now, else the next opening.
-
-    Shortly before closing, "today" would be a promise nobody can keep, so the answer names
-    the closing time and the next opening instead.
-    """
-    if hours.open_at(now):
-        local = now.astimezone(hours.zone)
-        closing = next(
-            datetime.combine(local.date(), end, tzinfo=hours.zone)
-            for start, end in hours.weekly[local.weekday()]
-            if start <= local.time() < end
-        )
-        if closing - local >= CLOSING_SOON:
-            return {"text": EXPECTED_REPLY["open"][lang], "by": closing.isoformat()}
-        opening = hours.next_opening(closing)
-        if opening is not None:
-            until = f"{closing.hour}:{closing.minute:02d}"
-            text = EXPECTED_REPLY["closing_soon"][lang].format(
-                until=until, when=when_text(opening, now, lang)
-            )
-            return {"text": text, "by": opening.isoformat()}
-        return {"text": EXPECTED_REPLY["open"][lang], "by": closing.isoformat()}
-    opening = hours.next_opening(now)
-    if opening is None:
-        return {"text": EXPECTED_REPLY["never"][lang], "by": None}
-    text = EXPECTED_REPLY["closed"][lang].format(when=when_text(opening, now, lang))
-    return {"text": text, "by": opening.isoformat()}
 
 
 def _not_found() -> ApiError:
@@ -224,7 +171,7 @@ def _visitor_message(message: dict[str, Any], lang: str) -> dict[str, Any]:
         "transcript": message["in_transcript"],
     }
     if message["author"] == "staff":
-        shaped["name"] = STAFF_DISPLAY_NAME[lang]
+        shaped["name"] = text(lang, "conversation.staff_name")
     return shaped
 
 

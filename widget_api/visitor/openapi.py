@@ -23,6 +23,8 @@ from ..input_rules import (
     MAX_NAME_LENGTH,
     MAX_TRANSCRIPT_ENTRIES,
     MIN_IDEMPOTENCY_KEY_LENGTH,
+    NOT_BLANK,
+    SPACES,
     widget_limits,
 )
 from ..store.conversations import ID_SHAPE
@@ -31,15 +33,10 @@ from .faq_api import SUGGEST_LIMIT
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 JSON = "application/json"
-# Whitespace that str.strip() removes but that is not a control character: a text made of
-# nothing else (and control characters, which the server drops) counts as empty.
-_SPACES = r"\x20\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
-# At least one character that is neither a control character nor whitespace.
-NOT_BLANK = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 # Refused in one-line fields (name, e-mail): C0/C1 controls and the Unicode line separators.
 ONE_LINE = rf"^[^{CONTROL_CHARACTERS}]*$"
 # Blank (no address) or the server's one-address rule, spaces around allowed.
-EMAIL = rf"^[{_SPACES}]*(?:{EMAIL_PATTERN})?[{_SPACES}]*$"
+EMAIL = rf"^[{SPACES}]*(?:{EMAIL_PATTERN})?[{SPACES}]*$"
 # The server's own patterns (matched whole there), anchored as JSON Schema needs them.
 IDEMPOTENCY_KEY_PATTERN = f"^{IDEMPOTENCY_KEY.pattern}$"
 CONVERSATION_ID = f"^{ID_SHAPE.pattern}$"
@@ -220,7 +217,6 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "theme",
                 "service_hours",
                 "greeting",
-                "placeholder",
                 "privacy",
                 "contact",
                 "limits",
@@ -252,7 +248,6 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     },
                 },
                 "greeting": {"type": "string"},
-                "placeholder": {"type": "string"},
                 "privacy": {
                     "type": "object",
                     "required": ["notice", "url", "version"],

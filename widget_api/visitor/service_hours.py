@@ -1,7 +1,9 @@
-"""Service hours: when a person answers, and saying so honestly in German and English.
+"""Service hours: when a person answers, and saying so honestly in the visitor's language.
 
 The bot answers at any hour; people answer in the weekly hours of the configured time zone,
-except on closed days. Hours are written like `mon-fri 09:00-17:00; sat 10:00-14:00`.
+except on closed days. Hours are written like `mon-fri 09:00-17:00; sat 10:00-14:00`. What the
+widget shows (`availability`) and what a handoff promises (`expected_reply`) are worded here,
+with the texts of the catalogue (widget_api/texts).
 """
 
 from __future__ import annotations
@@ -9,27 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..texts import day_name, month_name, text
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = {
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
-}
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# Within this long before closing, a reply "today" is no longer promised.
+CLOSING_SOON = timedelta(hours=1)
 _PART = re.compile(
     r"\A(?P<first>[a-z]{3})(?:\s*-\s*(?P<last>[a-z]{3}))?\s+"
     r"(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\Z"
@@ -124,7 +113,6 @@ class ServiceHours:
 
     def describe(self, lang: str) -> str:
         """The weekly hours in words, e.g. 'Monday to Friday 9:00–17:00'."""
-        names = DAY_NAMES[lang]
         groups: list[tuple[int, int, tuple]] = []
         for day in range(7):
             spans = self.weekly.get(day)
@@ -134,10 +122,11 @@ class ServiceHours:
                 groups[-1] = (groups[-1][0], day, spans)
             else:
                 groups.append((day, day, spans))
-        joiner = " bis " if lang == "de" else " to "
         parts = []
         for first, last, spans in groups:
-            days = names[first] if first == last else names[first] + joiner + names[last]
+            days = day_name(lang, first)
+            if first != last:
+                days = text(lang, "hours.day_range", first=days, last=day_name(lang, last))
             times = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in spans)
             parts.append(f"{days} {times}")
         return "; ".join(parts)
@@ -152,19 +141,19 @@ def when_text(opening: datetime, now: datetime, lang: str) -> str:
     local_now = now.astimezone(opening.tzinfo)
     days = (opening.date() - local_now.date()).days
     clock = _clock(opening.time())
-    if lang == "de":
-        if days == 0:
-            return f"heute um {clock} Uhr"
-        if days == 1:
-            return f"morgen um {clock} Uhr"
-        weekday = DAY_NAMES["de"][opening.weekday()]
-        return f"{weekday}, {opening.day}.{opening.month}. um {clock} Uhr"
     if days == 0:
-        return f"today at {clock}"
+        return text(lang, "hours.today_at", clock=clock)
     if days == 1:
-        return f"tomorrow at {clock}"
-    weekday, month = DAY_NAMES["en"][opening.weekday()], MONTHS_EN[opening.month - 1]
-    return f"{weekday}, {opening.day} {month} at {clock}"
+        return text(lang, "hours.tomorrow_at", clock=clock)
+    return text(
+        lang,
+        "hours.date_at",
+        weekday=day_name(lang, opening.weekday()),
+        day=opening.day,
+        month=month_name(lang, opening.month),
+        month_number=opening.month,
+        clock=clock,
+    )
 
 
 def availability(hours: ServiceHours, now: datetime, lang: str) -> dict:
@@ -172,23 +161,47 @@ def availability(hours: ServiceHours, now: datetime, lang: str) -> dict:
     open_now = hours.open_at(now)
     opening = hours.next_opening(now)
     weekly = hours.describe(lang)
-    if lang == "de":
-        text = f"Unser Team antwortet {weekly} ({hours.zone.key})."
-        if open_now:
-            text += " Gerade ist jemand da."
-        elif opening:
-            when = when_text(opening, now, lang)
-            text += f" Die nächste Antwort von einem Menschen gibt es ab {when}."
-    else:
-        text = f"Our team answers {weekly} ({hours.zone.key})."
-        if open_now:
-            text += " Someone is available now."
-        elif opening:
-            text += f" A person will answer from {when_text(opening, now, lang)}."
+    sentences = [text(lang, "hours.weekly", weekly=weekly, zone=hours.zone.key)]
+    if open_now:
+        sentences.append(text(lang, "hours.open_now"))
+    elif opening:
+        sentences.append(text(lang, "hours.next_opening", when=when_text(opening, now, lang)))
     return {
         "open_now": open_now,
         "timezone": hours.zone.key,
         "next_open": opening.isoformat() if opening else None,
         "weekly": weekly,
-        "text": text,
+        "text": " ".join(sentences),
     }
+
+
+def expected_reply(hours: ServiceHours, now: datetime, lang: str) -> dict[str, Any]:
+    """When a person will answer: by today's closing when open now, else the next opening.
+
+    Shortly before closing, "today" would be a promise nobody can keep, so the answer names
+    the closing time and the next opening instead.
+    """
+    if hours.open_at(now):
+        local = now.astimezone(hours.zone)
+        closing = next(
+            datetime.combine(local.date(), end, tzinfo=hours.zone)
+            for start, end in hours.weekly[local.weekday()]
+            if start <= local.time() < end
+        )
+        if closing - local >= CLOSING_SOON:
+            return {"text": text(lang, "reply.open"), "by": closing.isoformat()}
+        opening = hours.next_opening(closing)
+        if opening is not None:
+            reply = text(
+                lang,
+                "reply.closing_soon",
+                until=_clock(closing.time()),
+                when=when_text(opening, now, lang),
+            )
+            return {"text": reply, "by": opening.isoformat()}
+        return {"text": text(lang, "reply.open"), "by": closing.isoformat()}
+    opening = hours.next_opening(now)
+    if opening is None:
+        return {"text": text(lang, "reply.never"), "by": None}
+    reply = text(lang, "reply.closed", when=when_text(opening, now, lang))
+    return {"text": reply, "by": opening.isoformat()}
