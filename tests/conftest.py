@@ -8,8 +8,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from widget_api import create_app
+from widget_api.cli import main
 from widget_api.paths import sample_faq_dir
 from widget_api.server.demo import create_demo_app, serve_in_thread
 
@@ -86,9 +88,41 @@ def client(app):
     return app.test_client()
 
 
+class Cli:
+    """`widget-api` run in-process on one instance folder, as an operator's shell would.
+
+    Its settings come from `WIDGET_*` variables set only for the call (the instance folder,
+    and any given with `env=`), so no test leaks them into another.
+    """
+
+    def __init__(self, instance: Path) -> None:
+        self.instance = instance
+        self.database = instance / "widget.sqlite3"  # where the commands keep it by default
+        self.runner = CliRunner()
+
+    def __call__(
+        self,
+        *args: str | Path,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        database: Path | None = None,
+        check: bool = False,
+    ) -> Result:
+        """Run one command, on another database file if given; with `check`, fail the test
+        unless it exits with 0."""
+        environ = {"WIDGET_INSTANCE_PATH": str(self.instance), **(env or {})}
+        if database is not None:
+            environ["WIDGET_DATABASE"] = str(database)
+        result = self.runner.invoke(main, [str(arg) for arg in args], input=input, env=environ)
+        if check:
+            assert result.exit_code == 0, result.output
+        return result
+
+
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
+def cli(tmp_path) -> Cli:
+    """The command line on tmp_path/instance, the instance folder of the `app` fixture."""
+    return Cli(tmp_path / "instance")
 
 
 @pytest.fixture
