@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -29,22 +30,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+def skip_unless_ci(reason: str, in_ci: str) -> NoReturn:
+    """Skip a test this machine cannot run, but fail it under CI (the `CI` variable set).
+
+    CI runs as root with every package scripts/test.sh installs, so there a test that cannot
+    run is a broken setup, and a skip would hide that the test never ran.
+    """
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: {in_ci}")
+    pytest.skip(reason)
+
+
 def need_system(what: str, present: bool) -> None:
     """Skip with a reason when a system package is missing, but fail in CI (CI installs it)."""
-    if present:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing in CI; scripts/test.sh should have installed it")
-    pytest.skip(f"{what} is not installed (run scripts/test.sh as root to install it)")
+    if not present:
+        skip_unless_ci(
+            f"{what} is not installed (run scripts/test.sh as root to install it)",
+            "scripts/test.sh should have installed it in CI",
+        )
 
 
 def shared_path(*parts: str) -> Path:
     """A file under ../shared (evaluation and security corpora); skip when it is absent."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is not here (a user's clone has no ../shared)")
+        skip_unless_ci(f"{path} is not here (a user's clone has no ../shared)", "CI has ../shared")
     return path
 
 

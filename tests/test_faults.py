@@ -9,7 +9,8 @@ Storage (item 12): the database read-only (opened with SQLite's `mode=ro`, and o
 bind mount: a chmod would not stop root) or the disk full (SQLite's `max_page_count`, and a
 full size-limited tmpfs). Creating a handoff must answer 503 in the error shape telling the
 visitor to try again, leave no partial rows, and work again as soon as the fault is gone,
-without a restart. Mounting needs root and CAP_SYS_ADMIN; without them those cases skip.
+without a restart. Mounting needs root and CAP_SYS_ADMIN; without them those cases skip, and
+fail under CI (the `CI` variable set), which runs as root.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_app
+from tests.conftest import make_app, skip_unless_ci
 from tests.live_service import (
     MARKER,
     Http,
@@ -251,14 +252,30 @@ def umount(path: Path) -> None:
 
 
 def mount_or_skip(*args: str) -> None:
+    """Mount, or skip where that is not allowed; under CI, which runs as root, fail instead."""
+    in_ci = "CI runs as root with CAP_SYS_ADMIN, so these faults must be tested there"
     if shutil.which("mount") is None:
-        pytest.skip("no mount command here, so no read-only or size-limited filesystem")
+        skip_unless_ci("no mount command here, so no read-only or size-limited filesystem", in_ci)
     result = run_mount(*args)
     if result.returncode != 0:
-        pytest.skip(
+        skip_unless_ci(
             f"cannot mount here ({result.stderr.strip()}): mounting needs root with "
-            "CAP_SYS_ADMIN; the mode=ro and max_page_count cases still ran"
+            "CAP_SYS_ADMIN; the mode=ro and max_page_count cases still ran",
+            in_ci,
         )
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", pytest.fail), (None, pytest.skip)])
+def test_a_fault_test_that_cannot_mount_skips_but_fails_under_ci(
+    tmp_path, monkeypatch, ci, outcome
+):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mount command
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome.Exception):
+        mount_or_skip("--bind", str(tmp_path), str(tmp_path))
 
 
 def test_read_only_bind_mount(tmp_path, caplog):
