@@ -62,7 +62,6 @@ def database(tmp_path) -> Path:
     return Path(app.config["DATABASE"])
 
 
-@pytest.mark.slow
 def test_backups_while_handoffs_are_written_hold_a_complete_prefix(cli, database, tmp_path):
     created: list = []
     written = threading.Condition()

@@ -46,14 +46,13 @@ from tests.live_service import (
 from tests.test_visitor_api import health_details
 from widget_api.store import app_db
 
-pytestmark = pytest.mark.slow
-
 CRASH_CYCLES = int(os.environ.get("WIDGET_TEST_CRASH_CYCLES", "20"))
 # Twenty long transcript messages: about 40 KB in one transaction, so a fault can hit it
 # half-way (more pages than the free list holds, more bytes than the full disk has left).
 PADDING = 20
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_and_duplicates_no_handoff(tmp_path):
     seed = int(os.environ.get("WIDGET_TEST_CRASH_SEED", random.randrange(1 << 30)))
     report = crash_run(tmp_path, cycles=CRASH_CYCLES, writers=8, workers=2, seed=seed)
@@ -87,6 +86,7 @@ def unanswered_asks(port: int, acked: list[str], surprises: list, stop: threadin
         client.close()
 
 
+@pytest.mark.slow
 def test_sigkill_loses_no_gap_row_that_was_answered(tmp_path):
     """A question not answered at once is in the gaps log before the visitor's reply is sent,
     through each worker's long-lived connection: SIGKILL to master and workers, mid-write,
