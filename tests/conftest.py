@@ -131,7 +131,10 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path) -> Cli:
-    """The command line on tmp_path/instance, the instance folder of the `app` fixture."""
+    """The command line on tmp_path/instance, the `app` fixture's instance folder.
+
+    That app keeps its database outside the folder: `database=app.config["DATABASE"]` shares it.
+    """
     return Cli(tmp_path / "instance")
 
 
