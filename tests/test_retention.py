@@ -194,6 +194,7 @@ def test_the_daily_run_happens_once_across_processes(db_path):
     finally:
         for process in processes:
             process.kill()
+            process.wait()
     assert sorted(outputs) == ["ran", "skipped", "skipped", "skipped"]
 
 
@@ -243,8 +244,8 @@ def test_the_running_service_purges_by_itself_once(tmp_path):
     try:
         for app in apps:
             assert app.test_client().get("/api/v1/health").status_code == 200
-        # A check counts once it is over: the process that claimed the run has purged by
-        # the end of its first check, the others found the claim taken.
+        # A check counts once it is over: the app that claimed the run has purged by the end
+        # of its first check, the others found the claim taken.
         for app in apps:
             assert app.extensions["maintenance"].wait_for_checks(1, timeout=20)
         remaining = connect(database).execute(
