@@ -66,9 +66,16 @@ def test_sigkill_at_random_moments_loses_and_duplicates_no_handoff(tmp_path):
     assert report.counts["resent_after_201"] > 0, context
 
 
-def unanswered_asks(port: int, acked: list[str], surprises: list, stop: threading.Event) -> None:
+def unanswered_asks(
+    port: int,
+    acked: list[str],
+    surprises: list,
+    stop: threading.Event,
+    answered: threading.Condition,
+) -> None:
     """Ask questions the FAQ cannot answer until the service stops answering; each marker
-    whose ask was answered 200 (with the offer of a person) goes into `acked`."""
+    whose ask was answered 200 (with the offer of a person) goes into `acked`, and
+    `answered` is notified."""
     client = Http(port, timeout=10)
     try:
         while not stop.is_set():
@@ -79,7 +86,9 @@ def unanswered_asks(port: int, acked: list[str], surprises: list, stop: threadin
             except (OSError, http.client.HTTPException):
                 return
             if reply.status == 200 and not reply.body["answered"]:
-                acked.append(marker)
+                with answered:
+                    acked.append(marker)
+                    answered.notify_all()
             else:
                 surprises.append((reply.status, reply.body))
     finally:
@@ -94,15 +103,22 @@ def test_sigkill_loses_no_gap_row_that_was_answered(tmp_path):
     acked: list[str] = []
     surprises: list = []
     stop = threading.Event()
+    answered = threading.Condition()
     with Service(tmp_path, workers=2, threads=4) as service:
         service.wait_ready()
         askers = [
-            threading.Thread(target=unanswered_asks, args=(service.port, acked, surprises, stop))
+            threading.Thread(
+                target=unanswered_asks, args=(service.port, acked, surprises, stop, answered)
+            )
             for _ in range(8)
         ]
         for thread in askers:
             thread.start()
-        time.sleep(random.uniform(1.0, 2.0))
+        # Enough asks answered to show anything, however slow the machine; then the kill
+        # lands at a random moment of the load (the one sleep: a moment, not a wait).
+        with answered:
+            assert answered.wait_for(lambda: len(acked) > 50, timeout=60), surprises[:5]
+        time.sleep(random.uniform(0.0, 1.0))
         service.kill()
         stop.set()
         for thread in askers:
