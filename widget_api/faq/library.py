@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 # Reads of a folder that changed meanwhile, before a reload gives up until the next check.
 READ_ATTEMPTS = 5
 # Snapshots kept for reuse: (folder, content hash) -> snapshot, least recently used first.
-# About 8 MB each for the sample FAQ; a service uses one, tests a few folders.
-BUILT_KEPT = 4
+# About 8 MB each for the sample FAQ. A service uses one folder, so after an edit this keeps
+# only the version before it (in each worker process); tests mostly use the sample FAQ.
+BUILT_KEPT = 2
 _built: OrderedDict[tuple[str, str], FaqSnapshot] = OrderedDict()
 _built_lock = threading.Lock()
 
