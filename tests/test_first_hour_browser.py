@@ -13,8 +13,8 @@ import uuid
 from contextlib import closing, contextmanager
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser_pages import serious_violations, sign_in_with_form
 from widget_api.store import accounts
 from widget_api.store.app_db import connect
 
@@ -22,11 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 10_000
 PASSWORD = "correct horse battery"
-
-
-def serious(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
 
 
 class IconRequests(logging.Handler):
@@ -71,7 +66,7 @@ def test_a_newcomer_opens_the_service_in_a_browser(browser, live_server):
         assert page.get_by_role("heading", level=1).inner_text() == "Support widget service"
         assert page.get_by_role("link", name=re.compile("Service health")).is_visible()
         assert errors == []  # no 404 for the icon, nothing the CSP refused
-        assert serious(page) == []
+        assert serious_violations(page) == []
         page.get_by_role("link", name=re.compile("Staff inbox")).click()
         page.wait_for_url(re.compile(r"/staff/login"))
         assert errors == []
@@ -107,11 +102,7 @@ def test_staff_open_a_conversation_the_visitor_deleted_meanwhile(browser, live_s
     try:
         context.set_default_timeout(TIMEOUT)
         page = context.new_page()
-        page.goto(f"{live_server.api_url}/staff/login")
-        page.fill("#email", email)
-        page.fill("#password", PASSWORD)
-        page.locator("form.login button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/staff/queue"))
+        sign_in_with_form(page, live_server.api_url, email, PASSWORD)
         link = page.locator(f"a[href$='/staff/conversations/{created['conversation_id']}']")
         assert link.count() == 1
 
@@ -120,7 +111,7 @@ def test_staff_open_a_conversation_the_visitor_deleted_meanwhile(browser, live_s
         alert = page.get_by_role("alert")
         assert "This conversation does not exist (any more)" in alert.inner_text()
         assert "Not Found" not in page.content()
-        assert serious(page) == []
+        assert serious_violations(page) == []
 
         page.get_by_role("link", name="Back to the inbox").click()
         page.wait_for_url(re.compile(r"/staff/queue$"))
