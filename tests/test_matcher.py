@@ -324,6 +324,7 @@ for q in questions:
 """
 
 
+@pytest.mark.slow
 def test_ranking_does_not_change_with_the_string_hash_seed():
     """Python's string hashing, and with it the order of sets, changes from run to run; the
     scores are sums over sets of terms, and a different order broke exact ties differently."""
