@@ -220,6 +220,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "privacy",
                 "contact",
                 "limits",
+                "help",
             ],
             "additionalProperties": False,
             "properties": {
@@ -266,6 +267,20 @@ def _schemas(max_question: int) -> dict[str, Any]:
                         "text": {"type": "string"},
                         "email": {"type": "string"},
                         "phone": {"type": "string"},
+                    },
+                },
+                "help": {
+                    "type": ["object", "null"],
+                    "description": "The public help centre: `url` is its path on this service "
+                    "(the widget resolves it against its own script's origin; an entry's page is "
+                    "`url` + answer `lang` + `/` + the id, URL-encoded), with the labels of the "
+                    "widget's links to it; null when the operator turned it off (`HELP_CENTRE`).",
+                    "required": ["url", "browse", "page"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "url": {"type": "string"},
+                        "browse": {"type": "string"},
+                        "page": {"type": "string"},
                     },
                 },
                 "limits": {
