@@ -285,6 +285,9 @@ def test_the_sitemap_lists_every_page_from_the_setting_never_from_host(tmp_path,
     client = make_app(
         tmp_path, FAQ_DIR=str(faq), HELP_CENTRE_URL="https://support.example.com/help"
     ).test_client()
+    page = client.get("/help/en/shipping/costs.v2", headers={"Host": "evil.example"}).text
+    canonical = "https://support.example.com/help/en/shipping/costs.v2"
+    assert f'<link rel="canonical" href="{canonical}">' in page
     response = client.get("/help/sitemap.xml", headers={"Host": "evil.example"})
     assert response.status_code == 200 and response.mimetype == "application/xml"
     assert re.findall(r"<loc>([^<]+)</loc>", response.text) == [

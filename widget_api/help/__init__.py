@@ -182,7 +182,17 @@ def entry(lang: str, entry_id: str) -> Response:
     def render(snapshot: FaqSnapshot) -> str:
         current = snapshot.entries.get(entry_id, found)
         same_topic = counterparts(current, snapshot.entries)
-        return _page("help/entry.html", lang, entry=current, same_topic=same_topic)
+        # Absolute from the setting when there is one (as the sitemap has it), else relative.
+        base = current_app.config["HELP_CENTRE_URL"]
+        path = entry_path(current.id)
+        canonical = (
+            f"{base.rstrip('/')}/{current.lang}/{path}"
+            if base
+            else url_for("help.index", lang=current.lang) + path
+        )
+        return _page(
+            "help/entry.html", lang, entry=current, same_topic=same_topic, canonical=canonical
+        )
 
     return _conditional(render)
 
