@@ -202,6 +202,13 @@ def test_shared_tags_link_only_when_one_entry_shares_the_most(tmp_path):
     assert counterparts(en, {e.id: e for e in (en, one, two, tie)}) == {}
 
 
+def test_addresses_without_their_slash_are_sent_on_without_the_host_header(client):
+    for address, target in [("/help", "/help/"), ("/help/de", "/help/de/")]:
+        response = client.get(address, headers={"Host": "evil.example"})
+        assert (response.status_code, response.headers["Location"]) == (308, target)
+    assert client.get("/help/xx").status_code == 404
+
+
 def test_an_entry_under_the_other_language_is_sent_to_its_own(client):
     response = client.get("/help/de/shipping-time")
     assert response.status_code == 301
