@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import make_app
 from tests.test_faq_files import write
-from widget_api.help.pages import counterparts, entry_path
+from widget_api.help_centre.pages import counterparts, entry_path
 from widget_api.settings import SettingsError
 
 EN = """---

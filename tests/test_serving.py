@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import make_app, need_system
 from widget_api.cli import main
-from widget_api.help import HELP_CSP
+from widget_api.help_centre import HELP_CSP
 from widget_api.server.serving import (
     ACCESS_LOG_FORMAT,
     ServeOptions,

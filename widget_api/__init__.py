@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import help as help_centre
-from . import notifications, settings, staff
+from . import help_centre, notifications, settings, staff
 from .faq.library import FaqLibrary
 from .paths import sample_faq_dir, static_dir
 from .privacy import retention

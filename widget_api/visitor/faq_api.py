@@ -19,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..faq.library import FaqLibrary
 from ..faq.model import LANGUAGES, Candidate, Thresholds
-from ..help import widget_link
+from ..help_centre import widget_link
 from ..input_rules import remove_control_characters, widget_limits
 from ..server.security import rate_limited
 from ..server.storage_health import health_report, public_health, storage_health
