@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import make_app
 from tests.test_handoff_api import QUESTION
-from tests.test_staff import sign_in
+from tests.test_staff import login_limited_app, sign_in
 from tests.test_visitor_api import error_of
 from widget_api.server.security import client_network
 from widget_api.settings import SettingsError
@@ -60,13 +60,7 @@ def test_the_prefix_is_a_setting(tmp_path):
 
 
 def test_staff_sign_in_per_address_limit_counts_the_64(tmp_path):
-    app = make_app(
-        tmp_path,
-        SECURE_COOKIES=False,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_ACCOUNT="1000 per minute",
-        RATELIMIT_LOGIN_ADDRESS="3 per minute",
-    )
+    app = login_limited_app(tmp_path, per_account="1000 per minute", per_address="3 per minute")
     statuses = []
     for number, address in enumerate(SAME_64):
         client = app.test_client()

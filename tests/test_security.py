@@ -30,7 +30,7 @@ import pytest
 from tests.conftest import make_app, shared_path
 from tests.test_handoff_api import QUESTION, bearer, conversation_url, hand_off
 from tests.test_serving import random_address
-from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
+from tests.test_staff import PASSWORD, add_account, csrf_of, login_limited_app, sign_in
 from tests.test_visitor_api import ORIGIN, error_of
 from widget_api.faq.render import ALLOWED_TAGS, LINK_REL, clean_html, is_safe_url, render_answer
 from widget_api.server.demo import serve_in_thread
@@ -520,13 +520,8 @@ def test_every_get_leaves_the_database_unchanged(admin_app):
 
 @pytest.mark.parametrize("proxy_count", [0, 1])
 def test_per_account_sign_in_limit_holds_while_x_forwarded_for_rotates(tmp_path, proxy_count):
-    app = make_app(
-        tmp_path,
-        SECURE_COOKIES=False,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_ACCOUNT="3 per minute",
-        RATELIMIT_LOGIN_ADDRESS="1000 per minute",
-        PROXY_COUNT=proxy_count,
+    app = login_limited_app(
+        tmp_path, per_account="3 per minute", per_address="1000 per minute", PROXY_COUNT=proxy_count
     )
     add_account(app)
     statuses = []
@@ -542,13 +537,7 @@ def test_per_account_sign_in_limit_holds_while_x_forwarded_for_rotates(tmp_path,
 
 
 def test_per_address_sign_in_limit_holds_while_x_forwarded_for_rotates(tmp_path):
-    app = make_app(
-        tmp_path,
-        SECURE_COOKIES=False,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_ACCOUNT="1000 per minute",
-        RATELIMIT_LOGIN_ADDRESS="3 per minute",
-    )
+    app = login_limited_app(tmp_path, per_account="1000 per minute", per_address="3 per minute")
     client = app.test_client()
     statuses = []
     for number in range(6):

@@ -21,6 +21,18 @@ def add_account(app, email="ann@example.com", role="staff", password=PASSWORD) -
     return accounts.create_account(connect(app.config["DATABASE"]), email, password, role)
 
 
+def login_limited_app(tmp_path, per_account: str, per_address: str, **settings):
+    """An app whose sign-in limits are these (the others as in tests), over plain HTTP."""
+    return make_app(
+        tmp_path,
+        SECURE_COOKIES=False,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_LOGIN_ACCOUNT=per_account,
+        RATELIMIT_LOGIN_ADDRESS=per_address,
+        **settings,
+    )
+
+
 def csrf_of(client, path="/staff/login") -> str:
     page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -277,13 +289,7 @@ def test_staff_pages_forbid_framing_and_cookie_is_protected(tmp_path):
 
 
 def test_sign_in_is_limited_per_account_while_the_address_changes(tmp_path):
-    app = make_app(
-        tmp_path,
-        SECURE_COOKIES=False,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_ACCOUNT="3 per minute",
-        RATELIMIT_LOGIN_ADDRESS="100 per minute",
-    )
+    app = login_limited_app(tmp_path, per_account="3 per minute", per_address="100 per minute")
     add_account(app)
     statuses = []
     for attempt in range(5):
@@ -294,13 +300,7 @@ def test_sign_in_is_limited_per_account_while_the_address_changes(tmp_path):
 
 
 def test_sign_in_is_limited_per_address(tmp_path):
-    app = make_app(
-        tmp_path,
-        SECURE_COOKIES=False,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_ACCOUNT="100 per minute",
-        RATELIMIT_LOGIN_ADDRESS="2 per minute",
-    )
+    app = login_limited_app(tmp_path, per_account="100 per minute", per_address="2 per minute")
     client = app.test_client()
     statuses = [sign_in(client, f"u{i}@example.com").status_code for i in range(3)]
     assert statuses == [401, 401, 429]

@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import make_app
-from tests.test_staff import PASSWORD, add_account, csrf_of, post, sign_in
+from tests.test_staff import PASSWORD, add_account, csrf_of, login_limited_app, post, sign_in
 from widget_api.cli import main
 from widget_api.privacy import retention
 from widget_api.store.app_db import connect
@@ -257,13 +257,7 @@ def test_signing_in_again_ends_the_previous_session(staff_app):
 
 @pytest.fixture
 def limited_app(tmp_path):
-    app = make_app(
-        tmp_path,
-        SECURE_COOKIES=False,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_LOGIN_ACCOUNT="5 per hour",
-        RATELIMIT_LOGIN_ADDRESS="100 per hour",
-    )
+    app = login_limited_app(tmp_path, per_account="5 per hour", per_address="100 per hour")
     add_account(app)
     add_account(app, "bob@example.com")
     return app
