@@ -1,27 +1,88 @@
-"""What happens around an FAQ editor's write: versions kept, and forms prefilled.
+"""What comes with an FAQ editor's write, and what prefills the editor's form.
 
-Kept apart from faq_views.py so the views stay the request flow.
+After a write: a version kept in the database (faq_versions, account ids only) and, when the
+FAQ folder is in a git work tree, a commit with the editor as author. Before: the form filled
+from a kept version ("restore"), an accepted draft, or a gap question to add as a phrasing;
+the editor sees the result and saves it (or not) as any other change.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from flask import current_app, g, request
+
 from ..faq.editing import WriteResult
+from ..faq.files import entry_to_markdown, parse_faq_file
+from ..faq.git import commit_file
 from ..faq.model import FaqEntry
+from ..store import faq_versions
+from ..store.app_db import get_db
+from ..store.sqlite import MAX_INTEGER
 
 
 def after_write(
     result: WriteResult, action: str, entry: FaqEntry, old_id: str | None = None
 ) -> None:
-    """Nothing yet."""
+    """Keep the version and, under git, commit the file. `entry` is what was written (for a
+    deletion, the entry as it was)."""
+    db = get_db()
+    staff_id = g.staff["id"]
+    old_id = old_id or entry.id
+    if result.old_markdown and not faq_versions.versions_of(db, entry.lang, old_id):
+        # The first change made here: keep what the file said before, so it can be restored.
+        faq_versions.record_version(
+            db,
+            entry_id=old_id,
+            lang=entry.lang,
+            action="before",
+            markdown=result.old_markdown,
+            staff_id=None,
+        )
+    markdown = result.old_markdown if action == "deleted" else entry_to_markdown(entry)
+    faq_versions.record_version(
+        db,
+        entry_id=entry.id,
+        lang=entry.lang,
+        action=action,
+        markdown=markdown,
+        staff_id=staff_id,
+    )
+    author = (f"staff account {staff_id}", g.staff["email"])
+    commit_file(
+        Path(current_app.config["FAQ_DIR"]),
+        result.relative,
+        author,
+        f"FAQ: {action} entry {entry.id} (staff area)",
+    )
 
 
 def versions_for_page(lang: str, entry_id: str) -> list[dict[str, Any]]:
-    return []
+    return faq_versions.versions_of(get_db(), lang, entry_id)
+
+
+def entry_from_markdown(markdown: str, lang: str) -> FaqEntry | None:
+    """A kept version read back as the file reader reads it."""
+    entries, _ = parse_faq_file(f"---\nlang: {lang}\n---\n\n{markdown}", "version")
+    return entries[0] if entries else None
 
 
 def prefill_existing(values: dict[str, str], lang: str, entry_id: str) -> dict[str, str]:
+    """The form of an existing entry, with `?version=` restored into it."""
+    version_id = request.args.get("version", type=int)
+    if version_id is not None and 0 < version_id <= MAX_INTEGER:
+        version = faq_versions.get_version(get_db(), version_id)
+        if version and version["lang"] == lang:
+            restored = entry_from_markdown(version["markdown"], lang)
+            if restored is not None:
+                values = {
+                    **values,
+                    "question": restored.question,
+                    "phrasings": "\n".join(restored.alternatives),
+                    "tags": ", ".join(restored.tags),
+                    "answer": restored.answer,
+                }
     return values
 
 
