@@ -1,4 +1,4 @@
-"""FAQ editor history: audit entries without content, versions kept and restored, git commits."""
+"""FAQ editor history (audit, versions, git) and the ways into it: drafts, gaps, try-it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_app
-from tests.test_faq_editor_pages import form_of, signed_in
-from tests.test_staff import add_account
+from tests.test_faq_editor_pages import ask, form_of, signed_in
+from tests.test_staff import add_account, csrf_of
 from widget_api.privacy import retention
-from widget_api.store import faq_versions
+from widget_api.store import drafts, faq_versions
 from widget_api.store.app_db import connect
 
 
@@ -131,3 +131,57 @@ def test_without_git_the_save_works_and_says_so_in_the_log(
     save(eve, "shipping-time", answer="No git here.")
     assert "not committed: git is not installed" in caplog.text
     assert "No git here." in (faq_copy / "en" / "shipping.md").read_text()
+
+
+def test_an_accepted_draft_opens_in_the_editor_filled_in(editor_app, faq_copy):
+    db = database(editor_app)
+    new = drafts.create_draft(db, lang="en", question="Do you sell maps?", answer="Yes, **maps**.")
+    phrasing = drafts.create_draft(
+        db, lang="en", question="parcel taking forever", faq_id="shipping-time"
+    )
+    eve = signed_in(editor_app, "eve@example.com")
+    token = csrf_of(eve, "/staff/queue")
+    accepted = eve.post(f"/staff/drafts/{new}/accept", data={"csrf_token": token})
+    assert accepted.headers["Location"] == f"/staff/faq/new/en?draft={new}"
+    form = form_of(eve.get(accepted.headers["Location"]).get_data(as_text=True))
+    assert form["question"] == "Do you sell maps?" and form["answer"] == "Yes, **maps**."
+    assert form["id"] == drafts.suggested_id("Do you sell maps?", new)
+    created = eve.post("/staff/faq/new/en", data={**form, "file": "en/orders.md"})
+    assert created.status_code == 302
+    assert ask(editor_app, "Do you sell maps?")["answer"]["id"] == form["id"]
+
+    accepted = eve.post(f"/staff/drafts/{phrasing}/accept", data={"csrf_token": token})
+    assert accepted.headers["Location"] == f"/staff/faq/en/shipping-time?draft={phrasing}"
+    form = form_of(eve.get(accepted.headers["Location"]).get_data(as_text=True))
+    assert form["phrasings"].splitlines()[-1] == "parcel taking forever"
+    assert eve.post("/staff/faq/en/shipping-time", data=form).status_code == 302
+    assert "alt: parcel taking forever\n" in (faq_copy / "en" / "shipping.md").read_text()
+    # A draft not accepted fills nothing in.
+    proposed = drafts.create_draft(db, lang="en", question="Not reviewed", answer="No.")
+    page = eve.get(f"/staff/faq/new/en?draft={proposed}").get_data(as_text=True)
+    assert "Not reviewed" not in page
+    assert "Open in the FAQ editor" in eve.get("/staff/drafts").get_data(as_text=True)
+
+
+def test_a_gap_question_becomes_a_phrasing_of_the_entry_the_editor_picks(editor_app, faq_copy):
+    visitor = editor_app.test_client()
+    visitor.post("/api/v1/ask", json={"question": "Can I rent a canoe from you?", "lang": "en"})
+    eve = signed_in(editor_app, "eve@example.com")
+    gaps = eve.get("/staff/gaps").get_data(as_text=True)
+    assert 'list="faq-entry-ids"' in gaps and '<option value="shipping-time">' in gaps
+    assert 'name="phrasing" value="Can I rent a canoe from you?"' in gaps
+    picked = eve.get(
+        "/staff/faq/add-phrasing?entry=shipping-pickup&phrasing=Can+I+rent+a+canoe+from+you%3F"
+    )
+    assert picked.status_code == 302
+    form = form_of(eve.get(picked.headers["Location"]).get_data(as_text=True))
+    assert form["phrasings"].splitlines()[-1] == "Can I rent a canoe from you?"
+    assert eve.post("/staff/faq/en/shipping-pickup", data=form).status_code == 302
+    assert "alt: Can I rent a canoe from you?\n" in (faq_copy / "en" / "shipping.md").read_text()
+    assert eve.get("/staff/faq/add-phrasing?entry=nope&phrasing=x").status_code == 404
+
+
+def test_try_a_question_links_to_the_entry_it_matched(editor_app):
+    eve = signed_in(editor_app, "eve@example.com")
+    page = eve.get("/staff/try?q=how+long+does+shipping+take&lang=en").get_data(as_text=True)
+    assert '<a href="/staff/faq/en/shipping-time">How long does shipping take?</a>' in page

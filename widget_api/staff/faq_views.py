@@ -335,3 +335,17 @@ def faq_preview():
     answer = request.form.get("answer", "")[: MAX_ANSWER_LENGTH + 1]
     html = render_answer(answer)[0] if answer.strip() else ""
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+@bp.get("/faq/add-phrasing")
+@requires_role("editor")
+def faq_add_phrasing():
+    """From the gaps page: the entry the editor picked opens with the question as a phrasing."""
+    entry_id = request.args.get("entry", "").strip()
+    entry = current_app.extensions["faq_library"].current().entries.get(entry_id)
+    if entry is None:
+        abort(404)
+    phrasing = request.args.get("phrasing", "")[:MAX_PHRASING_LENGTH]
+    return redirect(
+        url_for("staff.faq_entry", lang=entry.lang, entry_id=entry.id, phrasing=phrasing)
+    )
