@@ -37,7 +37,7 @@ from ..store.accounts import role_allows
 from ..texts import LANGUAGES
 from . import audit_staff, bp, requires_role
 from .faq_history import after_write, prefill_existing, prefill_new, versions_for_page
-from .texts import t
+from .texts import staff_lang, t
 
 LIST_LIMIT = 500
 _AUDIT_ID_LENGTH = 64
@@ -76,7 +76,7 @@ def _lang_or_404(lang: str) -> str:
 def faq_list():
     """Entries of one language as served now, searched by the matcher, filtered by tag."""
     lang = request.args.get("lang", "")
-    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+    lang = lang if lang in LANGUAGES else staff_lang()
     query = request.args.get("q", "").strip()[: current_app.config["MAX_QUESTION_LENGTH"]]
     tag = request.args.get("tag", "")
     snapshot = current_app.extensions["faq_library"].current()
@@ -198,9 +198,9 @@ def faq_new(lang: str):
 def _written(result: WriteResult, lang: str, entry_id: str, key: str) -> Any:
     """After a write: serve it now, keep the version, say so, show the entry."""
     current_app.extensions["faq_library"].reload()
+    flash(t(key, id=entry_id), "ok")
     for warning in result.warnings:
         flash(warning.replace(str(faq_folder()) + "/", ""), "warning")
-    flash(t(key, id=entry_id), "ok")
     if entry_id:
         return redirect(url_for("staff.faq_entry", lang=lang, entry_id=entry_id))
     return redirect(url_for("staff.faq_list", lang=lang))
