@@ -234,3 +234,17 @@ def test_the_pages_work_without_javascript_and_load_nothing_inline(editor_app):
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script
     entry = eve.get("/staff/faq/en/shipping-time").get_data(as_text=True)
     assert '<div class="preview answer" id="faq-preview"' in entry and "<p>Most orders" in entry
+
+
+def test_an_entry_removed_on_disk_meanwhile_is_a_conflict_not_lost_work(editor_app, faq_copy):
+    eve = signed_in(editor_app, "eve@example.com")
+    form = form_of(eve.get("/staff/faq/en/shipping-express").get_data(as_text=True))
+    path = faq_copy / "en" / "shipping.md"
+    text = path.read_text()
+    blocks = text.split("\n## ")
+    path.write_text("\n## ".join(b for b in blocks if "id: shipping-express" not in b))
+    response = eve.post("/staff/faq/en/shipping-express", data={**form, "answer": "Kept."})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "The entry is no longer in the file." in page and "Kept." in page
+    assert "Kept." not in path.read_text()

@@ -13,10 +13,22 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import NotFound
 
 from ..faq.editing import (
     MAX_ANSWER_LENGTH,
+    MAX_ID_LENGTH,
     MAX_PHRASING_LENGTH,
     EditRefused,
     EntryNotFound,
@@ -150,6 +162,7 @@ def _page(
         "editable": editable(),
         "max_answer": MAX_ANSWER_LENGTH,
         "max_phrasing": MAX_PHRASING_LENGTH,
+        "max_id": MAX_ID_LENGTH,
         "versions": versions_for_page(lang, opened.entry.id) if opened else [],
         "problems": [],
         "reasons": [],
@@ -233,10 +246,25 @@ def _refused(lang: str, opened: OpenedEntry | None, entry: FaqEntry, error: Edit
         file_hash=file_hash,
         relative=relative,
         status=status,
-        reasons=[t(error.reason, **error.values)] if error.reason else [],
+        reasons=[t(error.reason, **error.values)] if error.reason and not conflict else [],
         problems=[problem.replace(folder, "") for problem in error.problems],
         conflict=conflict,
     )
+
+
+def _refuse_if_removed_meanwhile(lang: str, entry: FaqEntry) -> None:
+    """An entry the editor opened that a change on disk removed is a conflict, not a 404:
+    the form comes back (as a new entry) with the editor's version and the note that the
+    entry is gone from its file."""
+    relative = request.form.get("file", "")
+    if relative not in files_of_language(faq_folder(), lang):
+        return
+    data = (faq_folder() / relative).read_bytes()
+    if content_hash(data) == request.form.get("file_hash", ""):
+        return
+    disk_text = data.decode("utf-8", errors="replace")
+    page = _refused(lang, None, entry, FileConflict(disk_text, content_hash(data)))
+    abort(make_response(*page))
 
 
 def _refuse_unless_editable() -> None:
@@ -248,8 +276,13 @@ def _refuse_unless_editable() -> None:
 @requires_role("editor")
 def faq_save(lang: str, entry_id: str):
     _refuse_unless_editable()
-    opened = _opened_or_404(_lang_or_404(lang), entry_id)
+    _lang_or_404(lang)
     entry = _form_entry(lang)
+    try:
+        opened = _opened_or_404(lang, entry_id)
+    except NotFound:
+        _refuse_if_removed_meanwhile(lang, entry)
+        raise
     if request.form.get("action") == "preview":
         return _page(
             lang,
@@ -313,7 +346,8 @@ def faq_delete(lang: str, entry_id: str):
         )
     except EditRefused as error:
         folder = str(faq_folder()) + "/"
-        messages = [t(error.reason, **error.values)] if error.reason else []
+        reason = "faq_conflict_short" if isinstance(error, FileConflict) else error.reason
+        messages = [t(reason, **error.values)] if reason else []
         messages += [problem.replace(folder, "") for problem in error.problems]
         status = 409 if isinstance(error, FileConflict) else 400
         return render_template(

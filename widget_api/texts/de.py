@@ -423,5 +423,4 @@ TEXTS: dict[str, str] = {
     "staff.faq_open_editor": "Im FAQ-Editor öffnen",
     "staff.faq_add_phrasing": "Als Formulierung dieses Eintrags hinzufügen",
     "staff.faq_add_button": "Eintrag damit öffnen",
-    "staff.faq_edit": "Bearbeiten",
 }

@@ -409,5 +409,4 @@ TEXTS: dict[str, str] = {
     "staff.faq_open_editor": "Open in the FAQ editor",
     "staff.faq_add_phrasing": "Add as a phrasing of the entry",
     "staff.faq_add_button": "Open the entry with it",
-    "staff.faq_edit": "Edit",
 }
