@@ -22,14 +22,18 @@ COMMITTER = ("widget-api", "widget-api@localhost")
 
 
 def _git(git: str, folder: Path, *args: str, env: dict | None = None):
-    return subprocess.run(
-        [git, "-C", str(folder), *args],
-        capture_output=True,
-        text=True,
-        timeout=GIT_TIMEOUT_SECONDS,
-        env=env,
-        check=False,
-    )
+    """Run one git command; a git that cannot start or hangs counts as a failed command."""
+    try:
+        return subprocess.run(
+            [git, "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            env=env,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return subprocess.CompletedProcess(args, 1, "", str(error))
 
 
 def in_git_work_tree(folder: Path) -> bool:
