@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "scripts/venv.sh: Python's venv module is missing: installing it with apt-get" >&2
         apt-get update -qq
         version=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python$version-venv" \

@@ -6,10 +6,13 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from click.testing import CliRunner, Result
 
 from widget_api import create_app
+from widget_api.cli import main
 from widget_api.paths import sample_faq_dir
 from widget_api.server.demo import create_demo_app, serve_in_thread
 
@@ -27,22 +30,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+def skip_unless_ci(reason: str, in_ci: str) -> NoReturn:
+    """Skip a test this machine cannot run, but fail it under CI (the `CI` variable set).
+
+    CI runs as root with every package scripts/test.sh installs, so there a test that cannot
+    run is a broken setup, and a skip would hide that the test never ran.
+    """
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: {in_ci}")
+    pytest.skip(reason)
+
+
 def need_system(what: str, present: bool) -> None:
     """Skip with a reason when a system package is missing, but fail in CI (CI installs it)."""
-    if present:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is missing in CI; scripts/test.sh should have installed it")
-    pytest.skip(f"{what} is not installed (run scripts/test.sh as root to install it)")
+    if not present:
+        skip_unless_ci(
+            f"{what} is not installed (run scripts/test.sh as root to install it)",
+            "scripts/test.sh should have installed it in CI",
+        )
 
 
 def shared_path(*parts: str) -> Path:
     """A file under ../shared (evaluation and security corpora); skip when it is absent."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is not here (a user's clone has no ../shared)")
+        skip_unless_ci(f"{path} is not here (a user's clone has no ../shared)", "CI has ../shared")
     return path
 
 
@@ -86,9 +98,44 @@ def client(app):
     return app.test_client()
 
 
+class Cli:
+    """`widget-api` run in-process on one instance folder, as an operator's shell would.
+
+    Its settings come from `WIDGET_*` variables set only for the call (the instance folder,
+    and any given with `env=`), so no test leaks them into another.
+    """
+
+    def __init__(self, instance: Path) -> None:
+        self.instance = instance
+        self.database = instance / "widget.sqlite3"  # where the commands keep it by default
+        self.runner = CliRunner()
+
+    def __call__(
+        self,
+        *args: str | Path,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        database: Path | None = None,
+        check: bool = False,
+    ) -> Result:
+        """Run one command, on another database file if given; with `check`, fail the test
+        unless it exits with 0."""
+        environ = {"WIDGET_INSTANCE_PATH": str(self.instance), **(env or {})}
+        if database is not None:
+            environ["WIDGET_DATABASE"] = str(database)
+        result = self.runner.invoke(main, [str(arg) for arg in args], input=input, env=environ)
+        if check:
+            assert result.exit_code == 0, result.output
+        return result
+
+
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
+def cli(tmp_path) -> Cli:
+    """The command line on tmp_path/instance, the `app` fixture's instance folder.
+
+    That app keeps its database outside the folder: `database=app.config["DATABASE"]` shares it.
+    """
+    return Cli(tmp_path / "instance")
 
 
 @pytest.fixture

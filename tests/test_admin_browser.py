@@ -11,8 +11,8 @@ import uuid
 from contextlib import closing
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser_pages import serious_violations, sign_in_with_form
 from widget_api.store import accounts, audit
 from widget_api.store.app_db import connect
 
@@ -20,11 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TIMEOUT = 10_000
 PASSWORD = "correct horse battery"
-
-
-def serious(page) -> list[str]:
-    violations = Axe().run(page).response["violations"]
-    return [v["id"] for v in violations if v["impact"] in ("serious", "critical")]
 
 
 def submit(page, button) -> None:
@@ -42,11 +37,7 @@ def test_admin_adds_an_account_changes_its_role_and_disables_it(browser, live_se
     try:
         context.set_default_timeout(TIMEOUT)
         page = context.new_page()
-        page.goto(f"{live_server.api_url}/staff/login")
-        page.fill("#email", admin_email)
-        page.fill("#password", PASSWORD)
-        page.locator("form.login button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/staff/queue"))
+        sign_in_with_form(page, live_server.api_url, admin_email, PASSWORD)
 
         page.get_by_role("link", name="Accounts").click()
         page.wait_for_url(re.compile(r"/staff/admin/accounts$"))
@@ -59,7 +50,7 @@ def test_admin_adds_an_account_changes_its_role_and_disables_it(browser, live_se
         password = page.locator("#new-password").inner_text()
         assert len(password) >= 20
         assert new_email in page.get_by_role("status").first.inner_text()
-        assert serious(page) == []
+        assert serious_violations(page) == []
 
         row = page.locator("tr", has_text=new_email)
         row.get_by_label(f"Role of {new_email}").select_option("editor")
@@ -72,7 +63,7 @@ def test_admin_adds_an_account_changes_its_role_and_disables_it(browser, live_se
         row = page.locator("tr", has_text=new_email)
         assert "disabled" in row.inner_text()
         assert row.get_by_role("button", name=f"Enable {new_email}").is_visible()
-        assert serious(page) == []
+        assert serious_violations(page) == []
         assert password not in page.content()  # shown once, on the answer to the add only
     finally:
         context.close()

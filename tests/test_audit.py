@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import make_app
 from tests.test_cli import FAQ, QUESTIONS, write_jsonl
 from tests.test_staff import PASSWORD, add_account, hand_off, post, sign_in
-from widget_api.cli import main
 from widget_api.store import audit
 from widget_api.store.app_db import connect
 
@@ -92,24 +90,27 @@ def test_the_audit_page_is_for_admins_only(staff_app):
     assert "Audit log" in english and "eve@example.com" in english
 
 
-def test_command_line_changes_are_recorded_and_listed(tmp_path, monkeypatch):
-    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def cli(*args, input=None):
-        result = runner.invoke(main, list(args), input=input)
-        assert result.exit_code == 0, result.output
-        return result
-
-    cli("staff", "add", "ann@example.com", "--role", "admin", "--password-stdin", input="x" * 12)
-    cli("staff", "disable", "ann@example.com")
-    cli("staff", "disable", "ann@example.com", "--enable")
-    cli("staff", "reset-password", "ann@example.com", "--password-stdin", input="y" * 12)
+def test_command_line_changes_are_recorded_and_listed(cli, tmp_path):
+    cli(
+        "staff",
+        "add",
+        "ann@example.com",
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="x" * 12,
+        check=True,
+    )
+    cli("staff", "disable", "ann@example.com", check=True)
+    cli("staff", "disable", "ann@example.com", "--enable", check=True)
+    cli(
+        "staff", "reset-password", "ann@example.com", "--password-stdin", input="y" * 12, check=True
+    )
     faq = write_jsonl(tmp_path / "faq.jsonl", FAQ)
     queries = write_jsonl(tmp_path / "q.jsonl", QUESTIONS)
-    cli("faq", "tune", "--faq", str(faq), "--queries", str(queries), "--write")
+    cli("faq", "tune", "--faq", str(faq), "--queries", str(queries), "--write", check=True)
 
-    listed = cli("audit", "--since", "1").output
+    listed = cli("audit", "--since", "1", check=True).output
     for action in (
         "account.created",
         "account.disabled",
@@ -119,10 +120,10 @@ def test_command_line_changes_are_recorded_and_listed(tmp_path, monkeypatch):
     ):
         assert action in listed
     assert "role=admin" in listed and "ANSWER_THRESHOLD=" in listed
-    rows = [json.loads(line) for line in cli("audit", "--json").stdout.splitlines()]
+    rows = [json.loads(line) for line in cli("audit", "--json", check=True).stdout.splitlines()]
     assert rows[-1]["action"] == "account.created" and rows[-1]["actor"] == "cli"
     assert rows[-1]["staff_id"] is None and rows[-1]["target"] == "1"
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    db = connect(cli.database)
     assert "ann@example.com" not in everything_in(db)
 
 

@@ -11,10 +11,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api.cli import main
 from widget_api.server.serving import hold_serve_lock
 from widget_api.store import conversations
 from widget_api.store.app_db import connect
@@ -58,19 +56,13 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def cli(*args: str, database: Path):
-    env = {"WIDGET_DATABASE": str(database), "WIDGET_INSTANCE_PATH": str(database.parent)}
-    return CliRunner().invoke(main, list(args), env=env)
-
-
 @pytest.fixture
 def database(tmp_path) -> Path:
     app = make_app(tmp_path)
     return Path(app.config["DATABASE"])
 
 
-@pytest.mark.slow
-def test_backups_while_handoffs_are_written_hold_a_complete_prefix(database, tmp_path):
+def test_backups_while_handoffs_are_written_hold_a_complete_prefix(cli, database, tmp_path):
     created: list = []
     written = threading.Condition()
     done = threading.Event()
@@ -158,7 +150,9 @@ def corrupt_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def test_a_damaged_or_foreign_file_is_refused_and_the_database_is_untouched(database, tmp_path):
+def test_a_damaged_or_foreign_file_is_refused_and_the_database_is_untouched(
+    cli, database, tmp_path
+):
     create_handoffs(database, 30)
     good = make_backup(database, tmp_path / "good.sqlite3").path
     create_handoffs(database, 5, start=30)
@@ -196,7 +190,7 @@ def test_a_damaged_or_foreign_file_is_refused_and_the_database_is_untouched(data
     assert digest(database) == before
 
 
-def test_restore_refuses_while_the_service_runs_or_the_database_is_open(database, tmp_path):
+def test_restore_refuses_while_the_service_runs_or_the_database_is_open(cli, database, tmp_path):
     create_handoffs(database, 3)
     good = make_backup(database, tmp_path / "good.sqlite3").path
     create_handoffs(database, 2, start=3)
@@ -219,7 +213,7 @@ def test_restore_refuses_while_the_service_runs_or_the_database_is_open(database
         assert not Path(f"{database}{suffix}").exists()
 
 
-def test_restore_keeps_the_files_mode_and_works_on_a_new_server(database, tmp_path):
+def test_restore_keeps_the_files_mode_and_works_on_a_new_server(cli, database, tmp_path):
     create_handoffs(database, 4)
     good = make_backup(database, tmp_path / "good.sqlite3").path
     os.chmod(database, 0o640)
@@ -234,7 +228,7 @@ def test_restore_keeps_the_files_mode_and_works_on_a_new_server(database, tmp_pa
     assert app.test_client().get("/api/v1/health").status_code == 200
 
 
-def test_backup_refuses_to_overwrite_and_names_files_in_a_folder(database, tmp_path):
+def test_backup_refuses_to_overwrite_and_names_files_in_a_folder(cli, database, tmp_path):
     target = tmp_path / "backup.sqlite3"
     assert cli("backup", str(target), database=database).exit_code == 0
     first = digest(target)

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
-
-from widget_api.cli import main
 from widget_api.store.app_db import connect
 from widget_api.store.conversations import Handoff, create_handoff
 from widget_api.store.staff_queue import add_note
 
 
-@pytest.fixture
-def cli(tmp_path, monkeypatch):
-    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-
-    def run(*args, input=None):
-        return runner.invoke(main, list(args), input=input)
-
-    return run
-
-
-def test_staff_accounts_lifecycle(cli, tmp_path):
+def test_staff_accounts_lifecycle(cli):
     result = cli(
         "staff",
         "add",
@@ -58,7 +43,7 @@ def test_staff_accounts_lifecycle(cli, tmp_path):
     assert reset.exit_code == 0
     from widget_api.store.accounts import authenticate
 
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    db = connect(cli.database)
     assert authenticate(db, "ann@example.com", "another long password") is not None
     assert cli("staff", "disable", "nobody@example.com").exit_code == 1
 
@@ -68,9 +53,9 @@ def test_prompted_password_must_be_confirmed(cli):
     assert result.exit_code == 0, result.output
 
 
-def test_queue_list_and_show(cli, tmp_path):
+def test_queue_list_and_show(cli):
     assert cli("queue", "list").output.strip() == "the queue is empty"
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    db = connect(cli.database)
     created = create_handoff(
         db,
         Handoff(
@@ -93,10 +78,10 @@ def test_queue_list_and_show(cli, tmp_path):
     assert missing.exit_code == 1 and "no conversation nope" in missing.output
 
 
-def test_queue_show_reaches_an_id_that_starts_with_a_dash(cli, tmp_path):
+def test_queue_show_reaches_an_id_that_starts_with_a_dash(cli):
     """Ids drawn by earlier builds could start with `-`; the command's help says to use `--`."""
     assert cli("queue", "list").exit_code == 0
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    db = connect(cli.database)
     created = create_handoff(db, Handoff("Can I rent a tent?", "en"), notice_version="1")
     legacy = "-" + created.conversation_id[1:]
     db.execute("PRAGMA foreign_keys = OFF")
@@ -115,7 +100,7 @@ def test_faq_drafts_list_review_and_file_text(cli, tmp_path):
     from widget_api.store import drafts
 
     assert cli("faq", "drafts").exit_code == 0
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+    db = connect(cli.database)
     created = create_handoff(db, Handoff("Do you rent canoes?", "en"), notice_version="1")
     draft_id = drafts.create_draft(
         db,

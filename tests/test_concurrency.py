@@ -135,6 +135,14 @@ class Asker(threading.Thread):
         self.port, self.stop, self.rng = port, stop, random.Random(seed)
         self.answers: list[tuple[float, str, str, dict]] = []
         self.failures: list[str] = []
+        self.answered = threading.Condition()
+
+    def answered_after(self, moment: float, timeout: float) -> bool:
+        """Wait until an answer came back after `moment` (time.monotonic); False on timeout."""
+        with self.answered:
+            return self.answered.wait_for(
+                lambda: bool(self.answers) and self.answers[-1][0] > moment, timeout
+            )
 
     def run(self) -> None:
         client = Http(self.port, timeout=30)
@@ -151,7 +159,9 @@ class Asker(threading.Thread):
                 if reply.status != 200:
                     self.failures.append(f"{question}: {reply.status} {reply.body}")
                     continue
-                self.answers.append((time.monotonic(), entry_id, question, reply.body))
+                with self.answered:
+                    self.answers.append((time.monotonic(), entry_id, question, reply.body))
+                    self.answered.notify_all()
         finally:
             client.close()
 
@@ -171,14 +181,17 @@ def test_faq_rewritten_under_load_every_answer_is_from_the_generation_it_names(t
         service.wait_ready()
         for asker in askers:
             asker.start()
-        time.sleep(0.5)
+        # Every client is asking before the first rewrite.
+        assert all(asker.answered_after(0.0, timeout=60) for asker in askers)
         for version in range(1, ROUNDS + 1):
             for name in FAQ_FILES:
                 rewrite(folder, name, version)
                 time.sleep(0.003)  # files of one change land one after another
             time.sleep(0.06)
         rewritten_at = time.monotonic()
-        time.sleep(1.5)
+        # Every client has been answered after the last rewrite's margin (checked below),
+        # however slowly the machine runs them.
+        assert all(asker.answered_after(rewritten_at + 1.0, timeout=60) for asker in askers)
         stop.set()
         for asker in askers:
             asker.join(timeout=60)

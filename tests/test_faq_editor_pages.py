@@ -52,7 +52,7 @@ def test_an_editor_changes_an_answer_and_the_widget_answers_with_it_at_once(edit
     assert form["tags"] == "delivery-time"  # the file's tags are not the entry's own
     form["answer"] = "Parcels leave **the same day**."
     form["phrasings"] = "delivery time\nWhen will my order arrive?"  # reordered, others removed
-    response = eve.post("/staff/faq/en/shipping-time", data=form)
+    response = eve.post("/staff/faq/save/en/shipping-time", data=form)
     assert response.status_code == 302
     answer = ask(editor_app, "How long does shipping take?")["answer"]
     assert answer["html"] == "<p>Parcels leave <strong>the same day</strong>.</p>"
@@ -81,7 +81,7 @@ def test_a_staff_role_account_reads_but_every_write_is_403(editor_app, faq_copy)
     form = {**form_of(page), "answer": "Hacked", "csrf_token": csrf_of(sam, "/staff/queue")}
     new = {**form, "id": "new-one", "file": "en/shipping.md"}
     for path, data in [
-        ("/staff/faq/en/shipping-time", form),
+        ("/staff/faq/save/en/shipping-time", form),
         ("/staff/faq/new/en", new),
         ("/staff/faq/delete/en/shipping-time", form),
         ("/staff/faq/preview", {"answer": "x", "csrf_token": form["csrf_token"]}),
@@ -98,7 +98,7 @@ def test_every_write_needs_the_csrf_token(editor_app, faq_copy):
     form = form_of(eve.get("/staff/faq/en/shipping-time").get_data(as_text=True))
     form.pop("csrf_token")
     for path, data in [
-        ("/staff/faq/en/shipping-time", {**form, "answer": "x"}),
+        ("/staff/faq/save/en/shipping-time", {**form, "answer": "x"}),
         ("/staff/faq/new/en", {**form, "id": "new-one", "file": "en/shipping.md"}),
         ("/staff/faq/delete/en/shipping-time", form),
         ("/staff/faq/preview", {"answer": "x"}),
@@ -116,7 +116,7 @@ def test_unknown_entries_and_languages_are_404(editor_app):
     assert eve.get("/staff/faq/xx/shipping-time").status_code == 404
     assert eve.get("/staff/faq/new/xx").status_code == 404
     assert eve.get("/staff/faq/en/../../etc/passwd").status_code == 404
-    posted = eve.post("/staff/faq/en/no-such-entry", data={"csrf_token": token, "answer": "x"})
+    posted = eve.post("/staff/faq/save/en/no-such-entry", data={"csrf_token": token, "answer": "x"})
     assert posted.status_code == 404
     assert eve.post("/staff/faq/delete/en/nope", data={"csrf_token": token}).status_code == 404
 
@@ -193,10 +193,10 @@ def test_unsafe_html_is_sanitised_in_the_preview_and_in_the_widget(editor_app):
     assert "<strong>ok</strong>" in html
     form = form_of(eve.get("/staff/faq/en/shipping-time").get_data(as_text=True))
     page = eve.post(
-        "/staff/faq/en/shipping-time", data={**form, "answer": risky, "action": "preview"}
+        "/staff/faq/save/en/shipping-time", data={**form, "answer": risky, "action": "preview"}
     )
     assert "<script>alert" not in page.get_data(as_text=True)
-    saved = eve.post("/staff/faq/en/shipping-time", data={**form, "answer": risky})
+    saved = eve.post("/staff/faq/save/en/shipping-time", data={**form, "answer": risky})
     assert saved.status_code == 302
     follow = eve.get(saved.headers["Location"]).get_data(as_text=True)
     assert "unsafe HTML removed" in follow  # the checker's warning, shown after the save
@@ -210,7 +210,7 @@ def test_a_conflicting_change_on_disk_is_refused_and_both_versions_are_shown(edi
     path = faq_copy / "en" / "shipping.md"
     path.write_text(path.read_text().replace("1–2 working days", "4 working days"))
     on_disk = path.read_bytes()
-    response = eve.post("/staff/faq/en/shipping-time", data={**form, "answer": "Mine."})
+    response = eve.post("/staff/faq/save/en/shipping-time", data={**form, "answer": "Mine."})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     yours = re.search(r'id="conflict-yours">(.*?)</pre>', page, re.S).group(1)
@@ -220,7 +220,7 @@ def test_a_conflicting_change_on_disk_is_refused_and_both_versions_are_shown(edi
     # The form now carries the hash of what is on disk: saving again is a decision.
     again = form_of(page)
     assert again["file_hash"] == content_hash(on_disk) and again["answer"] == "Mine."
-    assert eve.post("/staff/faq/en/shipping-time", data=again).status_code == 302
+    assert eve.post("/staff/faq/save/en/shipping-time", data=again).status_code == 302
     assert "Mine." in path.read_text()
 
 
@@ -243,7 +243,7 @@ def test_an_entry_removed_on_disk_meanwhile_is_a_conflict_not_lost_work(editor_a
     text = path.read_text()
     blocks = text.split("\n## ")
     path.write_text("\n## ".join(b for b in blocks if "id: shipping-express" not in b))
-    response = eve.post("/staff/faq/en/shipping-express", data={**form, "answer": "Kept."})
+    response = eve.post("/staff/faq/save/en/shipping-express", data={**form, "answer": "Kept."})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "The entry is no longer in the file." in page and "Kept." in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 
 from tests.conftest import ManualClock, make_app
 from tests.test_visitor_api import health_details
@@ -73,6 +74,26 @@ def test_generation_names_the_content_not_the_process(tmp_path, faq_copy):
     one = make_app(tmp_path / "a", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
     two = make_app(tmp_path / "b", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
     assert one.current().generation == two.current().generation
+
+
+def test_apps_on_unchanged_files_share_one_index_and_a_change_builds_a_new_one(tmp_path, faq_copy):
+    # Building the index is most of an app's start-up: every test's app shares one.
+    one = make_app(tmp_path / "a", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
+    two = make_app(tmp_path / "b", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
+    assert two.current().index is one.current().index
+    (faq_copy / "en" / "snowshoes.md").write_text(EXTRA, encoding="utf-8")
+    assert two.reload()
+    assert two.current().index is not one.current().index
+    assert "snowshoes" in two.current().entries and "snowshoes" not in one.current().entries
+    three = make_app(tmp_path / "c", FAQ_DIR=str(faq_copy)).extensions["faq_library"]
+    assert three.current().index is two.current().index
+    # The same files in another folder are another FAQ: its entries name their own files.
+    other = shutil.copytree(faq_copy, tmp_path / "other")
+    moved = make_app(tmp_path / "d", FAQ_DIR=str(other)).extensions["faq_library"].current()
+    assert moved.generation == three.current().generation
+    assert moved.index is not three.current().index
+    assert moved.entries["snowshoes"].source.startswith(str(other))
+    assert three.current().entries["snowshoes"].source.startswith(str(faq_copy))
 
 
 def test_broken_faq_at_start_serves_nothing_but_starts(tmp_path):

@@ -45,7 +45,7 @@ def database(app):
 
 def save(eve, entry_id: str, **changes) -> None:
     form = form_of(eve.get(f"/staff/faq/en/{entry_id}").get_data(as_text=True))
-    assert eve.post(f"/staff/faq/en/{entry_id}", data={**form, **changes}).status_code == 302
+    assert eve.post(f"/staff/faq/save/en/{entry_id}", data={**form, **changes}).status_code == 302
 
 
 def test_saves_are_audited_without_content_and_versions_can_be_restored(editor_app):
@@ -72,7 +72,7 @@ def test_saves_are_audited_without_content_and_versions_can_be_restored(editor_a
     assert "1–2 working days" in form["answer"]  # the old text, in the form, not yet saved
     shipping = Path(editor_app.config["FAQ_DIR"]) / "en" / "shipping.md"
     assert "Second new answer." in shipping.read_text()
-    assert eve.post("/staff/faq/en/shipping-time", data=form).status_code == 302
+    assert eve.post("/staff/faq/save/en/shipping-time", data=form).status_code == 302
     assert shipping.read_bytes() == original  # restored byte for byte
 
 
@@ -154,7 +154,7 @@ def test_an_accepted_draft_opens_in_the_editor_filled_in(editor_app, faq_copy):
     assert accepted.headers["Location"] == f"/staff/faq/en/shipping-time?draft={phrasing}"
     form = form_of(eve.get(accepted.headers["Location"]).get_data(as_text=True))
     assert form["phrasings"].splitlines()[-1] == "parcel taking forever"
-    assert eve.post("/staff/faq/en/shipping-time", data=form).status_code == 302
+    assert eve.post("/staff/faq/save/en/shipping-time", data=form).status_code == 302
     assert "alt: parcel taking forever\n" in (faq_copy / "en" / "shipping.md").read_text()
     # A draft not accepted fills nothing in.
     proposed = drafts.create_draft(db, lang="en", question="Not reviewed", answer="No.")
@@ -176,7 +176,7 @@ def test_a_gap_question_becomes_a_phrasing_of_the_entry_the_editor_picks(editor_
     assert picked.status_code == 302
     form = form_of(eve.get(picked.headers["Location"]).get_data(as_text=True))
     assert form["phrasings"].splitlines()[-1] == "Can I rent a canoe from you?"
-    assert eve.post("/staff/faq/en/shipping-pickup", data=form).status_code == 302
+    assert eve.post("/staff/faq/save/en/shipping-pickup", data=form).status_code == 302
     assert "alt: Can I rent a canoe from you?\n" in (faq_copy / "en" / "shipping.md").read_text()
     assert eve.get("/staff/faq/add-phrasing?entry=nope&phrasing=x").status_code == 404
 

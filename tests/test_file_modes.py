@@ -14,11 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import make_app
 from widget_api import settings
-from widget_api.cli import main
 from widget_api.store import conversations
 from widget_api.store.app_db import connect
 
@@ -87,16 +85,12 @@ def test_what_the_operator_made_keeps_its_mode_and_a_readable_one_is_named(tmp_p
     assert f"{database} has mode 0644: other users of this server can read it" in caplog.text
 
 
-def test_gdpr_export_into_an_existing_readable_file_makes_it_private(tmp_path, monkeypatch):
-    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-    assert runner.invoke(main, ["purge", "--dry-run"]).exit_code == 0
+def test_gdpr_export_into_an_existing_readable_file_makes_it_private(cli, tmp_path):
+    assert cli("purge", "--dry-run").exit_code == 0
     out = tmp_path / "export.json"
     out.write_text("old\n", encoding="utf-8")
     out.chmod(0o644)
-    result = runner.invoke(
-        main, ["gdpr", "export", "--email", "a@example.com", "--output", str(out)]
-    )
+    result = cli("gdpr", "export", "--email", "a@example.com", "--output", out)
     assert result.exit_code == 0, result.output
     assert mode(out) == 0o600
     assert '"format"' in out.read_text(encoding="utf-8")

@@ -6,10 +6,8 @@ import json
 import random
 
 import pytest
-from click.testing import CliRunner
 
 from tests.test_staff import add_account, sign_in
-from widget_api.cli import main
 from widget_api.faq import gaps as gaps_module
 from widget_api.faq.gaps import group_gaps
 from widget_api.staff.gaps_views import GAPS_SHOWN
@@ -79,20 +77,18 @@ def test_api_logs_unanswered_and_unhelpful_questions_only(app, client):
     }
 
 
-def test_cli_prints_groups(tmp_path, monkeypatch):
-    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-    assert runner.invoke(main, ["faq", "gaps"]).exit_code == 0
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+def test_cli_prints_groups(cli):
+    assert cli("faq", "gaps").exit_code == 0
+    db = connect(cli.database)
     for question in UNANSWERED:
         question_log.log_question(db, question, "en", "handoff", None, None)
-    result = runner.invoke(main, ["faq", "gaps", "--since", "7"])
+    result = cli("faq", "gaps", "--since", "7")
     assert result.exit_code == 0
     first = result.output.splitlines()[0]
     assert first.startswith("   3 × ") and "canoe" in first.lower()
-    data = json.loads(runner.invoke(main, ["faq", "gaps", "--json"]).output)
+    data = json.loads(cli("faq", "gaps", "--json").output)
     assert [gap["size"] for gap in data] == [3, 2]
-    assert runner.invoke(main, ["faq", "gaps", "--since", "0"]).exit_code != 0
+    assert cli("faq", "gaps", "--since", "0").exit_code != 0
 
 
 def test_gaps_page_is_for_editors(app, client):

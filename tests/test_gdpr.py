@@ -7,10 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api.cli import main
 from widget_api.store import (
     accounts,
     audit,
@@ -28,25 +26,14 @@ ADDRESS = "Ann.Example@Example.COM"
 
 
 @pytest.fixture
-def instance(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
-    return tmp_path / "instance"
-
-
-@pytest.fixture
-def cli(instance):
-    runner = CliRunner()
-
-    def run(*args):
-        return runner.invoke(main, list(args))
-
-    return run
+def instance(cli) -> Path:
+    return cli.instance
 
 
 @pytest.fixture
 def db(cli, instance):
     assert cli("purge", "--dry-run").exit_code == 0  # creates and migrates the database
-    database = connect(instance / "widget.sqlite3")
+    database = connect(cli.database)
     yield database
     database.close()
 

@@ -1,4 +1,4 @@
-"""The handoff part of the visitor API against PRODUCT.md: every endpoint and every error."""
+"""The handoff part of the visitor API against docs/api.md: every endpoint and every error."""
 
 from __future__ import annotations
 

@@ -99,6 +99,7 @@ def inbox_links(staff, api_url: str, conversation_id: str) -> int:
     return found
 
 
+@pytest.mark.slow
 def test_visitor_hands_off_staff_replies_visitor_deletes(browser, live_server):
     visitor_context = browser.new_context(viewport={"width": 1280, "height": 800})
     staff_context = browser.new_context(viewport={"width": 1280, "height": 800})

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import json
 
-from click.testing import CliRunner
 
-from widget_api.cli import main
-
-
-def run_health(tmp_path, **env: str):
-    environ = {"WIDGET_INSTANCE_PATH": str(tmp_path / "instance"), **env}
-    return CliRunner().invoke(main, ["health"], env=environ)
-
-
-def test_health_command_prints_the_details_and_fails_when_degraded(tmp_path):
-    result = run_health(tmp_path)
+def test_health_command_prints_the_details_and_fails_when_degraded(cli, tmp_path):
+    result = cli("health")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["status"] == "ok" and report["database"]["free_bytes"] > 0
@@ -24,8 +15,8 @@ def test_health_command_prints_the_details_and_fails_when_degraded(tmp_path):
     broken = tmp_path / "faq"
     broken.mkdir()
     (broken / "a.md").write_text("## no front matter\nid: x\n\nAnswer\n", encoding="utf-8")
-    result = run_health(
-        tmp_path, WIDGET_HEALTH_MIN_FREE_MB=str(1024**4), WIDGET_FAQ_DIR=str(broken)
+    result = cli(
+        "health", env={"WIDGET_HEALTH_MIN_FREE_MB": str(1024**4), "WIDGET_FAQ_DIR": str(broken)}
     )
     assert result.exit_code == 1  # a monitor on the server can act on the status alone
     report = json.loads(result.output)
@@ -34,9 +25,9 @@ def test_health_command_prints_the_details_and_fails_when_degraded(tmp_path):
     assert report["faq"]["status"] == "error" and report["faq"]["errors"] >= 1
 
 
-def test_health_command_says_when_the_database_cannot_be_read(tmp_path):
-    (tmp_path / "instance").mkdir()
-    (tmp_path / "instance" / "widget.sqlite3").write_bytes(b"not a database at all" * 100)
-    result = run_health(tmp_path)
+def test_health_command_says_when_the_database_cannot_be_read(cli):
+    cli.instance.mkdir()
+    cli.database.write_bytes(b"not a database at all" * 100)
+    result = cli("health")
     assert result.exit_code == 1
     assert result.output.startswith("Error: the database cannot be read: ")

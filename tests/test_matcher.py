@@ -203,6 +203,21 @@ def test_exact_phrasing_scores_high(index):
     assert best.entry.id == "delete-account" and best.score >= 0.9
 
 
+def test_signals_describe_the_best_entry_as_ranked(index):
+    # bench/confidence_signals.py weighs other confidences from these: its baseline must be
+    # the matcher's own score.
+    for question, lang in [("How do I delete my account?", "en"), ("reset my account", "en")]:
+        signals = index.signals(question, lang)
+        ranked = index.rank(question, lang)
+        assert signals["entry"] == ranked[0].entry.id
+        assert round(signals["s1"], 4) == ranked[0].score
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        assert round(signals["s2"], 4) == second
+        assert 0.0 <= signals["nb"] <= 1.0 and 0.0 <= signals["known"] <= 1.0
+    assert index.signals("zzz qqq", "en") is None
+    assert index.signals("Versand", "fr") is None
+
+
 def test_synonyms_connect_words_the_faq_does_not_use():
     plain = FaqIndex(FAQ)
     assert top(plain, "Was kostet die Zustellung?", "de") == "versandkosten"
@@ -309,6 +324,7 @@ for q in questions:
 """
 
 
+@pytest.mark.slow
 def test_ranking_does_not_change_with_the_string_hash_seed():
     """Python's string hashing, and with it the order of sets, changes from run to run; the
     scores are sums over sets of terms, and a different order broke exact ties differently."""

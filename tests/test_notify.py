@@ -382,7 +382,6 @@ def test_webhook_redirect_is_not_followed(notify_app, receivers, caplog):
     assert "redirect not followed" in caplog.text
 
 
-@pytest.mark.slow
 def test_slow_webhook_does_not_hold_up_the_visitor(notify_app, receivers, caplog):
     caplog.set_level(logging.INFO, logger="widget_api.notifications.notifier")
     sleep = 10.0

@@ -23,6 +23,8 @@ print(json.dumps({
     "static": str(static_dir()),
     "faq": str(sample_faq_dir()),
     "widget": client.get("/widget.js").status_code,
+    "icon": client.get("/favicon.ico").status_code,
+    "front_page": client.get("/").status_code,
     "health": client.get("/api/v1/health").get_json()["status"],
     "entries": len(app.extensions["faq_library"].current().entries),
     "answered": ask.get_json()["answered"],
@@ -65,6 +67,7 @@ def test_wheel_contains_everything_the_service_needs(tmp_path):
     assert facts["package"].startswith(str(target))
     assert facts["static"].startswith(str(target)) and facts["faq"].startswith(str(target))
     assert facts["widget"] == 200 and facts["entries"] >= 80 and facts["answered"] is True
+    assert facts["icon"] == 200 and facts["front_page"] == 200
     assert facts["demo"] is True
     installed = list((target / "widget_api").rglob("*"))
     assert not any(path.suffix in (".sqlite3", ".db") for path in installed)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.browser_pages import sign_in_with_form
 from tests.conftest import make_app
 from tests.test_staff import PASSWORD, add_account, sign_in
 from widget_api.cli import main
@@ -160,11 +161,7 @@ def test_staff_find_the_oldest_in_chromium(flooded, browser):
     context = browser.new_context()
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/staff/login")
-        page.fill("#email", "ann@example.com")
-        page.fill("#password", PASSWORD)
-        page.locator("form.login button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/staff/queue"))
+        sign_in_with_form(page, server.url, "ann@example.com", PASSWORD)
         rows = page.locator("table.queue tbody tr")
         assert rows.count() == staff_queue.QUEUE_PAGE_SIZE
         assert REAL not in page.locator("table.queue").inner_text()

@@ -5,15 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.conftest import make_app
-from widget_api.cli import main
 from widget_api.privacy import retention
 from widget_api.settings import SettingsError
 from widget_api.store import audit, conversations, drafts, maintenance, question_log, staff_queue
@@ -171,24 +168,33 @@ def test_the_daily_run_happens_once_across_threads(db_path):
 
 
 def test_the_daily_run_happens_once_across_processes(db_path):
+    # Each process says when it is ready and waits for the word: all four then try at once,
+    # however long each took to start, with no sleep standing in for "all have started".
     script = (
-        "import sys, time; from datetime import datetime, UTC;"
-        "from widget_api import retention;"
-        "start = float(sys.argv[2]);"
-        "time.sleep(max(0, start - time.time()));"
+        "import sys; from widget_api.privacy import retention;"
+        "print('ready', flush=True); sys.stdin.readline();"
         "r = retention.run_daily_if_due(sys.argv[1], retention.RetentionPolicy());"
         "print('ran' if r is not None else 'skipped')"
     )
-    start = time.time() + 3
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(db_path), str(start)],
+            [sys.executable, "-c", script, str(db_path)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
         for _ in range(4)
     ]
-    outputs = [p.communicate(timeout=60)[0].strip() for p in processes]
+    try:
+        assert [p.stdout.readline().strip() for p in processes] == ["ready"] * 4
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        outputs = [p.communicate(timeout=60)[0].strip() for p in processes]
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
     assert sorted(outputs) == ["ran", "skipped", "skipped", "skipped"]
 
 
@@ -238,14 +244,14 @@ def test_the_running_service_purges_by_itself_once(tmp_path):
     try:
         for app in apps:
             assert app.test_client().get("/api/v1/health").status_code == 200
-        deadline = time.monotonic() + 20
-        while (
-            connect(database)
-            .execute("SELECT COUNT(*) FROM conversations WHERE id = ?", [gone])
-            .fetchone()[0]
-        ):
-            assert time.monotonic() < deadline, "the daily run did not happen"
-            time.sleep(0.1)
+        # A check counts once it is over: the app that claimed the run has purged by the end
+        # of its first check, the others found the claim taken.
+        for app in apps:
+            assert app.extensions["maintenance"].wait_for_checks(1, timeout=20)
+        remaining = connect(database).execute(
+            "SELECT COUNT(*) FROM conversations WHERE id = ?", [gone]
+        )
+        assert remaining.fetchone()[0] == 0, "the daily run did not happen"
         # Every thread starts at least one whole check after the run (a check under way may
         # have begun before it, hence two more); none may run it a second time.
         after_the_run = [app.extensions["maintenance"].checks + 2 for app in apps]
@@ -267,20 +273,18 @@ def test_tests_and_a_zero_interval_start_no_maintenance(tmp_path):
     )
 
 
-def test_cli_purge_prints_counts_only(tmp_path, monkeypatch):
-    monkeypatch.setenv("WIDGET_INSTANCE_PATH", str(tmp_path / "instance"))
-    runner = CliRunner()
-    assert runner.invoke(main, ["purge", "--dry-run"]).exit_code == 0
-    db = connect(tmp_path / "instance" / "widget.sqlite3")
+def test_cli_purge_prints_counts_only(cli):
+    assert cli("purge", "--dry-run").exit_code == 0
+    db = connect(cli.database)
     old = datetime.now(UTC) - timedelta(days=120)
     closed_at(db, old, question=f"Purge me {MARKER}", email="cli@example.com", consent=True)
 
-    dry = runner.invoke(main, ["purge", "--dry-run"])
+    dry = cli("purge", "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "conversations_deleted: 1" in dry.output and "dry run" in dry.output
     assert db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 1
 
-    real = runner.invoke(main, ["purge"])
+    real = cli("purge")
     assert real.exit_code == 0, real.output
     assert "conversations_deleted: 1" in real.output and "messages_deleted: 2" in real.output
     for text in (real.output, dry.output):

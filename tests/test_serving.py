@@ -396,7 +396,6 @@ def test_a_limit_holds_across_four_gunicorn_workers_with_redis(tmp_path, redis_p
     assert code == 0, "\n".join(served.stderr)
 
 
-@pytest.mark.slow
 def test_serve_refuses_memory_storage_before_starting_gunicorn(tmp_path):
     env = {**os.environ, "WIDGET_INSTANCE_PATH": str(tmp_path)}
     env.pop("WIDGET_RATELIMIT_STORAGE_URI", None)

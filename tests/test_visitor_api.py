@@ -1,4 +1,4 @@
-"""The visitor API against PRODUCT.md's contract: every endpoint and every error path."""
+"""The visitor API against docs/api.md's contract: every endpoint and every error path."""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_pages import sign_in_with_form
 from tests.conftest import make_app
 from tests.test_security import LINKS, payload_corpus
 from tests.test_staff import PASSWORD, add_account, csrf_of, sign_in
@@ -371,11 +372,7 @@ def staff_context(browser, site):
     context.set_default_timeout(TIMEOUT)
     context.add_init_script(TRAP)
     page = context.new_page()
-    page.goto(f"{site.api_url}/staff/login")
-    page.fill("#email", EDITOR)
-    page.fill("#password", PASSWORD)
-    page.locator("form.login button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/staff/queue"))
+    sign_in_with_form(page, site.api_url, EDITOR, PASSWORD)
     page.close()
     yield context
     context.close()

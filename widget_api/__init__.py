@@ -15,7 +15,7 @@ from . import notifications, settings, staff
 from .faq.library import FaqLibrary
 from .paths import sample_faq_dir, static_dir
 from .privacy import retention
-from .server import request_log, security, storage_health
+from .server import front_page, request_log, security, storage_health
 from .store import app_db
 from .visitor import errors, faq_api
 from .visitor.ask_records import AskCounter, AskRecordWriter
@@ -64,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(faq_api.bp)
     app.register_blueprint(handoff_api_bp)
     app.register_blueprint(openapi_bp)
+    app.register_blueprint(front_page.bp)
     staff.init_app(app)
 
     @app.get("/widget.js")

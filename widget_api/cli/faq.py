@@ -32,6 +32,15 @@ faq_path_option = click.option(
 )
 # A draft id SQLite can store; a larger number is refused by click, not a traceback.
 draft_id_type = click.IntRange(1, MAX_INTEGER)
+
+
+def queries_option(help_text: str):
+    """`--queries FILE`: the labelled questions (JSONL) a command measures or tunes on."""
+    return click.option(
+        "--queries", required=True, type=click.Path(exists=True, path_type=Path), help=help_text
+    )
+
+
 max_wrong_option = click.option(
     "--max-wrong",
     type=click.FloatRange(0, 1),
@@ -95,12 +104,7 @@ def _read_questions(path: Path):
 
 @faq.command("eval")
 @faq_path_option
-@click.option(
-    "--queries",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help='Labelled questions, JSONL: {"text", "expected"} a line.',
-)
+@queries_option('Labelled questions, JSONL: {"text", "expected"} a line.')
 @click.option(
     "--tune-on",
     type=click.Path(exists=True, path_type=Path),
@@ -130,12 +134,7 @@ def faq_eval(
 
 @faq.command("tune")
 @faq_path_option
-@click.option(
-    "--queries",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="Labelled questions to choose the thresholds on.",
-)
+@queries_option("Labelled questions to choose the thresholds on.")
 @max_wrong_option
 @click.option("--write", is_flag=True, help="Store the thresholds in the instance config.toml.")
 def faq_tune(faq_path: Path | None, queries: Path, max_wrong: float, write: bool) -> None:

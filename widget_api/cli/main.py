@@ -38,7 +38,8 @@ def demo(host: str, port: int, demo_port: int) -> None:
     )
     request_log.log_to_console()
     shop = serve_in_thread(create_demo_app(f"{api_origin}/widget.js"), host, demo_port)
-    click.echo(f"Service:   {api_origin}/api/v1/health")
+    click.echo(f"Service:   {api_origin}/   (health: {api_origin}/api/v1/health)")
+    click.echo(f"Staff:     {api_origin}/staff/")
     click.echo(f"Demo shop: {shop.url}/   (German: {shop.url}/?lang=de)")
     click.echo("Press Ctrl+C to stop.")
     try:

@@ -17,6 +17,16 @@ from ..store.backup import BackupFailed, RestoreRefused, check_backup, make_back
 from .common import database_path, load_config, open_database, record_audit
 
 
+def _count(default: int, help_text: str) -> dict:
+    """A whole number of at least 1, with its default shown."""
+    return {
+        "type": click.IntRange(min=1),
+        "default": default,
+        "show_default": True,
+        "help": help_text,
+    }
+
+
 @click.command()
 @click.option(
     "--bind",
@@ -26,18 +36,11 @@ from .common import database_path, load_config, open_database, record_audit
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
-    default=serving.DEFAULT_WORKERS,
-    show_default=True,
-    help="Worker processes; more than 1 needs Redis for the rate limits.",
+    **_count(
+        serving.DEFAULT_WORKERS, "Worker processes; more than 1 needs Redis for the rate limits."
+    ),
 )
-@click.option(
-    "--threads",
-    type=click.IntRange(min=1),
-    default=serving.DEFAULT_THREADS,
-    show_default=True,
-    help="Threads per worker process.",
-)
+@click.option("--threads", **_count(serving.DEFAULT_THREADS, "Threads per worker process."))
 @click.option(
     "--access-log/--no-access-log",
     default=False,

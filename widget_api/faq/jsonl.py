@@ -1,4 +1,4 @@
-"""The JSONL interchange form of an FAQ and of labelled question sets (see PRODUCT.md).
+"""The JSONL interchange form of an FAQ and of labelled question sets (see docs/faq-format.md).
 
 One JSON object a line. FAQ lines: {"id", "question", "alternatives", "answer", "lang", "tags"};
 question-set lines: {"text", "expected"} with expected null for "no entry answers this".

@@ -147,6 +147,7 @@ class _QueryTerm(NamedTuple):
     term: str  # "" for a word the FAQ does not know
     word: str
     weight: float
+    guessed: bool = False  # a correction or a resemblance, not the word as typed
 
 
 def _trigrams(word: str) -> list[str]:
@@ -426,7 +427,7 @@ class _LanguageIndex:
             if guess is not None:
                 # Partly the FAQ's word, partly unknown: see TYPO_SHORT_TRUST, NGRAM_TRUST.
                 term, trust = guess
-                found.append(_QueryTerm(term, token.word, self.idf[term] * trust))
+                found.append(_QueryTerm(term, token.word, self.idf[term] * trust, True))
                 found.append(
                     _QueryTerm("", token.word, self._unknown_weight(False, 0) * (1 - trust))
                 )
@@ -541,7 +542,9 @@ class _LanguageIndex:
                 elsewhere += weight
         return max(1.0 - ELSEWHERE_STRENGTH * elsewhere / total, 0.0)
 
-    def rank(self, question: str, limit: int) -> list[Candidate]:
+    def _scored(self, question: str, limit: int) -> tuple[list[_QueryTerm], list[tuple]]:
+        """The question's terms and the shortlisted entries scored (score, entry, best
+        phrasing, signals), best first."""
         qterms = self.query_terms(question)
         total = squares = 0.0
         weights: dict[str, float] = {}
@@ -551,7 +554,7 @@ class _LanguageIndex:
             if q.term:
                 weights[q.term] = q.weight
         if total <= 0:
-            return []
+            return qterms, []
         q_norm = math.sqrt(squares)
         content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
         # Content words pick the phrasings worth an exact look. An entry sharing none of them
@@ -559,7 +562,7 @@ class _LanguageIndex:
         # nothing about the topic asked.
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
         if not candidates:  # out of scope, or asked in the other language
-            return []
+            return qterms, []
         profile, logits = self._profiles_and_logits(weights)
         # Of those, the entries whose profiles fit best are compared, and the entries Naive
         # Bayes finds likeliest (which are also the rivals).
@@ -607,12 +610,49 @@ class _LanguageIndex:
             similarity += CHAR_SHARE * char_cosine
             similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
             others = others_of.get(e_idx, strongest)
-            similarity *= self._nb_share(logits[e_idx], others) ** NB_POWER
-            similarity *= self._own_share(e_idx, content_defining, total)
-            scored.append((similarity**CALIBRATION, e_idx, p_best))
+            nb = self._nb_share(logits[e_idx], others)
+            similarity *= nb**NB_POWER
+            own = self._own_share(e_idx, content_defining, total)
+            similarity *= own
+            signals = (
+                shared_best / total,
+                shared_best * inv_root[p_best] ** 2,
+                nb,
+                own,
+                cosine,
+                char_cosine,
+                overlap,
+            )
+            scored.append((similarity**CALIBRATION, e_idx, p_best, signals))
         scored.sort(key=lambda s: (-s[0], s[1]))
+        return qterms, scored
+
+    def signals(self, question: str) -> dict | None:
+        """What the matcher knows about its best entries for question (None without one):
+        for the benchmarks that weigh other confidences (bench/confidence_signals.py)."""
+        qterms, scored = self._scored(question, SHORTLIST)
+        if not scored:
+            return None
+        total = sum(q.weight for q in qterms)
+        words = [q for q in qterms if " " not in q.term and q.term[:1] != "~"]
+        q = {
+            "known": sum(q.weight for q in qterms if q.term) / total,
+            "guessed": sum(q.weight for q in qterms if q.guessed) / total,
+            "known_words": sum(1 for q in words if q.term and not q.guessed) / max(len(words), 1),
+            "total": total / self.max_idf,
+        }
+        names = ("cover", "entry_cover", "nb", "own", "cosine", "char", "overlap")
+        top = [
+            {"score": sc, "entry": self.entries[e].id, **dict(zip(names, sg, strict=True))}
+            for sc, e, _, sg in scored[:5]
+        ]
+        s2 = scored[1][0] if len(scored) > 1 else 0.0
+        return {"s1": scored[0][0], "s2": s2, "top": top, **q, **top[0]}
+
+    def rank(self, question: str, limit: int) -> list[Candidate]:
+        qterms, scored = self._scored(question, limit)
         out = []
-        for score, e_idx, p_idx in scored[:limit]:
+        for score, e_idx, p_idx, _ in scored[:limit]:
             terms = self.phrasing_terms[p_idx]
             words: list[str] = []
             stop_words: list[str] = []
@@ -666,6 +706,12 @@ class FaqIndex:
         merged = [c for index in self._indexes.values() for c in index.rank(question, limit)]
         merged.sort(key=lambda c: -c.score)
         return merged[:limit]
+
+    def signals(self, question: str, lang: str) -> dict | None:
+        """The signals behind the best entries' scores in `lang` (see `_LanguageIndex.signals`),
+        for bench/confidence_signals.py; None when nothing matches or the FAQ lacks `lang`."""
+        index = self._indexes.get(lang)
+        return index.signals(question) if index is not None else None
 
     def answer_language(self, question: str, page_lang: str | None) -> str | None:
         """The language the question is written in, to answer from that language's entries.

@@ -9,10 +9,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ..texts import LANGUAGES
+from .front_page import favicon
 
 
 def create_demo_app(widget_src: str) -> Flask:
@@ -25,6 +26,11 @@ def create_demo_app(widget_src: str) -> Flask:
         return render_template(
             "demo_shop.html", widget_src=widget_src, lang=lang if lang in LANGUAGES else "en"
         )
+
+    @app.get("/favicon.ico")
+    def shop_icon() -> Response:
+        """The browser asks for it with the page; the service's icon, rather than a 404."""
+        return favicon()
 
     @app.after_request
     def page_headers(response):

@@ -23,6 +23,8 @@ log = logging.getLogger("widget_api.requests")
 MAX_PATH = 200
 # werkzeug's handler prefixes every line with "<address> - - [<date>] ".
 _WERKZEUG_LINE = re.compile(r"\A\S+ - - \[[^\]]*\] ")
+# werkzeug colours some lines (the development-server warning, "Press CTRL+C to quit").
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class WerkzeugWithoutAddresses(logging.Filter):
@@ -38,6 +40,23 @@ class WerkzeugWithoutAddresses(logging.Filter):
         codes = [arg for arg in record.args or () if isinstance(arg, int)]
         record.msg = "request refused by the HTTP server (%s)"
         record.args = (codes[0] if codes else record.levelname.lower(),)
+        return True
+
+
+class WerkzeugWithoutColour(logging.Filter):
+    """Removes the terminal colour codes werkzeug puts into its lines.
+
+    werkzeug adds them whatever the log is written to, so a log file, journald or a pipe got
+    raw `\\x1b[33m` sequences; plain lines read the same everywhere.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _ANSI_STYLE.sub("", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _ANSI_STYLE.sub("", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
         return True
 
 
@@ -74,8 +93,9 @@ def log_to_console() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Wrap the app in the request log and keep werkzeug from logging addresses."""
+    """Wrap the app in the request log; keep werkzeug from logging addresses and colours."""
     werkzeug_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, WerkzeugWithoutAddresses) for f in werkzeug_log.filters):
-        werkzeug_log.addFilter(WerkzeugWithoutAddresses())
+    for kind in (WerkzeugWithoutAddresses, WerkzeugWithoutColour):
+        if not any(isinstance(f, kind) for f in werkzeug_log.filters):
+            werkzeug_log.addFilter(kind())
     app.wsgi_app = RequestLog(app.wsgi_app)

@@ -272,7 +272,7 @@ def _refuse_unless_editable() -> None:
         abort(403)
 
 
-@bp.post("/faq/<lang>/<path:entry_id>")
+@bp.post("/faq/save/<lang>/<path:entry_id>")
 @requires_role("editor")
 def faq_save(lang: str, entry_id: str):
     _refuse_unless_editable()

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NoReturn
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from .. import notifications
 from ..input_rules import MAX_STAFF_TEXT_LENGTH, remove_control_characters
@@ -85,11 +96,21 @@ def _queue_page(view: str, oldest_first: bool, after: str | None):
         return None
 
 
+def _conversation_gone() -> NoReturn:
+    """A 404 that staff can read: the conversation is gone, and the way back to the inbox.
+
+    A visitor may delete their conversation while it is open in the inbox (and erasure or
+    retention may remove it); whoever follows a link or presses a button then learns why,
+    instead of meeting a bare "Not Found". Nothing is left to tell those causes apart.
+    """
+    abort(make_response(render_template("staff/conversation_gone.html"), 404))
+
+
 def _load(conversation_id: str) -> dict:
     try:
         return conversations.get_conversation(get_db(), conversation_id)
     except conversations.ConversationNotFound:
-        abort(404)
+        _conversation_gone()
 
 
 @bp.get("/conversations/<conversation_id>")
@@ -130,7 +151,7 @@ def claim(conversation_id: str):
         audit_staff("conversation.claimed", conversation_id)
         flash(t("claimed"), "info")
     except conversations.ConversationNotFound:
-        abort(404)
+        _conversation_gone()
     except staff_queue.AlreadyClaimed:
         flash(t("claimed_by_other"), "error")
         return conversation(conversation_id), 409

@@ -338,6 +338,20 @@ TEXTS: dict[str, str] = {
     "staff.actor_cli": "Kommandozeile",
     "staff.actor_system": "der Dienst",
     "staff.actor_visitor": "ein Besucher",
+    "staff.conversation_gone": "Dieses Gespräch gibt es nicht (mehr): Der Besucher hat es "
+    "vielleicht gelöscht, oder es wurde gelöscht (widget-api gdpr erase) oder nach den "
+    "Aufbewahrungsfristen entfernt.",
+    "staff.back_to_inbox": "Zurück zum Posteingang",
+    "staff.front_title": "Dienst des Support-Widgets",
+    "staff.front_intro": "Dies ist der Server eines selbst betriebenen Support-Widgets: Es "
+    "beantwortet Fragen der Besucher einer Website aus den FAQ des Unternehmens und gibt, was "
+    "es nicht beantworten kann, an das Team weiter. Besucher nutzen es über das Widget auf "
+    "der Website des Unternehmens, nicht hier.",
+    "staff.front_staff": "Posteingang des Teams (Anmeldung)",
+    "staff.front_health": "Zustand des Dienstes (GET /api/v1/health)",
+    "staff.front_api": "Die Besucher-API, beschrieben als OpenAPI (GET /api/v1/openapi.json)",
+    "staff.front_docs": "Für Betreiber: README.md und der Ordner docs/, die mit der Software "
+    "kommen, erklären Installation, Einstellungen, die API, Rollen und Datenschutz.",
     # Der FAQ-Editor (staff/faq_views.py).
     "staff.faq": "FAQ",
     "staff.faq_search": "Suchen (wie das Widget zuordnet)",

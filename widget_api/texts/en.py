@@ -328,6 +328,18 @@ TEXTS: dict[str, str] = {
     "staff.actor_cli": "command line",
     "staff.actor_system": "the service",
     "staff.actor_visitor": "a visitor",
+    "staff.conversation_gone": "This conversation does not exist (any more): the visitor may "
+    "have deleted it, or it was erased (widget-api gdpr erase) or removed by the retention rules.",
+    "staff.back_to_inbox": "Back to the inbox",
+    "staff.front_title": "Support widget service",
+    "staff.front_intro": "This is the server of a self-hosted support widget: it answers a "
+    "website's visitors from the company's FAQ and hands what it cannot answer to staff. "
+    "Visitors use it through the widget on the company's site, not here.",
+    "staff.front_staff": "Staff inbox (sign-in)",
+    "staff.front_health": "Service health (GET /api/v1/health)",
+    "staff.front_api": "The visitor API, described as OpenAPI (GET /api/v1/openapi.json)",
+    "staff.front_docs": "Operators: README.md and the docs/ folder that come with the software "
+    "explain installation, settings, the API, roles and privacy.",
     # The FAQ editor (staff/faq_views.py).
     "staff.faq": "FAQ",
     "staff.faq_search": "Search (as the widget matches)",

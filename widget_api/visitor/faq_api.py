@@ -1,6 +1,6 @@
 """The visitor API, /api/v1: thin views that validate, call the FAQ or the store, and shape.
 
-The contract is PRODUCT.md's. Every failure goes through errors.ApiError, so it has the one
+The contract is docs/api.md's. Every failure goes through errors.ApiError, so it has the one
 error shape and status.
 """
 

@@ -12,21 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from .. import input_rules
 from ..faq.model import LANGUAGES
-from ..input_rules import (
-    CONTROL_CHARACTERS,
-    EMAIL_PATTERN,
-    IDEMPOTENCY_KEY,
-    MAX_EMAIL_LENGTH,
-    MAX_IDEMPOTENCY_KEY_LENGTH,
-    MAX_MESSAGE_LENGTH,
-    MAX_NAME_LENGTH,
-    MAX_TRANSCRIPT_ENTRIES,
-    MIN_IDEMPOTENCY_KEY_LENGTH,
-    NOT_BLANK,
-    SPACES,
-    widget_limits,
-)
 from ..store.conversations import ID_SHAPE
 from .faq_api import SUGGEST_LIMIT
 
@@ -34,11 +21,11 @@ bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
 JSON = "application/json"
 # Refused in one-line fields (name, e-mail): C0/C1 controls and the Unicode line separators.
-ONE_LINE = rf"^[^{CONTROL_CHARACTERS}]*$"
+ONE_LINE = rf"^[^{input_rules.CONTROL_CHARACTERS}]*$"
 # Blank (no address) or the server's one-address rule, spaces around allowed.
-EMAIL = rf"^[{SPACES}]*(?:{EMAIL_PATTERN})?[{SPACES}]*$"
+EMAIL = rf"^[{input_rules.SPACES}]*(?:{input_rules.EMAIL_PATTERN})?[{input_rules.SPACES}]*$"
 # The server's own patterns (matched whole there), anchored as JSON Schema needs them.
-IDEMPOTENCY_KEY_PATTERN = f"^{IDEMPOTENCY_KEY.pattern}$"
+IDEMPOTENCY_KEY_PATTERN = f"^{input_rules.IDEMPOTENCY_KEY.pattern}$"
 CONVERSATION_ID = f"^{ID_SHAPE.pattern}$"
 
 
@@ -58,10 +45,20 @@ def _ok(description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any
     return {"description": description, "content": {JSON: {"schema": schema}}, **extra}
 
 
+def closed_object(properties: dict[str, Any]) -> dict[str, Any]:
+    """An object schema whose every property is required and which allows no other."""
+    return {
+        "type": "object",
+        "required": list(properties),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
 def _text(max_length: int, description: str) -> dict[str, Any]:
     return {
         "type": "string",
-        "pattern": NOT_BLANK,
+        "pattern": input_rules.NOT_BLANK,
         "maxLength": max_length,
         "description": description
         + " Control characters are dropped and the text is trimmed; it must not be empty then.",
@@ -76,7 +73,7 @@ def _package_version() -> str:
 
 
 def _schemas(max_question: int) -> dict[str, Any]:
-    limits = widget_limits(max_question)
+    limits = input_rules.widget_limits(max_question)
     lang = {"type": "string", "enum": list(LANGUAGES)}
     optional_lang = {
         "type": ["string", "null"],
@@ -85,11 +82,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
     }
     iso_time = {"type": "string", "format": "date-time"}
     score = {"type": "number", "minimum": 0, "maximum": 1}
-    brief = {
-        "type": "object",
-        "required": ["id", "question", "score", "lang"],
-        "additionalProperties": False,
-        "properties": {
+    brief = closed_object(
+        {
             "id": {"type": "string"},
             "question": {"type": "string"},
             "score": score,
@@ -98,8 +92,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "description": "The entry's language: the language the question was written "
                 "in, which may differ from the widget's.",
             },
-        },
-    }
+        }
+    )
     message = {
         "type": "object",
         "required": ["id", "from", "text", "created_at", "transcript"],
@@ -117,22 +111,16 @@ def _schemas(max_question: int) -> dict[str, Any]:
         },
     }
     return {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "additionalProperties": False,
-            "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "additionalProperties": False,
-                    "properties": {
+        "Error": closed_object(
+            {
+                "error": closed_object(
+                    {
                         "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                         "message": {"type": "string", "minLength": 1},
-                    },
-                }
-            },
-        },
+                    }
+                )
+            }
+        ),
         "Question": _text(max_question, "What the visitor typed."),
         "AskRequest": {
             "type": "object",
@@ -147,11 +135,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 },
             },
         },
-        "AskResponse": {
-            "type": "object",
-            "required": ["answered", "answer", "suggestions", "handoff_offered", "faq_generation"],
-            "additionalProperties": False,
-            "properties": {
+        "AskResponse": closed_object(
+            {
                 "answered": {"type": "boolean"},
                 "answer": {
                     "oneOf": [
@@ -176,25 +161,19 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "type": "string",
                     "description": "The FAQ version (a hash of the files) that answered.",
                 },
-            },
-        },
-        "SuggestResponse": {
-            "type": "object",
-            "required": ["suggestions"],
-            "additionalProperties": False,
-            "properties": {
+            }
+        ),
+        "SuggestResponse": closed_object(
+            {
                 "suggestions": {
                     "type": "array",
                     "maxItems": SUGGEST_LIMIT,
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "question"],
-                        "additionalProperties": False,
-                        "properties": {"id": {"type": "string"}, "question": {"type": "string"}},
-                    },
+                    "items": closed_object(
+                        {"id": {"type": "string"}, "question": {"type": "string"}}
+                    ),
                 }
-            },
-        },
+            }
+        ),
         "FeedbackRequest": {
             "type": "object",
             "required": ["faq_id", "helpful"],
@@ -208,66 +187,41 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 },
             },
         },
-        "WidgetConfig": {
-            "type": "object",
-            "required": [
-                "lang",
-                "languages",
-                "title",
-                "theme",
-                "service_hours",
-                "greeting",
-                "privacy",
-                "contact",
-                "limits",
-            ],
-            "additionalProperties": False,
-            "properties": {
+        "WidgetConfig": closed_object(
+            {
                 "lang": lang,
                 "languages": {"type": "array", "items": lang},
                 "title": {"type": "string"},
-                "theme": {
-                    "type": "object",
-                    "required": ["color", "position"],
-                    "additionalProperties": False,
-                    "properties": {
+                "theme": closed_object(
+                    {
                         "color": {"type": "string"},
                         "position": {"type": "string", "enum": ["left", "right"]},
-                    },
-                },
-                "service_hours": {
-                    "type": "object",
-                    "required": ["open_now", "timezone", "next_open", "weekly", "text"],
-                    "additionalProperties": False,
-                    "properties": {
+                    }
+                ),
+                "service_hours": closed_object(
+                    {
                         "open_now": {"type": "boolean"},
                         "timezone": {"type": "string"},
                         "next_open": {"type": ["string", "null"], "format": "date-time"},
                         "weekly": {"type": "string"},
                         "text": {"type": "string"},
-                    },
-                },
+                    }
+                ),
                 "greeting": {"type": "string"},
-                "privacy": {
-                    "type": "object",
-                    "required": ["notice", "url", "version"],
-                    "additionalProperties": False,
-                    "properties": {
+                "privacy": closed_object(
+                    {
                         "notice": {"type": "string"},
                         "url": {"type": "string"},
                         "version": {"type": "string"},
-                    },
-                },
-                "contact": {
-                    "type": "object",
-                    "required": ["text", "email", "phone"],
-                    "additionalProperties": False,
-                    "properties": {
+                    }
+                ),
+                "contact": closed_object(
+                    {
                         "text": {"type": "string"},
                         "email": {"type": "string"},
                         "phone": {"type": "string"},
-                    },
-                },
+                    }
+                ),
                 "limits": {
                     "type": "object",
                     "description": "The input limits the server enforces on a handoff, and its "
@@ -277,8 +231,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "additionalProperties": False,
                     "properties": {name: {"const": value} for name, value in limits.items()},
                 },
-            },
-        },
+            }
+        ),
         "Health": {
             "type": "object",
             "description": "Status words only. What is wrong (free space, SQLite's error, the "
@@ -287,18 +241,10 @@ def _schemas(max_question: int) -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {
                 "status": {"type": "string", "enum": ["ok", "degraded"]},
-                "database": {
-                    "type": "object",
-                    "required": ["status"],
-                    "additionalProperties": False,
-                    "properties": {"status": {"type": "string", "enum": ["ok", "degraded"]}},
-                },
-                "faq": {
-                    "type": "object",
-                    "required": ["status"],
-                    "additionalProperties": False,
-                    "properties": {"status": {"type": "string", "enum": ["ok", "error"]}},
-                },
+                "database": closed_object(
+                    {"status": {"type": "string", "enum": ["ok", "degraded"]}}
+                ),
+                "faq": closed_object({"status": {"type": "string", "enum": ["ok", "error"]}}),
             },
         },
         "TranscriptEntry": {
@@ -306,7 +252,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
             "required": ["from", "text"],
             "properties": {
                 "from": {"type": "string", "enum": ["visitor", "bot"]},
-                "text": _text(MAX_MESSAGE_LENGTH, "What was shown."),
+                "text": _text(input_rules.MAX_MESSAGE_LENGTH, "What was shown."),
             },
         },
         "HandoffRequest": {
@@ -321,13 +267,13 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "name": {
                     "type": ["string", "null"],
                     "pattern": ONE_LINE,
-                    "maxLength": MAX_NAME_LENGTH,
+                    "maxLength": input_rules.MAX_NAME_LENGTH,
                     "description": "One line; blank or null: not given. Needs `consent`.",
                 },
                 "email": {
                     "type": ["string", "null"],
                     "pattern": EMAIL,
-                    "maxLength": MAX_EMAIL_LENGTH,
+                    "maxLength": input_rules.MAX_EMAIL_LENGTH,
                     "description": "An e-mail address on one line; blank or null: not given. "
                     "Needs `consent`.",
                 },
@@ -339,7 +285,7 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 },
                 "transcript": {
                     "type": ["array", "null"],
-                    "maxItems": MAX_TRANSCRIPT_ENTRIES,
+                    "maxItems": input_rules.MAX_TRANSCRIPT_ENTRIES,
                     "items": _ref("TranscriptEntry"),
                     "description": "What the bot showed before the visitor asked for a person.",
                 },
@@ -349,21 +295,22 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "anyOf": [
                     {
                         "required": ["name"],
-                        "properties": {"name": {"type": "string", "pattern": NOT_BLANK}},
+                        "properties": {
+                            "name": {"type": "string", "pattern": input_rules.NOT_BLANK}
+                        },
                     },
                     {
                         "required": ["email"],
-                        "properties": {"email": {"type": "string", "pattern": NOT_BLANK}},
+                        "properties": {
+                            "email": {"type": "string", "pattern": input_rules.NOT_BLANK}
+                        },
                     },
                 ]
             },
             "then": {"required": ["consent"], "properties": {"consent": {"const": True}}},
         },
-        "HandoffCreated": {
-            "type": "object",
-            "required": ["conversation_id", "token", "status", "expected_reply"],
-            "additionalProperties": False,
-            "properties": {
+        "HandoffCreated": closed_object(
+            {
                 "conversation_id": {"type": "string", "pattern": CONVERSATION_ID},
                 "token": {
                     "type": "string",
@@ -371,40 +318,36 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "description": "The bearer token for this conversation. Shown only here.",
                 },
                 "status": {"type": "string", "enum": ["new", "open", "waiting", "closed"]},
-                "expected_reply": {
-                    "type": "object",
-                    "required": ["text", "by"],
-                    "additionalProperties": False,
-                    "properties": {
+                "expected_reply": closed_object(
+                    {
                         "text": {"type": "string", "minLength": 1},
                         "by": {
                             "type": ["string", "null"],
                             "format": "date-time",
                             "description": "When a person will answer; null without hours.",
                         },
-                    },
-                },
-            },
-        },
+                    }
+                ),
+            }
+        ),
         "Message": message,
         "MessageRequest": {
             "type": "object",
             "required": ["text"],
-            "properties": {"text": _text(MAX_MESSAGE_LENGTH, "The visitor's follow-up.")},
-        },
-        "Conversation": {
-            "type": "object",
-            "required": ["conversation_id", "status", "lang", "question", "created_at", "messages"],
-            "additionalProperties": False,
             "properties": {
+                "text": _text(input_rules.MAX_MESSAGE_LENGTH, "The visitor's follow-up.")
+            },
+        },
+        "Conversation": closed_object(
+            {
                 "conversation_id": {"type": "string", "pattern": CONVERSATION_ID},
                 "status": {"type": "string", "enum": ["new", "open", "waiting", "closed"]},
                 "lang": lang,
                 "question": {"type": "string"},
                 "created_at": iso_time,
                 "messages": {"type": "array", "items": _ref("Message")},
-            },
-        },
+            }
+        ),
     }
 
 
@@ -580,8 +523,8 @@ def _paths(max_question: int) -> dict[str, Any]:
                             "type": "string",
                             "format": "password",
                             "pattern": IDEMPOTENCY_KEY_PATTERN,
-                            "minLength": MIN_IDEMPOTENCY_KEY_LENGTH,
-                            "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                            "minLength": input_rules.MIN_IDEMPOTENCY_KEY_LENGTH,
+                            "maxLength": input_rules.MAX_IDEMPOTENCY_KEY_LENGTH,
                         },
                     }
                 ],
