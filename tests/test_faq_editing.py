@@ -207,3 +207,16 @@ def test_crlf_files_keep_their_line_ends(faq_copy):
     after = path.read_bytes()
     assert b"\n" not in after.replace(b"\r\n", b"")
     assert after.split(b"## Can I pick up")[0] == before.split(b"## Can I pick up")[0]
+
+
+def test_an_error_anywhere_in_the_folder_blocks_the_save_as_faq_check_would(faq_copy):
+    broken = faq_copy / "en" / "care.md"
+    broken.write_text("no front matter\n\n## Q\nid: q\n\nA\n")
+    opened = open_entry(faq_copy, "shipping-time")
+    before = (faq_copy / opened.relative).read_bytes()
+    with pytest.raises(EditRefused) as refused:
+        write_entry(faq_copy, opened.relative, opened.file_hash, "shipping-time", opened.entry)
+    expected = [str(p) for p in check_path(faq_copy)[1] if p.severity == "error"]
+    assert refused.value.problems == expected
+    assert refused.value.problems[0].startswith(f"{broken}:1: missing front matter")
+    assert (faq_copy / opened.relative).read_bytes() == before
