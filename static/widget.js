@@ -179,7 +179,7 @@
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
   ].join('');
 
-  // Run fn, turning any exception into a console warning instead of an error in the host page.
+  // Run fn, turning an exception into a console warning.
   function guard(fn) {
     return function () {
       try { return fn.apply(this, arguments); } catch (e) { warn(e && e.message); }
@@ -191,7 +191,7 @@
     el.addEventListener(type, guard(fn));
   }
 
-  // Create an element with attributes and children; string children become text nodes.
+  // Create an element; string children become text nodes.
   function h(tag, attrs, kids) {
     var el = D.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -217,14 +217,14 @@
     return svg;
   }
 
-  // Tags an answer may keep (A is handled apart), and tags removed together with their content.
+  // Tags an answer may keep (and A), and tags removed with their content.
   var ALLOWED = new RegExp('^(ABBR|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[3-6]|HR|I|LI|OL|P|PRE|S|SPAN|' +
     'STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$');
   var DROP = new RegExp('^(SCRIPT|STYLE|TEMPLATE|IFRAME|OBJECT|EMBED|SVG|MATH|IMG|VIDEO|AUDIO|' +
     'FORM|INPUT|TEXTAREA|SELECT|BUTTON|LINK|META|BASE)$');
 
-  // The one place HTML enters the page: the FAQ answer, sanitised by the server (bleach), and
-  // again here: parsed in an inert <template> (nothing runs or loads), cut to a small allowlist.
+  // The one place HTML enters the page: the server's sanitised answer, cut again here to an
+  // allowlist in an inert <template>.
   function renderSanitisedAnswer(container, html) {
     var tpl = D.createElement('template');
     tpl.innerHTML = html;
@@ -296,7 +296,7 @@
   var suggestTimer = 0;
   var suggestSeq = 0;
 
-  // Call the API on its own origin with no cookies or referrer; resolves with the JSON body.
+  // Call our API with no cookies or referrer; resolves with the JSON body.
   function api(path, body, method, headers) {
     var opts = {credentials: 'omit', referrerPolicy: 'no-referrer', method: method || 'GET',
       headers: Object.assign({Accept: 'application/json'}, headers)};
@@ -352,7 +352,7 @@
     host.setAttribute('data-position', pos === 'left' ? 'left' : 'right');
   }
 
-  // Keep a line of the conversation in memory for a handoff (cut to the limits when sent).
+  // Keep a line in memory for a handoff.
   function remember(from, text) {
     transcript.push({from: from, text: String(text)});
   }
@@ -365,7 +365,7 @@
     return msg;
   }
 
-  // Add a bot message made of plain-text paragraphs and remember it for a later handoff.
+  // Add a bot message of plain-text paragraphs and remember it.
   function botSays(texts, cls) {
     texts = [].concat(texts).filter(Boolean);
     remember('bot', texts.join('\n'));
@@ -384,7 +384,7 @@
     handoffBtn.classList.add('sw-highlight');
   }
 
-  // The ways to reach the company without the widget: contact text, e-mail, phone, hours.
+  // Other ways to reach the company: contact text, e-mail, phone, hours.
   function contactInfo() {
     var contact = (config && config.contact) || {};
     var hours = (config && config.service_hours) || {};
@@ -456,7 +456,7 @@
     }).join('');
   }
 
-  // Whether this is one e-mail address by the server's rule (from widget-config); unknown: yes.
+  // Whether this is an e-mail address by widget-config's rule; unknown: yes.
   function emailOk(s) {
     try {
       return new RegExp('^(?:' + config.limits.email_pattern + ')$').test(s);
@@ -538,7 +538,7 @@
     return null;
   }
 
-  // Forget the conversation: the stored key, the timer, the badge, its messages in the log.
+  // Forget the conversation: stored key, timer, badge, messages.
   function forget(text) {
     try { localStorage.removeItem(KEY); } catch (e) { /* storage blocked */ }
     conv = null;
@@ -557,7 +557,7 @@
       body, method, {Authorization: 'Bearer ' + conv.token});
   }
 
-  // Show whether the input goes to the bot or to the team, and which footer button fits.
+  // Show whether the input goes to the bot or the team.
   function setMode() {
     modeLine.hidden = !conv;
     handoffBtn.hidden = !!conv || !hform.hidden;
@@ -592,7 +592,7 @@
     }).length);
   }
 
-  // Add the conversation's messages not shown yet (visitors' own only when restoring).
+  // Add messages not shown yet (visitors' own only when restoring).
   function showThread(messages) {
     var fresh = 0;
     messages.forEach(function (m) {
@@ -619,7 +619,7 @@
     if (conv) pollTimer = setTimeout(guard(poll), pollDelay);
   }
 
-  // Fetch the conversation and show new replies; back off while quiet; 404 means it is gone.
+  // Fetch the conversation, show new replies, back off while quiet; 404: it is gone.
   function poll() {
     clearTimeout(pollTimer);
     if (!conv || polling || D.hidden) return; // a hidden page looks again when shown
@@ -707,7 +707,7 @@
     botSays(s === 429 ? t.wait : tooLong ? t.tooLong : s ? t.error : t.offline, 'sw-error');
   }
 
-  // Show a matched FAQ answer with its question as heading and the "Did this help?" buttons.
+  // Show a matched answer with its question, page link and "Did this help?" buttons.
   function showAnswer(answer, question) {
     var body = h('div', {class: 'sw-answer-body'});
     renderSanitisedAnswer(body, String(answer.html || ''));
@@ -728,9 +728,18 @@
         .catch(function (e) { warn(e && e.message); }).then(thank);
     }
     var title = h('h3', {class: 'sw-answer-title'}, [String(answer.question || '')]);
-    var msg = addMessage('bot', [title, body, feedback], 'sw-answer');
+    var page = pageLink((answer.lang || lang) + '/' + encodeURIComponent(answer.id),
+      config.help && config.help.page);
+    var msg = addMessage('bot', [title, body, page, feedback], 'sw-answer');
     msg.setAttribute('data-faq-id', String(answer.id || ''));
     msg.lang = answer.lang || lang; // the buttons keep the widget's
+  }
+
+  // A help-centre page link, in a new tab so the chat stays; null if there is none.
+  function pageLink(path, label) {
+    var url = config && config.help && config.help.url;
+    return /^\/\w/.test(url) ? h('a', {href: apiBase + url + path, target: '_blank',
+      rel: 'noopener noreferrer', class: 'sw-privacy'}, [String(label)]) : null;
   }
 
   // Offer the close candidates as buttons; choosing one asks that question.
@@ -755,8 +764,8 @@
     return +(conv ? max.message_length : max.question_length) || 0;
   }
 
-  // Count characters as the server does; true if the text cannot be sent. The note, a live
-  // region, changes only when the text comes near the limit, passes it, or is empty on sending.
+  // Count characters as the server does; true if the text cannot be sent. The note (a live
+  // region) changes only when its state does.
   function updateCount(sending) {
     var max = limit();
     var n = Array.from(input.value.trim()).length;
@@ -845,7 +854,7 @@
     }, 200);
   }
 
-  // Keys in the input: arrows move through suggestions, Enter picks, Escape closes the list.
+  // Arrows move through suggestions, Enter picks, Escape closes the list.
   function onInputKey(e) {
     var open = !list.hidden && options.length;
     if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
@@ -861,7 +870,7 @@
     }
   }
 
-  // Open the panel, put the cursor in the question field, mark replies read and look for more.
+  // Open the panel, focus the input, mark replies read and look for more.
   function open() {
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
@@ -884,7 +893,7 @@
     if (hadFocus) launcher.focus();
   }
 
-  // Fill in what widget-config says (null: it failed): title, greeting, limits, theme, privacy.
+  // Use what widget-config says (null: it failed).
   function useConfig(cfg) {
     config = cfg || {};
     var max = config.limits || {};
@@ -898,6 +907,7 @@
       privacyLink.href = privacy.url;
       privacyLink.hidden = false;
     }
+    privacyLink.before(pageLink(lang + '/', (config.help || {}).browse) || '');
     if (config.greeting) botSays(String(config.greeting), 'sw-greeting');
   }
 
@@ -984,7 +994,7 @@
     setMode();
   }
 
-  // Build the hidden "talk to a person" form: question, optional contact, consent, contact info.
+  // Build the hidden "talk to a person" form.
   function buildHandoffForm() {
     // One labelled field: the label above, the control below.
     var field = function (label, el) { return [h('label', {for: el.id}, [label]), el]; };
@@ -1008,7 +1018,7 @@
         hcontact]));
   }
 
-  // Build the widget, swap the stub for the real API, run queued calls and load the config.
+  // Build, swap the stub for the real API, run queued calls, load the config.
   function init() {
     build();
     var queue = (stub && stub.q) || [];

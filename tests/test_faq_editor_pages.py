@@ -248,3 +248,15 @@ def test_an_entry_removed_on_disk_meanwhile_is_a_conflict_not_lost_work(editor_a
     page = response.get_data(as_text=True)
     assert "The entry is no longer in the file." in page and "Kept." in page
     assert "Kept." not in path.read_text()
+
+
+def test_a_save_keeps_the_counterpart_the_help_centre_links(editor_app, faq_copy):
+    eve = signed_in(editor_app, "eve@example.com")
+    form = form_of(eve.get("/staff/faq/de/versanddauer").get_data(as_text=True))
+    assert form["counterpart"] == "shipping-time"
+    assert (
+        eve.post("/staff/faq/save/de/versanddauer", data={**form, "answer": "Neu."}).status_code
+        == 302
+    )
+    assert "id: versanddauer\n" in (faq_copy / "de" / "shipping.md").read_text()
+    assert "counterpart: shipping-time\n" in (faq_copy / "de" / "shipping.md").read_text()

@@ -197,6 +197,7 @@ def test_tokens_appear_only_in_the_answer_that_created_them(admin_app, caplog):
     tokens = [c["token"] for c in work["created"]] + [first["token"]]
     target = work["created"][2]  # the visitor calls go to this one; it is deleted last
     values = {**work, "conversation_id": target["conversation_id"]}
+    values |= {"lang": "en", "entry_id": "shipping-time"}  # the help centre's pages
     form = {
         "text": "A reply from the crawl",
         "faq_id": "shipping-time",
@@ -503,7 +504,8 @@ def test_every_get_leaves_the_database_unchanged(admin_app):
     urls = []
     for rule in admin_app.url_map.iter_rules():
         if "GET" in rule.methods:
-            values = {**work, "draft_id": work["draft_id"]}
+            values = {**work, "draft_id": work["draft_id"], "lang": "en"}
+            values["entry_id"] = "shipping-time"  # the help centre's pages
             urls.append(fill(rule, values))
     cid = work["conversation_id"]
     urls += [f"/staff/queue?view={v}" for v in ("new", "mine", "waiting", "closed")]
@@ -840,3 +842,24 @@ def test_line_breaks_of_any_kind_in_name_or_email_are_refused(app, client, break
         assert error_of(response) == (400, f"invalid_{field}")
     db = connect(app.config["DATABASE"])
     assert db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("/staff", "/staff/"), ("/help", "/help/"), ("/staff/queue?view=mine", None)],
+)
+def test_no_redirect_names_the_host_a_client_sent(tmp_path, path, expected):
+    """werkzeug builds the slash redirect (and Flask's redirects after sign-in) from the Host
+    header, which the client chose; every Location to this service stays relative."""
+    app = make_app(tmp_path)
+    add_account(app, "ann@example.com", "staff")
+    client = app.test_client()
+    client.environ_base["HTTP_HOST"] = "attacker.example"
+    response = client.get(path)
+    assert response.status_code in (302, 303, 308)
+    location = response.headers["Location"]
+    assert "attacker.example" not in location and location.startswith("/")
+    if expected is not None:
+        assert location == expected
+    # Signing in answers with a redirect too: it is relative as well.
+    assert sign_in(client).headers["Location"].startswith("/staff/")

@@ -440,8 +440,13 @@ def test_widget_shows_faq_answers_built_from_payloads(visitor_context, site):
     watch.assert_clean(WIDGET_OWN, "widget with FAQ answers from payloads")
     found = page.evaluate(ANSWER_LINKS, WIDGET_TAGS)
     assert found == [], sorted(set(found))
-    kept = in_widget(page, "return root.querySelectorAll('[data-faq-id=links] a[href]').length")
+    body_links = "[data-faq-id=links] .sw-answer-body a[href]"
+    kept = in_widget(page, f"return root.querySelectorAll({body_links!r}).length")
     assert kept == 5  # http, https, mailto kept; every other link lost its href
+    # Each answer's page link stays in the help centre, whatever its id.
+    pages = in_widget(page, "return [...root.querySelectorAll('.sw-answer > a')].map(a => a.href)")
+    assert len(pages) == len(shown)
+    assert all(url.startswith(f"{site.api_url}/help/") for url in pages), pages
     page.close()
 
 

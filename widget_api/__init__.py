@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, send_from_directory
 
-from . import notifications, settings, staff
+from . import help_centre, notifications, settings, staff
 from .faq.library import FaqLibrary
 from .paths import sample_faq_dir, static_dir
 from .privacy import retention
@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi_bp)
     app.register_blueprint(front_page.bp)
     staff.init_app(app)
+    help_centre.init_app(app)
 
     @app.get("/widget.js")
     def widget_js() -> Response:

@@ -152,6 +152,27 @@ def http_url_or_empty(value: str) -> str:
     return value
 
 
+def public_url_or_empty(value: str) -> str:
+    """An absolute http(s) URL with a host and no query, fragment or user name, or empty
+    (unset); anything else raises ValueError. For addresses the service writes into pages
+    others keep (the sitemap), which must never come from a request's Host header."""
+    if not value:
+        return value
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (
+        parts is None
+        or not is_absolute_http_url(value)
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(
+            f"{value!r} is not an absolute http:// or https:// URL without query or fragment, "
+            "such as 'https://support.example.com/help/'"
+        )
+    return value
+
+
 def rate_limit(value: str) -> str:
     """A flask-limiter limit such as `30 per minute;500 per day`; anything else raises ValueError.
 
@@ -549,6 +570,33 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Address that gets an e-mail for every new handoff (the question and a link to it in "
         "the inbox, in the `DEFAULT_LANG` language). Empty: none. Needs `STAFF_URL`.",
+    ),
+    Setting(
+        "HELP_CENTRE",
+        True,
+        "Whether the public help centre is served under `/help/` (every FAQ entry as a page, "
+        "with search and a sitemap) and the widget links to it. Off: every `/help` address "
+        "answers 404 and the widget offers no link.",
+        bool,
+    ),
+    Setting(
+        "HELP_CENTRE_URL",
+        "",
+        "The help centre's public address as visitors open it, e.g. "
+        "`https://support.example.com/help/`, for the absolute links of `/help/sitemap.xml`. "
+        "Empty: the sitemap answers 404 (its links are never built from the request's `Host` "
+        "header, which a client chooses); the pages work with relative links.",
+        parse=public_url_or_empty,
+        accepts="an absolute `http(s)://` URL, or empty",
+    ),
+    Setting(
+        "RATELIMIT_HELP_SEARCH",
+        "30 per minute;500 per day",
+        "Limit per client for searches in the help centre (`/help/<lang>/?q=`); browsing "
+        "is not limited.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
     ),
     Setting(
         "STAFF_URL",

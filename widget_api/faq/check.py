@@ -78,11 +78,36 @@ def _conflicting_phrasings(entries: list[FaqEntry]) -> list[Problem]:
     return problems
 
 
+def _unknown_counterparts(entries: list[FaqEntry]) -> list[Problem]:
+    """`counterpart:` ids that name no entry of another language (a warning: the help centre
+    then links the other language's list instead, and deleting an entry must not make the
+    other language's files fail to load)."""
+    lang_of = {entry.id: entry.lang for entry in entries}
+    problems = []
+    for entry in entries:
+        if not entry.counterpart:
+            continue
+        other = lang_of.get(entry.counterpart)
+        if other is None or other == entry.lang:
+            where = "no entry has this id" if other is None else f"it is in {other!r} too"
+            problems.append(
+                Problem(
+                    entry.source,
+                    entry.line,
+                    f"entry {entry.id!r}: counterpart {entry.counterpart!r} is not an entry "
+                    f"in another language ({where})",
+                    "warning",
+                )
+            )
+    return problems
+
+
 def check_faq(files: FaqFiles) -> list[Problem]:
     """All problems of a loaded FAQ folder, in file and line order."""
     problems = list(files.problems)
     problems += _duplicate_ids(files.entries)
     problems += _conflicting_phrasings(files.entries)
+    problems += _unknown_counterparts(files.entries)
     if files.synonyms_text:
         try:
             parse_synonyms(files.synonyms_text)

@@ -19,7 +19,7 @@ ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_./-]*\Z")
 # A line starting with this starts an entry (its question); nothing else in a file does.
 ENTRY_HEADING = "## "
 _FRONT_MATTER_KEYS = {"lang", "tags"}
-_ENTRY_KEYS = {"id", "alt", "tags"}
+_ENTRY_KEYS = {"id", "alt", "tags", "counterpart"}
 _KEY_LINE = re.compile(r"\A([A-Za-z_]+):(.*)\Z")
 SYNONYMS_FILE = "synonyms.txt"
 
@@ -165,6 +165,7 @@ def _parse_entry(
     line_no = start + 1
     question = lines[start][3:].strip()
     entry_id, alternatives, tags, ok = "", [], list(file_tags), True
+    counterpart = ""
     if not question:
         problems.append(Problem(source, line_no, "empty question: write the question after '## '"))
         ok = False
@@ -179,7 +180,8 @@ def _parse_entry(
                     source,
                     cursor + 1,
                     f"unknown line {text!r} below the "
-                    "question: use 'id:', 'alt:' or 'tags:', then a blank line "
+                    "question: use 'id:', 'alt:', 'tags:' or 'counterpart:', then a blank "
+                    "line "
                     "before the answer",
                 )
             )
@@ -195,6 +197,8 @@ def _parse_entry(
                     problems.append(
                         Problem(source, cursor + 1, "empty alternative after 'alt:'", "warning")
                     )
+            elif key == "counterpart":
+                counterpart = _counterpart(value, source, cursor + 1, problems)
             else:
                 tags.extend(_split_tags(value))
         cursor += 1
@@ -245,7 +249,19 @@ def _parse_entry(
         html=html,
         source=source,
         line=line_no,
+        counterpart=counterpart,
     )
+
+
+def _counterpart(value: str, source: str, line: int, problems: list[Problem]) -> str:
+    """The id after `counterpart:`, or "" (with a warning) when it cannot be an id.
+
+    Only a warning: a broken link between languages must not take the FAQ out of service.
+    """
+    if ID_PATTERN.match(value):
+        return value
+    problems.append(Problem(source, line, f"counterpart {value!r} is not an FAQ id", "warning"))
+    return ""
 
 
 def read_faq_folder(
@@ -323,6 +339,8 @@ def entry_to_markdown(entry: FaqEntry) -> str:
     lines += [f"alt: {alternative}" for alternative in alternatives if alternative]
     if entry.tags:
         lines.append(f"tags: {', '.join(one_line(tag) for tag in entry.tags)}")
+    if entry.counterpart:
+        lines.append(f"counterpart: {one_line(entry.counterpart)}")
     return "\n".join(lines) + "\n\n" + answer_lines(entry.answer) + "\n"
 
 

@@ -13,17 +13,19 @@ How a question is scored (per language, each language has its own index):
    one matching as typed. A word that stays unknown lowers the confidence, because a
    question about things the FAQ never mentions is probably not answered by it. Unknown
    words in a row count as less than that many separate words, since they are mostly one
-   name.
+   name (`query_terms`).
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
    phrasings that share a term with the question, not with the size of the FAQ. Only entries
    sharing a content word are candidates: "how do I" alone says nothing about the topic.
+   Those whose term profiles fit best are shortlisted (`_shortlist`).
 3. Each term weighs its inverse document frequency (stop words and word pairs less). An
    entry scores by its best phrasing (the shared weight over the geometric mean of question
    and phrasing weight, so both must be covered) and by its term profile over all its
    phrasings (cosine: how typical the question's terms are for the entry), half each; a fifth
    of the similarity is the cosine of character trigram profiles, which meet where words
    differ only in inflection, spelling or compounding. Little shared weight lowers that
-   (one common word is weak evidence).
+   (one common word is weak evidence). Each shortlisted entry is scored on its own
+   (`_score_entry`, `_best_phrasing`).
 4. Naive Bayes, with each entry a class and its phrasings the examples, says how likely the
    question's terms are for each entry. An entry's posterior against its strongest rivals
    (not all entries, so it does not shrink with the FAQ's size) multiplies the similarity:
@@ -32,6 +34,12 @@ How a question is scored (per language, each language has its own index):
    Words that define another entry and not this one lower it too (`_own_share`).
    The result is stretched by a fixed power so that the default thresholds suit it. Scores
    are comparable across questions, so they can be thresholded: see `decide`.
+5. The best entries are explained: the phrasing that matched best and the question's words
+   it has (`_explained`).
+
+The index holds the tables these steps read, each built by a function named for what it
+computes (`_idf`, `_postings`, `_term_profiles`, `_defining_shares`, `_naive_bayes`, ...), in
+the order `_LanguageIndex.__init__` lists.
 """
 
 from __future__ import annotations
@@ -191,100 +199,248 @@ def _with_bigrams(terms: list[str]) -> list[str]:
     return terms + pairs
 
 
+# A phrasing as the index sees it: its entry's number, its text, and its distinct terms.
+_Phrasing = tuple[int, str, frozenset[str]]
+# term -> entry number -> the numbers of the entry's phrasings that use the term.
+_Postings = dict[str, dict[int, list[int]]]
+
+
+def _idf(found: Sequence[_Phrasing]) -> tuple[dict[str, float], float]:
+    """Each term's inverse document frequency over the phrasings, and the largest possible.
+
+    BM25's idf (always above 0), so a term in most phrasings still counts a little; stop
+    words and word pairs weigh less (STOP_WEIGHT, BIGRAM_WEIGHT), since they tell less about
+    the topic. The largest idf, of a term in no phrasing, is what unknown words weigh.
+    """
+    df: dict[str, int] = defaultdict(int)
+    for _, _, terms in found:
+        for term in terms:
+            df[term] += 1
+    n = max(len(found), 1)
+    idf: dict[str, float] = {}
+    for term, count in df.items():
+        weight = math.log(1 + (n - count + 0.5) / (count + 0.5))
+        if term[0] == "~":
+            weight *= STOP_WEIGHT
+        if " " in term:
+            weight *= BIGRAM_WEIGHT
+        idf[term] = weight
+    return idf, math.log(1 + (n + 0.5) / 0.5)
+
+
+def _postings(found: Sequence[_Phrasing]) -> _Postings:
+    """The inverted index: for each term, the phrasings using it, grouped by entry, so that
+    ranking looks only at the entries sharing a term with the question."""
+    postings: _Postings = defaultdict(lambda: defaultdict(list))
+    for p_idx, (e_idx, _, terms) in enumerate(found):
+        for term in sorted(terms):
+            postings[term][e_idx].append(p_idx)
+    return postings
+
+
+def _phrasings_per_entry(phrasing_entry: Sequence[int], entries: int) -> list[int]:
+    """How many distinct phrasings each entry has: the base of every share of phrasings."""
+    counts = [0] * entries
+    for e_idx in phrasing_entry:
+        counts[e_idx] += 1
+    return counts
+
+
+def _term_profiles(
+    postings: _Postings, counts: Sequence[int], idf: dict[str, float]
+) -> dict[str, dict[int, float]]:
+    """term -> entry -> the term's weight in the entry's profile: its idf times the share of
+    the entry's phrasings using it, to PROFILE_POWER, so the words most of an entry's
+    phrasings share (its defining words) count most in the cosine with the question."""
+    return {
+        t: {e: idf[t] * (len(ps) / counts[e]) ** PROFILE_POWER for e, ps in per_entry.items()}
+        for t, per_entry in postings.items()
+    }
+
+
+def _profile_norms(profile: dict[str, dict[int, float]], entries: int) -> list[float]:
+    """Each entry's profile length, the divisor of its cosine with a question."""
+    norms = [0.0] * entries
+    for per_entry in profile.values():
+        for e_idx, weight in per_entry.items():
+            norms[e_idx] += weight * weight
+    return [math.sqrt(n) for n in norms]
+
+
+def _defining_shares(postings: _Postings, counts: Sequence[int]) -> dict[str, float]:
+    """term -> the largest share of one entry's phrasings that use it: how far the term
+    defines some entry; a question using a word that defines another entry is less likely
+    asked of this one (see ELSEWHERE_STRENGTH)."""
+    return {
+        t: max(len(ps) / counts[e] for e, ps in per_entry.items())
+        for t, per_entry in postings.items()
+    }
+
+
+def _naive_bayes(postings: _Postings, counts: Sequence[int]) -> tuple[list[float], list[float]]:
+    """Naive Bayes over entries, ready to add up: each entry's log(total term count + alpha
+    * vocabulary), and log(1 + count / alpha) for every count a term can have in an entry.
+
+    A question's log-likelihood for an entry is then a sum of gains over the postings of its
+    terms minus the entry's base times the question's term count (`_profiles_and_logits`).
+    """
+    totals = [0.0] * len(counts)
+    for per_entry in postings.values():
+        for e_idx, ps in per_entry.items():
+            totals[e_idx] += len(ps)
+    vocab = len(postings)
+    gain = [math.log1p(c / NB_ALPHA) for c in range(max(counts, default=0) + 1)]
+    base = [math.log(total + NB_ALPHA * vocab) for total in totals]
+    return base, gain
+
+
+def _entry_postings(
+    postings: _Postings, profile: dict[str, dict[int, float]], gain: Sequence[float]
+) -> dict[str, tuple[tuple[int, float, float], ...]]:
+    """term -> (entry, its profile weight, its Naive Bayes gain) for every entry using it:
+    `rank` adds up profiles and likelihoods in one pass over the question's postings."""
+    return {
+        t: tuple((e, profile[t][e], gain[len(ps)]) for e, ps in per_entry.items())
+        for t, per_entry in postings.items()
+    }
+
+
+class _Question(NamedTuple):
+    """What scoring a shortlisted entry needs to know of the question, worked out once."""
+
+    terms: list[tuple[str, float]]  # known terms and weights, in the question's order
+    total: float  # the weight of every word, unknown ones too
+    norm: float  # the length of that weight vector
+    content_postings: list[tuple[float, dict[int, tuple[int, ...]]]]  # content word's postings
+    content_defining: list[tuple[float, dict[int, tuple[int, ...]]]]  # see `_own_share`
+    profile: list[float]  # each entry's profile dot product with the question
+    logits: list[float]  # each entry's tempered Naive Bayes logit
+    strongest: list[float]  # the logits of the strongest NB_RIVALS - 1 entries
+    others_of: dict[int, list[float]]  # a rival's own strongest others
+    grams: list[str]  # the question's character trigrams some entry has
+    gram_weights: list[float]  # their weights in the question's trigram profile
+    zeros: list[float]  # one 0.0 per trigram, the default of an entry without it
+
+
+# A scored entry: (calibrated score, entry, best phrasing, signals for `signals`).
+_ScoredEntry = tuple[float, int, int, tuple[float, ...]]
+
+
+def _question_weights(qterms: Sequence[_QueryTerm]) -> tuple[dict[str, float], float, float]:
+    """The question's known terms with their weights (in the question's order), and the
+    total and the vector length of all its words' weights: unknown words count in both, so
+    a question about things the FAQ never mentions is covered less by any entry."""
+    total = squares = 0.0
+    weights: dict[str, float] = {}
+    for q in qterms:
+        total += q.weight
+        squares += q.weight * q.weight
+        if q.term:
+            weights[q.term] = q.weight
+    return weights, total, math.sqrt(squares)
+
+
+def _content_terms(weights: dict[str, float]) -> list[str]:
+    """The question's content words (no stop words or word pairs), which pick the entries
+    and phrasings worth a look; all its terms when it has none."""
+    return [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
+
+
+def _shortlist(
+    candidates: Collection[int], profile: list[float], logits: list[float], limit: int
+) -> tuple[list[int], list[int]]:
+    """The candidates compared in full, and the NB_RIVALS entries Naive Bayes finds likeliest.
+
+    The shortlist is the candidates whose profiles fit best (SHORTLIST, or `limit` when more
+    are asked for), plus the likeliest entries by Naive Bayes among the candidates: they are
+    the rivals every entry's posterior is taken against, and may fit by profile less well.
+    """
+    shortlist = _largest(max(SHORTLIST, limit), candidates, profile.__getitem__)
+    rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
+    shortlist += [e for e in rivals if e in candidates and e not in shortlist]
+    return shortlist, rivals
+
+
+def _rival_logits(
+    logits: list[float], rivals: list[int]
+) -> tuple[list[float], dict[int, list[float]]]:
+    """The logits each entry's Naive Bayes share is taken against: the strongest
+    NB_RIVALS - 1 entries, or for a rival itself the strongest NB_RIVALS - 1 others."""
+    strongest = [logits[r] for r in rivals[: NB_RIVALS - 1]]
+    others_of = {r: [logits[o] for o in rivals if o != r][: NB_RIVALS - 1] for r in rivals}
+    return strongest, others_of
+
+
 class _LanguageIndex:
     """The inverted index and term statistics for the entries of one language."""
 
     def __init__(self, lang: str, entries: list[FaqEntry], synonyms: Sequence[Sequence[str]]):
+        """Build every table `rank` reads, step by step: each uses the ones before it."""
         vocabulary = {w for e in entries for p in e.phrasings for w in tokenise(p, lang)}
         self.analyser = Analyser(lang, synonyms, vocabulary)
         self.entries = entries
         self.words: dict[str, str] = {}  # every FAQ word -> its term, for typo correction
-        found: list[tuple[int, str, frozenset[str]]] = []
-        for e_idx, entry in enumerate(entries):
+        found = self._distinct_phrasings()
+        self.idf, self.max_idf = _idf(found)
+        found = self._number_phrasings(found)
+        postings = _postings(found)
+        counts = _phrasings_per_entry(self.phrasing_entry, len(entries))
+        profile = _term_profiles(postings, counts, self.idf)
+        self.profile_norm = _profile_norms(profile, len(entries))
+        self.defining_share = _defining_shares(postings, counts)
+        # term -> entry -> the entry's phrasings with the term, for phrasing-level scores.
+        self.postings = {
+            t: {e: tuple(ps) for e, ps in per_entry.items()} for t, per_entry in postings.items()
+        }
+        self.nb_base, gain = _naive_bayes(postings, counts)
+        self.entry_postings = _entry_postings(postings, profile, gain)
+        self._index_words_for_typos()
+        self._index_word_trigrams()
+        self._build_char_profiles()
+
+    def _distinct_phrasings(self) -> list[_Phrasing]:
+        """Every entry's phrasings with their terms, each set of terms once per entry (the
+        same terms again change no score); fills `words` on the way."""
+        found: list[_Phrasing] = []
+        for e_idx, entry in enumerate(self.entries):
             seen: set[frozenset[str]] = set()
             for text in entry.phrasings:
                 terms = frozenset(self._phrasing_terms(text))
-                if terms and terms not in seen:  # the same terms again change no score
+                if terms and terms not in seen:
                     seen.add(terms)
                     found.append((e_idx, text, terms))
-        df: dict[str, int] = defaultdict(int)
-        for _, _, terms in found:
-            for term in terms:
-                df[term] += 1
-        n = max(len(found), 1)
-        self.idf: dict[str, float] = {}
-        for term, count in df.items():
-            idf = math.log(1 + (n - count + 0.5) / (count + 0.5))  # BM25's idf, always > 0
-            if term[0] == "~":
-                idf *= STOP_WEIGHT
-            if " " in term:
-                idf *= BIGRAM_WEIGHT
-            self.idf[term] = idf
-        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        # Phrasings are numbered entry by entry, lightest first: of an entry's equally good
-        # phrasings, `rank` shows the shortest. Terms are added up in sorted order, here and
-        # below: a set's order changes with Python's string hashing from run to run, and
-        # floats added in another order can differ in the last bit, which breaks exact ties
-        # differently (another phrasing shown, `faq eval` figures not reproducible).
+        return found
+
+    def _number_phrasings(self, found: list[_Phrasing]) -> list[_Phrasing]:
+        """The phrasings in their final order, with their entry, text, terms and weight
+        stored by number; returns them in that order.
+
+        Phrasings are numbered entry by entry, lightest first: of an entry's equally good
+        phrasings, `rank` shows the shortest. Terms are added up in sorted order, here and
+        below: a set's order changes with Python's string hashing from run to run, and
+        floats added in another order can differ in the last bit, which breaks exact ties
+        differently (another phrasing shown, `faq eval` figures not reproducible).
+        """
         weight_of = {terms: sum(self.idf[t] for t in sorted(terms)) for _, _, terms in found}
-        found.sort(key=lambda f: (f[0], weight_of[f[2]]))
+        found = sorted(found, key=lambda f: (f[0], weight_of[f[2]]))
         self.phrasing_entry = [e_idx for e_idx, _, _ in found]
         self.phrasing_text = [text for _, text, _ in found]
         self.phrasing_terms = [terms for _, _, terms in found]
         self.phrasing_weight = [weight_of[terms] for _, _, terms in found]
         self.inv_root_weight = [1 / math.sqrt(w) if w > 0 else 0.0 for w in self.phrasing_weight]
-        postings: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for p_idx, (e_idx, _, terms) in enumerate(found):
-            for term in sorted(terms):
-                postings[term][e_idx].append(p_idx)
-        counts = [0] * len(entries)
-        for e_idx in self.phrasing_entry:
-            counts[e_idx] += 1
-        # The entry's term profile: idf times (share of its phrasings using the term) ** power.
-        profile = {
-            t: {
-                e: self.idf[t] * (len(ps) / counts[e]) ** PROFILE_POWER
-                for e, ps in per_entry.items()
-            }
-            for t, per_entry in postings.items()
-        }
-        norms = [0.0] * len(entries)
-        for per_entry in profile.values():
-            for e_idx, weight in per_entry.items():
-                norms[e_idx] += weight * weight
-        self.profile_norm = [math.sqrt(n) for n in norms]
-        # term -> the largest share of one entry's phrasings that use it: how far the term
-        # defines some entry (see ELSEWHERE_STRENGTH).
-        self.defining_share = {
-            t: max(len(ps) / counts[e] for e, ps in per_entry.items())
-            for t, per_entry in postings.items()
-        }
-        # term -> entry -> the entry's phrasings with the term, for phrasing-level scores.
-        self.postings = {
-            t: {e: tuple(ps) for e, ps in per_entry.items()} for t, per_entry in postings.items()
-        }
-        # Naive Bayes: log(1 + count / alpha) per term and entry, and each entry's
-        # log(total count + alpha * vocabulary), so a question's log-likelihood is a sum over
-        # the postings of its terms minus the entry's base times the question's term count.
-        totals = [0.0] * len(entries)
-        for per_entry in postings.values():
-            for e_idx, ps in per_entry.items():
-                totals[e_idx] += len(ps)
-        vocab = len(postings)
-        gain = [math.log1p(c / NB_ALPHA) for c in range(max(counts, default=0) + 1)]
-        self.nb_base = [math.log(total + NB_ALPHA * vocab) for total in totals]
-        # term -> (entry, its profile weight, its Naive Bayes gain) for every entry using it:
-        # `rank` adds up profiles and likelihoods in one pass over the question's postings.
-        self.entry_postings = {
-            t: tuple((e, profile[t][e], gain[len(ps)]) for e, ps in per_entry.items())
-            for t, per_entry in postings.items()
-        }
+        return found
+
+    def _index_words_for_typos(self) -> None:
+        """The FAQ's words by first letter, where `correct` looks for the word a typo means
+        (typing errors rarely hit the first letter), with its answers cached."""
         self.by_first: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self.words):
             self.by_first[word[0]].append(word)
         self.correct = lru_cache(maxsize=16384)(self._correct)
-        # Character trigrams of the FAQ's content words, for words that are no typo of one,
-        # by first letter (see `_resemble`).
+
+    def _index_word_trigrams(self) -> None:
+        """Character trigrams of the FAQ's content words, by first letter and trigram, for
+        the words that are no typo of one (regional spellings, see `_resemble`)."""
         self._gram_words = [
             w
             for w in sorted(self.words)
@@ -297,7 +453,6 @@ class _LanguageIndex:
                 grams[(word[0], gram)].append(w_idx)
         self._grams = {key: tuple(ids) for key, ids in grams.items()}
         self.resemble = lru_cache(maxsize=16384)(self._resemble)
-        self._build_char_profiles()
 
     def _build_char_profiles(self) -> None:
         """Each entry's character trigram profile over its phrasings' content words.
@@ -542,90 +697,124 @@ class _LanguageIndex:
                 elsewhere += weight
         return max(1.0 - ELSEWHERE_STRENGTH * elsewhere / total, 0.0)
 
-    def _scored(self, question: str, limit: int) -> tuple[list[_QueryTerm], list[tuple]]:
+    def _scored(self, question: str, limit: int) -> tuple[list[_QueryTerm], list[_ScoredEntry]]:
         """The question's terms and the shortlisted entries scored (score, entry, best
-        phrasing, signals), best first."""
+        phrasing, signals), best first.
+
+        The steps: the question's terms and weights; the entries sharing a content word
+        with it (the candidates); every entry's profile fit and Naive Bayes logit in one
+        pass; a shortlist of the candidates; each shortlisted entry scored on its own.
+        """
         qterms = self.query_terms(question)
-        total = squares = 0.0
-        weights: dict[str, float] = {}
-        for q in qterms:
-            total += q.weight
-            squares += q.weight * q.weight
-            if q.term:
-                weights[q.term] = q.weight
+        weights, total, norm = _question_weights(qterms)
         if total <= 0:
             return qterms, []
-        q_norm = math.sqrt(squares)
-        content = [t for t in weights if t[0] != "~" and " " not in t] or list(weights)
-        # Content words pick the phrasings worth an exact look. An entry sharing none of them
-        # is no candidate: its stop words and word pairs alone ("how do i", "my order") say
-        # nothing about the topic asked.
+        content = _content_terms(weights)
+        # An entry sharing no content word is no candidate: its stop words and word pairs
+        # alone ("how do i", "my order") say nothing about the topic asked.
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
         if not candidates:  # out of scope, or asked in the other language
             return qterms, []
         profile, logits = self._profiles_and_logits(weights)
-        # Of those, the entries whose profiles fit best are compared, and the entries Naive
-        # Bayes finds likeliest (which are also the rivals).
-        shortlist = _largest(max(SHORTLIST, limit), candidates, profile.__getitem__)
-        rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
-        shortlist += [e for e in rivals if e in candidates and e not in shortlist]
-        # Each entry's Naive Bayes share is against the strongest NB_RIVALS - 1 other entries.
-        strongest = [logits[r] for r in rivals[: NB_RIVALS - 1]]
-        others_of = {r: [logits[o] for o in rivals if o != r][: NB_RIVALS - 1] for r in rivals}
-        # Trigrams no entry has add nothing to a cosine: only the others are looked up.
+        shortlist, rivals = _shortlist(candidates, profile, logits, limit)
+        strongest, others_of = _rival_logits(logits, rivals)
+        grams, gram_weights = self._question_grams(question)
+        asked = _Question(
+            terms=list(weights.items()),  # in the question's order, so sums come out the same
+            total=total,
+            norm=norm,
+            content_postings=[(weights[t], self.postings[t]) for t in content],
+            content_defining=self._defining_weights(content, weights),
+            profile=profile,
+            logits=logits,
+            strongest=strongest,
+            others_of=others_of,
+            grams=grams,
+            gram_weights=gram_weights,
+            zeros=[0.0] * len(grams),
+        )
+        scored = [self._score_entry(e_idx, asked) for e_idx in shortlist]
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return qterms, scored
+
+    def _question_grams(self, question: str) -> tuple[list[str], list[float]]:
+        """The question's character trigrams that some entry has, and their weights:
+        trigrams no entry has add nothing to a cosine, so only the others are looked up."""
         char_vector = self._char_vector(question)
         grams = [g for g in char_vector if g in self.gram_idf]
-        gram_weights = [char_vector[g] for g in grams]
-        zeros = [0.0] * len(grams)
-        query = list(weights.items())  # in the question's order, so sums come out the same
-        content_postings = [(weights[t], self.postings[t]) for t in content]
-        content_defining = [
+        return grams, [char_vector[g] for g in grams]
+
+    def _defining_weights(
+        self, content: list[str], weights: dict[str, float]
+    ) -> list[tuple[float, dict[int, tuple[int, ...]]]]:
+        """For each content word of the question: its weight times how far it defines some
+        entry (to ELSEWHERE_POWER), and the entries using it, for `_own_share`."""
+        return [
             (weights[t] * self.defining_share[t] ** ELSEWHERE_POWER, self.postings[t])
             for t in content
             if t[0] != "~" and " " not in t
         ]
+
+    def _score_entry(self, e_idx: int, asked: _Question) -> _ScoredEntry:
+        """One shortlisted entry's calibrated score, its best phrasing, and the signals.
+
+        The similarity is the best phrasing's overlap and the profile cosine, half each,
+        with CHAR_SHARE of the trigram cosine; then lowered by little shared weight (weak
+        evidence), by the Naive Bayes share against the strongest rivals, and by the
+        question's words that define other entries.
+        """
+        overlap, shared_best, p_best = self._best_phrasing(e_idx, asked)
+        overlap /= math.sqrt(asked.total)
+        cosine = asked.profile[e_idx] / (asked.norm * self.profile_norm[e_idx])
+        in_profile = map(self.char_profile[e_idx].get, asked.grams, asked.zeros)
+        char_cosine = sum(map(operator.mul, asked.gram_weights, in_profile))
+        similarity = (1 - CHAR_SHARE) * (0.5 * overlap + 0.5 * cosine)
+        similarity += CHAR_SHARE * char_cosine
+        similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
+        others = asked.others_of.get(e_idx, asked.strongest)
+        nb = self._nb_share(asked.logits[e_idx], others)
+        similarity *= nb**NB_POWER
+        own = self._own_share(e_idx, asked.content_defining, asked.total)
+        similarity *= own
+        signals = (
+            shared_best / asked.total,
+            shared_best * self.inv_root_weight[p_best] ** 2,
+            nb,
+            own,
+            cosine,
+            char_cosine,
+            overlap,
+        )
+        return similarity**CALIBRATION, e_idx, p_best, signals
+
+    def _phrasings_to_compare(self, e_idx: int, asked: _Question) -> list[int]:
+        """The entry's EXACT_PHRASINGS phrasings sharing most of the question's content
+        words (by weight over the phrasing's root weight): only these are scored exactly,
+        so an entry with hundreds of phrasings costs no more than one with eight."""
+        inv_root = self.inv_root_weight
+        partial: dict[int, float] = {}
+        for w, per_entry in asked.content_postings:
+            for p in per_entry.get(e_idx, ()):
+                partial[p] = partial.get(p, 0.0) + w * inv_root[p]
+        return sorted(partial, key=partial.__getitem__, reverse=True)[:EXACT_PHRASINGS]
+
+    def _best_phrasing(self, e_idx: int, asked: _Question) -> tuple[float, float, int]:
+        """The entry's phrasing that best covers the question and is covered by it: the
+        shared weight over the root of the phrasing's weight (the question's root is the
+        same for every phrasing, `_score_entry` divides by it). Returns that overlap, the
+        shared weight, and the phrasing's number; of equal ones the first (lightest)."""
         inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
-        scored = []
-        for e_idx in shortlist:
-            partial: dict[int, float] = {}
-            for w, per_entry in content_postings:
-                for p in per_entry.get(e_idx, ()):
-                    partial[p] = partial.get(p, 0.0) + w * inv_root[p]
-            chosen = sorted(partial, key=partial.__getitem__, reverse=True)[:EXACT_PHRASINGS]
-            overlap, shared_best, p_best = -1.0, 0.0, -1
-            for p_idx in chosen:
-                terms = phrasing_terms[p_idx]
-                shared = 0.0
-                for t, w in query:
-                    if t in terms:
-                        shared += w
-                value = shared * inv_root[p_idx]
-                if value > overlap:
-                    overlap, shared_best, p_best = value, shared, p_idx
-            overlap /= math.sqrt(total)
-            cosine = profile[e_idx] / (q_norm * self.profile_norm[e_idx])
-            in_profile = map(self.char_profile[e_idx].get, grams, zeros)
-            char_cosine = sum(map(operator.mul, gram_weights, in_profile))
-            similarity = (1 - CHAR_SHARE) * (0.5 * overlap + 0.5 * cosine)
-            similarity += CHAR_SHARE * char_cosine
-            similarity *= 1 - math.exp(-shared_best / (EVIDENCE_SCALE * self.max_idf))
-            others = others_of.get(e_idx, strongest)
-            nb = self._nb_share(logits[e_idx], others)
-            similarity *= nb**NB_POWER
-            own = self._own_share(e_idx, content_defining, total)
-            similarity *= own
-            signals = (
-                shared_best / total,
-                shared_best * inv_root[p_best] ** 2,
-                nb,
-                own,
-                cosine,
-                char_cosine,
-                overlap,
-            )
-            scored.append((similarity**CALIBRATION, e_idx, p_best, signals))
-        scored.sort(key=lambda s: (-s[0], s[1]))
-        return qterms, scored
+        overlap, shared_best, p_best = -1.0, 0.0, -1
+        for p_idx in self._phrasings_to_compare(e_idx, asked):
+            terms = phrasing_terms[p_idx]
+            shared = 0.0
+            for t, w in asked.terms:
+                if t in terms:
+                    shared += w
+            value = shared * inv_root[p_idx]
+            if value > overlap:
+                overlap, shared_best, p_best = value, shared, p_idx
+        return overlap, shared_best, p_best
 
     def signals(self, question: str) -> dict | None:
         """What the matcher knows about its best entries for question (None without one):
@@ -650,26 +839,33 @@ class _LanguageIndex:
         return {"s1": scored[0][0], "s2": s2, "top": top, **q, **top[0]}
 
     def rank(self, question: str, limit: int) -> list[Candidate]:
+        """The best `limit` entries for the question, best first, each explained."""
         qterms, scored = self._scored(question, limit)
-        out = []
-        for score, e_idx, p_idx, _ in scored[:limit]:
-            terms = self.phrasing_terms[p_idx]
-            words: list[str] = []
-            stop_words: list[str] = []
-            for q in qterms:
-                if q.term in terms and " " not in q.term:
-                    (stop_words if q.term[0] == "~" else words).append(q.word)
-            # Stop words explain little ("wie", "my"); they are shown only when nothing else is.
-            matched = tuple(dict.fromkeys(words or stop_words))
-            out.append(
-                Candidate(
-                    entry=self.entries[e_idx],
-                    score=round(min(max(score, 0.0), 1.0), 4),
-                    matched_phrasing=self.phrasing_text[p_idx],
-                    matched_terms=matched,
-                )
-            )
-        return out
+        return [self._explained(qterms, s, e_idx, p_idx) for s, e_idx, p_idx, _ in scored[:limit]]
+
+    def _explained(
+        self, qterms: list[_QueryTerm], score: float, e_idx: int, p_idx: int
+    ) -> Candidate:
+        """A scored entry as the visitor and the editor see it: the score clamped to 0-1 and
+        rounded, the phrasing it matched best, and the question's words that phrasing has."""
+        return Candidate(
+            entry=self.entries[e_idx],
+            score=round(min(max(score, 0.0), 1.0), 4),
+            matched_phrasing=self.phrasing_text[p_idx],
+            matched_terms=self._shared_words(qterms, p_idx),
+        )
+
+    def _shared_words(self, qterms: list[_QueryTerm], p_idx: int) -> tuple[str, ...]:
+        """The question's words, as typed and each once, whose terms the phrasing has (word
+        pairs not: their words are shown already). Stop words explain little ("wie", "my");
+        they are shown only when nothing else is."""
+        terms = self.phrasing_terms[p_idx]
+        words: list[str] = []
+        stop_words: list[str] = []
+        for q in qterms:
+            if q.term in terms and " " not in q.term:
+                (stop_words if q.term[0] == "~" else words).append(q.word)
+        return tuple(dict.fromkeys(words or stop_words))
 
 
 class FaqIndex:

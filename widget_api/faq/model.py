@@ -20,6 +20,8 @@ class FaqEntry:
     `answer` is the editor's Markdown; `html` is the sanitised HTML the widget may show
     (empty for entries loaded from JSONL evaluation sets until rendered).
     `source` and `line` say where the entry was written, for messages that point at it.
+    `counterpart` is the id of the same topic in another language, when the file names one
+    (the help centre links the two pages).
     """
 
     id: str
@@ -31,6 +33,7 @@ class FaqEntry:
     html: str = ""
     source: str = ""
     line: int = 0
+    counterpart: str = ""
 
     @property
     def phrasings(self) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -153,7 +154,23 @@ def add_headers(response: Response) -> Response:
     for name, value in (*SECURITY_HEADERS, *API_HEADERS) if api else SECURITY_HEADERS:
         if name.lower() not in present:
             headers.add(name, value)
+    if "location" in present:
+        _keep_location_relative(headers)
     return response
+
+
+def _keep_location_relative(headers: Headers) -> None:
+    """Drop scheme and host from a redirect to this service itself.
+
+    werkzeug builds the redirect from `/staff` to `/staff/` (and any absolute `url_for`)
+    from the request's Host header, which the client chose: a link built from a request
+    header. A relative Location reaches the same page on whatever address the visitor used.
+    """
+    location = urlsplit(headers["Location"])
+    if location.netloc and location.netloc == request.host:
+        headers["Location"] = urlunsplit(
+            ("", "", location.path or "/", location.query, location.fragment)
+        )
 
 
 class CookieSession(SecureCookieSessionInterface):

@@ -104,6 +104,7 @@ def prefill_existing(values: dict[str, str], lang: str, entry_id: str) -> dict[s
                     "phrasings": "\n".join(restored.alternatives),
                     "tags": ", ".join(restored.tags),
                     "answer": restored.answer,
+                    "counterpart": restored.counterpart,
                 }
     draft = _accepted_draft()
     if draft and draft["kind"] == "alternative" and draft["faq_id"] == entry_id:

@@ -125,6 +125,7 @@ def _form_entry(lang: str) -> FaqEntry:
         lang=lang,
         alternatives=tuple(dict.fromkeys(p for p in phrasings if p)),
         tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
+        counterpart=one_line(form.get("counterpart", "")),
     )
 
 
@@ -135,6 +136,7 @@ def _form_values(entry: FaqEntry) -> dict[str, str]:
         "phrasings": "\n".join(entry.alternatives),
         "tags": ", ".join(entry.tags),
         "answer": entry.answer,
+        "counterpart": entry.counterpart,
     }
 
 
@@ -204,7 +206,9 @@ def faq_entry(lang: str, entry_id: str):
 @requires_role("editor")
 def faq_new(lang: str):
     lang = _lang_or_404(lang)
-    values = prefill_new({"id": "", "question": "", "phrasings": "", "tags": "", "answer": ""})
+    values = prefill_new(
+        {"id": "", "question": "", "phrasings": "", "tags": "", "answer": "", "counterpart": ""}
+    )
     return _page(lang, opened=None, values=values, file_hash="", relative="")
 
 

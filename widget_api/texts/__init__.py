@@ -3,7 +3,8 @@
 The catalogue is one shape, `{lang: {key: text}}`: each language is one module here named by
 its code (`en.py`, `de.py`) holding one block, `TEXTS`, with the same keys in every language
 (tests/test_texts.py checks it). Keys are grouped by audience: `widget.`, `privacy.`,
-`contact.`, `day.`, `month.`, `hours.`, `reply.`, `conversation.`, `mail.`, `staff.`.
+`contact.`, `day.`, `month.`, `hours.`, `reply.`, `conversation.`, `help.`, `mail.`,
+`staff.`.
 Placeholders in braces are filled by `text()` with str.format.
 
 Adding a language is adding its module here (every key of en.py, translated), its folder in

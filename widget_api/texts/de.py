@@ -65,6 +65,36 @@ TEXTS: dict[str, str] = {
     ),
     "reply.never": "Ein Mensch aus unserem Team antwortet, sobald es geht.",
     "conversation.staff_name": "Team",
+    # The public help centre (help/): its pages, and the widget's links to it
+    "help.title": "Hilfe-Center von {shop}",
+    "help.heading": "Häufige Fragen",
+    "help.skip": "Zum Inhalt springen",
+    "help.languages": "Sprachen",
+    "help.in_language": "Auf Deutsch lesen",
+    "help.topic_in_language": "Diese Frage auf Deutsch",
+    "help.search_label": "Fragen durchsuchen",
+    "help.search": "Suchen",
+    "help.results_for": "Ergebnisse für „{query}“",
+    "help.nothing_found": (
+        "Zu „{query}“ haben wir nichts gefunden. Versuch es mit anderen oder weniger Wörtern."
+    ),
+    "help.nothing_found_next": "Oder frag uns direkt:",
+    "help.all_questions": "Alle Fragen",
+    "help.more": "Weitere Fragen",
+    "help.contact_lead": "Noch eine Frage?",
+    "help.contact_chat": "Frag im Chat auf unserer Website",
+    "help.contact_or": "oder schreib an",
+    "help.not_found": "Diese Seite gibt es in unserem Hilfe-Center nicht.",
+    "help.too_many": (
+        "Das waren viele Suchen auf einmal. Bitte warte eine Minute und versuch es dann noch "
+        "einmal."
+    ),
+    "help.no_sitemap": (
+        "Keine Sitemap: Setze HELP_CENTRE_URL auf die öffentliche Adresse des Hilfe-Centers "
+        "(z. B. https://support.example.com/help/), um eine zu veröffentlichen."
+    ),
+    "help.browse": "Alle Fragen ansehen",
+    "help.open_page": "Als eigene Seite öffnen",
     # E-mail (notifications/notifier.py)
     "mail.staff_subject": "Neue Frage aus dem Chat ({lang})",
     "mail.staff_body": (
@@ -378,6 +408,10 @@ TEXTS: dict[str, str] = {
     "staff.faq_phrasings_hint": (
         "Zeilen hinzufügen, löschen oder umstellen. So schreiben, wie Kunden tippen; drei oder "
         "mehr helfen sehr."
+    ),
+    "staff.faq_counterpart": "Gegenstück (optional)",
+    "staff.faq_counterpart_hint": (
+        "Die Id desselben Themas in der anderen Sprache; das Hilfe-Center verlinkt beide."
     ),
     "staff.faq_tags": "Schlagwörter (durch Kommas getrennt)",
     "staff.faq_answer": "Antwort (Markdown)",

@@ -65,6 +65,31 @@ TEXTS: dict[str, str] = {
     ),
     "reply.never": "A person from our team will answer as soon as they can.",
     "conversation.staff_name": "Team",
+    # The public help centre (help/): its pages, and the widget's links to it
+    "help.title": "{shop} help centre",
+    "help.heading": "Frequently asked questions",
+    "help.skip": "Skip to the content",
+    "help.languages": "Languages",
+    "help.in_language": "Read in English",
+    "help.topic_in_language": "This question in English",
+    "help.search_label": "Search the questions",
+    "help.search": "Search",
+    "help.results_for": "Results for “{query}”",
+    "help.nothing_found": "We found nothing for “{query}”. Try other words, or fewer.",
+    "help.nothing_found_next": "Or ask us directly:",
+    "help.all_questions": "All questions",
+    "help.more": "More questions",
+    "help.contact_lead": "Still have a question?",
+    "help.contact_chat": "Ask in the chat on our website",
+    "help.contact_or": "or write to",
+    "help.not_found": "There is no such page in our help centre.",
+    "help.too_many": "That was a lot of searches at once. Please wait a minute and try again.",
+    "help.no_sitemap": (
+        "No sitemap: set HELP_CENTRE_URL to the help centre's public address "
+        "(e.g. https://support.example.com/help/) to publish one."
+    ),
+    "help.browse": "Browse all questions",
+    "help.open_page": "Open as a page",
     # E-mail (notifications/notifier.py)
     "mail.staff_subject": "New question from a visitor ({lang})",
     "mail.staff_body": (
@@ -365,6 +390,10 @@ TEXTS: dict[str, str] = {
     "staff.faq_phrasings": "Other phrasings, one a line",
     "staff.faq_phrasings_hint": (
         "Add, remove or reorder lines. Write them as customers type; three or more help a lot."
+    ),
+    "staff.faq_counterpart": "Counterpart (optional)",
+    "staff.faq_counterpart_hint": (
+        "The id of the same topic in the other language; the help centre links the two."
     ),
     "staff.faq_tags": "Tags (comma-separated)",
     "staff.faq_answer": "Answer (Markdown)",

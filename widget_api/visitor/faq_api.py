@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..faq.library import FaqLibrary
 from ..faq.model import LANGUAGES, Candidate, Thresholds
+from ..help_centre import widget_link
 from ..input_rules import remove_control_characters, widget_limits
 from ..server.security import rate_limited
 from ..server.storage_health import health_report, public_health, storage_health
@@ -246,6 +247,7 @@ def widget_config() -> Response:
         theme={"color": config["THEME_COLOR"], "position": config["WIDGET_POSITION"]},
         service_hours=availability(hours, datetime.now(UTC), lang),
         limits=widget_limits(config["MAX_QUESTION_LENGTH"]),
+        help=widget_link(config, lang),
         **widget_texts(config, lang),
     )
 

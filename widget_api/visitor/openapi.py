@@ -222,6 +222,20 @@ def _schemas(max_question: int) -> dict[str, Any]:
                         "phone": {"type": "string"},
                     }
                 ),
+                "help": {
+                    "type": ["object", "null"],
+                    "description": "The public help centre: `url` is its path on this service "
+                    "(the widget resolves it against its own script's origin; an entry's page is "
+                    "`url` + answer `lang` + `/` + the id, URL-encoded), with the labels of the "
+                    "widget's links to it; null when the operator turned it off (`HELP_CENTRE`).",
+                    "required": ["url", "browse", "page"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "url": {"type": "string"},
+                        "browse": {"type": "string"},
+                        "page": {"type": "string"},
+                    },
+                },
                 "limits": {
                     "type": "object",
                     "description": "The input limits the server enforces on a handoff, and its "
