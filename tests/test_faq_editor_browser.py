@@ -3,7 +3,7 @@
 One live service on a copy of the sample FAQ (never the repository's files): change the
 shipping answer with the live preview, see the widget answer with it without a restart; a
 change made on disk meanwhile is refused and both versions are shown; a deleted entry is gone
-from the widget. axe checks the editor's pages.
+from the widget and the help centre. axe checks the editor's pages.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ def test_an_editor_changes_conflicts_and_deletes_and_the_widget_follows(browser,
         assert "Parcels leave the same day." in widget_answer(
             context, faq_server, "How long does shipping take?"
         )
+        help_page = context.new_page()
+        help_page.goto(f"{faq_server.api_url}/help/en/shipping-time")
+        assert "Parcels leave the same day." in help_page.locator("main").inner_text()
         text = (faq_server.faq / "en" / "shipping.md").read_text()
         assert "Parcels leave **the same day**." in text
 
@@ -117,6 +120,8 @@ def test_an_editor_changes_conflicts_and_deletes_and_the_widget_follows(browser,
             page.get_by_role("button", name="Yes, delete it").click()
         assert "Deleted." in page.locator(".flash").first.inner_text()
         assert "id: shipping-express" not in path.read_text()
+        gone = help_page.goto(f"{faq_server.api_url}/help/en/shipping-express")
+        assert gone.status == 404
         assert "Express costs €12.95" not in widget_answer(context, faq_server, "next day delivery")
     finally:
         context.close()
