@@ -24,7 +24,7 @@ def test_try_it_shows_ranking_thresholds_and_why(app):
     client = editor(app)
     page = client.get("/staff/try?q=wie+lange+dauer+der+versnad&lang=de").get_data(as_text=True)
     assert "Thresholds: answer from" in page
-    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td[^>]*>([^<]+)<span", page)
+    rows = re.findall(r"<tr>\s*<td>(\d+)</td>\s*<td[^>]*><a [^>]*>([^<]+)</a> <span", page)
     assert rows[0][1].strip() == "Wie lange dauert der Versand?"
     assert "closest phrasing" in page and "shared words" in page
     assert "The widget would answer with the first entry." in page

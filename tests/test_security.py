@@ -114,6 +114,9 @@ def some_work(app, client) -> dict:
         "message_id": reply_id,
         "delivery_id": 1,  # no delivery waits (no SMTP here): the route answers for a missing one
         "filename": "staff.css",
+        # The FAQ editor's routes: the crawl's form has no file hash, so nothing is written.
+        "lang": "en",
+        "entry_id": "shipping-time",
         # The admin's own account: the admin pages refuse every change to it (403).
         "account_id": accounts.account_id_for_email(db, ADMIN),
     }

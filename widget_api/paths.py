@@ -1,7 +1,8 @@
 """Where the package's own files are: the widget script and the sample FAQ.
 
 Installed from a wheel they are package data inside `widget_api/`; in a checkout they are the
-top-level `static/` and `faq/` folders. Nothing is ever written to either place.
+top-level `static/` and `faq/` folders. Nothing is ever written into the installed package;
+in a checkout the staff area's FAQ editor writes `faq/` when FAQ_DIR is left empty (the demo).
 """
 
 from __future__ import annotations

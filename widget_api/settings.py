@@ -499,6 +499,15 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "RETENTION_FAQ_VERSIONS_DAYS",
+        365,
+        "Earlier versions of FAQ entries saved in the staff area's FAQ editor (their text and "
+        "the account id of who saved them) are deleted after this many days; at most 20 are "
+        "kept per entry. 0 keeps them.",
+        int,
+        minimum=0,
+    ),
+    Setting(
         "HEALTH_MIN_FREE_MB",
         64,
         "`GET /api/v1/health` reports the database as degraded when the filesystem that holds "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -118,9 +119,14 @@ def check_faq(files: FaqFiles) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.source, p.line))
 
 
-def check_path(path: str | Path) -> tuple[FaqFiles, list[Problem]]:
-    """Load and check a folder or file; the entries are usable only when no problem is an error."""
-    files = read_faq_folder(path)
+def check_path(
+    path: str | Path, texts: Mapping[Path, str] | None = None
+) -> tuple[FaqFiles, list[Problem]]:
+    """Load and check a folder or file; the entries are usable only when no problem is an error.
+
+    `texts` replaces some files' text on disk (the FAQ editor checks a change before writing).
+    """
+    files = read_faq_folder(path, texts=texts)
     problems = check_faq(files)
     if not files.entries and not any(p.severity == "error" for p in problems):
         problems.append(Problem(str(path), 0, "the FAQ has no entries"))

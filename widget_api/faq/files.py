@@ -8,7 +8,7 @@ last good FAQ in service.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,7 +112,7 @@ def parse_faq_file(text: str, source: str) -> tuple[list[FaqEntry], list[Problem
         )
     file_tags = _split_tags(meta.get("tags", ""))
 
-    headings = [i for i in range(index, len(lines)) if lines[i].startswith(ENTRY_HEADING)]
+    headings = _entry_starts(lines, index)
     if not headings and not problems:
         problems.append(
             Problem(
@@ -126,6 +126,30 @@ def parse_faq_file(text: str, source: str) -> tuple[list[FaqEntry], list[Problem
         if entry is not None and lang in LANGUAGES:
             entries.append(entry)
     return entries, problems
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """The front matter's keys of a file's text ({} when it has none)."""
+    meta, _ = _parse_front_matter(text.splitlines(), "", [])
+    return meta
+
+
+def _entry_starts(lines: list[str], index: int) -> list[int]:
+    """The line indices (from `index`, after the front matter) where entries start."""
+    return [i for i in range(index, len(lines)) if lines[i].startswith(ENTRY_HEADING)]
+
+
+def entry_spans(text: str) -> list[tuple[int, int]]:
+    """Each entry's lines in `text` as (first, end) indices of `text.splitlines()`, end
+    excluded: from its heading to the next entry's heading or the end of the file.
+
+    The editor replaces exactly these lines, so it finds entries as the reader does;
+    `splitlines(keepends=True)` has the same lines, so every other byte stays as it was.
+    """
+    lines = text.splitlines()
+    _, index = _parse_front_matter(lines, "", [])
+    starts = _entry_starts(lines, index)
+    return list(zip(starts, [*starts[1:], len(lines)], strict=True))
 
 
 def _parse_entry(
@@ -240,15 +264,23 @@ def _counterpart(value: str, source: str, line: int, problems: list[Problem]) ->
     return ""
 
 
-def read_faq_folder(path: str | Path, files: Iterable[Path] | None = None) -> FaqFiles:
-    """Read every FAQ file below `path` (or the file itself) and the synonyms file."""
+def read_faq_folder(
+    path: str | Path,
+    files: Iterable[Path] | None = None,
+    texts: Mapping[Path, str] | None = None,
+) -> FaqFiles:
+    """Read every FAQ file below `path` (or the file itself) and the synonyms file.
+
+    `texts` gives some files' text instead of what is on disk: the FAQ editor checks the
+    folder as it would be after a change before it writes anything.
+    """
     path = Path(path)
     result = FaqFiles()
     if not path.exists():
         result.problems.append(Problem(str(path), 0, "no such file or folder"))
         return result
     for file in files if files is not None else faq_files(path):
-        text = _read_text(file, result.problems)
+        text = texts[file] if texts and file in texts else _read_text(file, result.problems)
         if text is None:
             continue
         entries, problems = parse_faq_file(text, str(file))

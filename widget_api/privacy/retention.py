@@ -26,7 +26,15 @@ from typing import Any
 from flask import Flask
 from sqlite_utils import Database
 
-from ..store import audit, conversations, erasure, maintenance, question_log, staff_queue
+from ..store import (
+    audit,
+    conversations,
+    erasure,
+    faq_versions,
+    maintenance,
+    question_log,
+    staff_queue,
+)
 from ..store.sqlite import connect, days_ago, write_transaction
 from ..store.staff_sessions import SessionLifetimes, purge_expired_sessions
 
@@ -42,6 +50,7 @@ class RetentionPolicy:
     inactive_close_days: int = 30
     question_log_days: int = 30
     audit_days: int = 365
+    faq_versions_days: int = 365
     # Not days: a staff sign-in's row goes as soon as the sign-in is over.
     sessions: SessionLifetimes = field(default_factory=SessionLifetimes)
 
@@ -53,6 +62,7 @@ class RetentionPolicy:
             "inactive_close_days": "RETENTION_INACTIVE_CLOSE_DAYS",
             "question_log_days": "RETENTION_QUESTION_LOG_DAYS",
             "audit_days": "RETENTION_AUDIT_DAYS",
+            "faq_versions_days": "RETENTION_FAQ_VERSIONS_DAYS",
         }
         values = {key: config[name] for key, name in names.items()}
         return cls(**values, sessions=SessionLifetimes.from_config(config))
@@ -68,7 +78,8 @@ def purge(
 
     Closed conversations past `closed_days` go first, then conversations idle for
     `inactive_close_days` are closed (their deletion clock starts now), then old questions,
-    feedback, idempotency keys, audit entries and staff sign-ins that are over. Does not
+    feedback, idempotency keys, audit entries, staff sign-ins that are over and old
+    versions of FAQ entries. Does not
     compact the file: see `run`.
     """
     now = now or datetime.now(UTC)
@@ -85,6 +96,7 @@ def purge(
             "idempotency_keys_deleted",
             "audit_entries_deleted",
             "staff_sessions_deleted",
+            "faq_versions_deleted",
         ),
         0,
     )
@@ -108,6 +120,10 @@ def purge(
         if policy.audit_days:
             counts["audit_entries_deleted"] = audit.purge(db, days_ago(policy.audit_days, now))
         counts["staff_sessions_deleted"] = purge_expired_sessions(db, now, policy.sessions)
+        if policy.faq_versions_days:
+            counts["faq_versions_deleted"] = faq_versions.purge(
+                db, days_ago(policy.faq_versions_days, now)
+            )
     return counts
 
 

@@ -136,6 +136,7 @@ def init_app(app: Flask) -> None:
         auth,
         deliveries_views,
         drafts_views,
+        faq_views,
         gaps_views,
         inbox,
         stats_views,

@@ -1,4 +1,5 @@
-"""The editors' review of FAQ drafts: accept or reject, and take accepted ones as file text."""
+"""The editors' review of FAQ drafts: accept or reject; an accepted one opens in the FAQ editor
+(or is taken as file text)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import Response, abort, g, redirect, render_template, url_for
 from ..store import drafts
 from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
+from .faq_history import draft_editor_url
 
 
 @bp.get("/drafts")
@@ -15,15 +17,21 @@ def drafts_page():
     items = drafts.list_drafts(get_db(), status=None)
     for item in items:
         item["file_text"] = drafts.draft_as_faq_file(item)
+        item["editor_url"] = draft_editor_url(item) if item["status"] == "accepted" else None
     return render_template("staff/drafts.html", items=items)
 
 
 def _review(draft_id: int, status: str):
+    """Record the review; an accepted draft opens in the FAQ editor, filled in, to save."""
     try:
         drafts.review_draft(get_db(), draft_id, status, g.staff["id"])
     except drafts.DraftNotFound:
         abort(404)
     audit_staff(f"draft.{status}", draft_id)
+    if status == "accepted":
+        target = draft_editor_url(drafts.get_draft(get_db(), draft_id))
+        if target:
+            return redirect(target)
     return redirect(url_for("staff.drafts_page"))
 
 

@@ -43,4 +43,5 @@ def gaps_page():
         days=days,
         periods=PERIODS,
         unhelpful=unhelpful,
+        entry_ids=sorted(entries),
     )

@@ -326,6 +326,28 @@ def _ask_language_stats(db: Database) -> None:
     )
 
 
+@migration("0014_faq_versions")
+def _faq_versions(db: Database) -> None:
+    # Earlier versions of FAQ entries changed in the staff area's editor, to view and restore.
+    # The entry's text as written to its file, and who wrote it as an account id only; kept
+    # for RETENTION_FAQ_VERSIONS_DAYS and at most faq_versions.KEPT_PER_ENTRY per entry.
+    db.execute(
+        """
+        CREATE TABLE faq_versions (
+            id INTEGER PRIMARY KEY,
+            entry_id TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('before', 'saved', 'created', 'deleted')),
+            markdown TEXT NOT NULL,
+            staff_id INTEGER,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX faq_versions_entry ON faq_versions (lang, entry_id, id)")
+    db.execute("CREATE INDEX faq_versions_created ON faq_versions (created_at)")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

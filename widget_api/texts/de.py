@@ -382,4 +382,93 @@ TEXTS: dict[str, str] = {
     "staff.front_api": "Die Besucher-API, beschrieben als OpenAPI (GET /api/v1/openapi.json)",
     "staff.front_docs": "Für Betreiber: README.md und der Ordner docs/, die mit der Software "
     "kommen, erklären Installation, Einstellungen, die API, Rollen und Datenschutz.",
+    # Der FAQ-Editor (staff/faq_views.py).
+    "staff.faq": "FAQ",
+    "staff.faq_search": "Suchen (wie das Widget zuordnet)",
+    "staff.faq_search_button": "Suchen",
+    "staff.faq_tag": "Schlagwort",
+    "staff.faq_all_tags": "Alle Schlagwörter",
+    "staff.faq_count": "{n} Einträge",
+    "staff.faq_no_entries": "Keine Einträge.",
+    "staff.faq_new": "Neuer Eintrag",
+    "staff.faq_read_only": "Sie können die FAQ hier lesen; Redaktion und Admins ändern sie.",
+    "staff.faq_not_editable": (
+        "Die FAQ im Dienst ist das Beispiel im installierten Paket, in das nie geschrieben "
+        "wird. Setzen Sie FAQ_DIR auf einen eigenen Ordner, um die FAQ im Browser zu ändern."
+    ),
+    "staff.faq_file": "Datei",
+    "staff.faq_file_tags": "Schlagwörter der Datei: {tags}",
+    "staff.faq_id": "Id",
+    "staff.faq_id_hint": (
+        "Ein fester Name: Buchstaben, Ziffern, '-', '_' und einzelne Punkte. Feedback und "
+        "Statistik beziehen sich darauf; behalten Sie ihn, wenn Sie die Frage umformulieren."
+    ),
+    "staff.faq_question": "Frage",
+    "staff.faq_phrasings": "Weitere Formulierungen, eine pro Zeile",
+    "staff.faq_phrasings_hint": (
+        "Zeilen hinzufügen, löschen oder umstellen. So schreiben, wie Kunden tippen; drei oder "
+        "mehr helfen sehr."
+    ),
+    "staff.faq_counterpart": "Gegenstück (optional)",
+    "staff.faq_counterpart_hint": (
+        "Die Id desselben Themas in der anderen Sprache; das Hilfe-Center verlinkt beide."
+    ),
+    "staff.faq_tags": "Schlagwörter (durch Kommas getrennt)",
+    "staff.faq_answer": "Antwort (Markdown)",
+    "staff.faq_answer_hint": (
+        "Höchstens {max} Zeichen. Absätze, Listen, **fett**, *kursiv* und Links (http, https, "
+        "mailto) gehen; anderes HTML wird entfernt."
+    ),
+    "staff.faq_preview": "Was das Widget zeigt",
+    "staff.faq_preview_button": "Vorschau",
+    "staff.faq_save": "Speichern",
+    "staff.faq_create": "Eintrag anlegen",
+    "staff.faq_saved": "{id} gespeichert. Das Widget antwortet jetzt damit.",
+    "staff.faq_created": "{id} angelegt. Das Widget antwortet jetzt damit.",
+    "staff.faq_deleted": "Gelöscht. Das Widget zeigt den Eintrag nicht mehr.",
+    "staff.faq_prefilled": (
+        "Das Formular enthält noch nicht gespeicherte Änderungen: prüfen, dann speichern."
+    ),
+    "staff.faq_not_saved": "Nichts wurde gespeichert:",
+    "staff.faq_delete": "Eintrag löschen",
+    "staff.faq_delete_confirm": (
+        "\u201e{question}\u201c ({id}) aus {file} löschen? Das Widget zeigt ihn sofort nicht mehr."
+    ),
+    "staff.faq_delete_yes": "Ja, löschen",
+    "staff.faq_cancel": "Abbrechen",
+    "staff.faq_conflict_title": "Inzwischen auf der Platte geändert",
+    "staff.faq_conflict": (
+        "Die Datei hat sich geändert, seit Sie den Eintrag geöffnet haben (jemand anderes hat "
+        "gespeichert, oder sie kam mit git), daher wurde nichts gespeichert. Vergleichen Sie "
+        "beide Fassungen. Das Formular enthält Ihre: Speichern ersetzt jetzt die Fassung auf "
+        "der Platte."
+    ),
+    "staff.faq_yours": "Ihre Fassung",
+    "staff.faq_on_disk": "Jetzt auf der Platte",
+    "staff.faq_gone_on_disk": "Der Eintrag ist nicht mehr in der Datei.",
+    "staff.faq_id_unsafe": (
+        "Die Id darf nur Buchstaben, Ziffern, '-', '_' und einzelne Punkte enthalten, "
+        "höchstens {max} Zeichen, am Anfang ein Buchstabe oder eine Ziffer."
+    ),
+    "staff.faq_question_missing": "Die Frage ist leer.",
+    "staff.faq_answer_missing": "Die Antwort ist leer.",
+    "staff.faq_answer_too_long": "Die Antwort ist länger als {max} Zeichen.",
+    "staff.faq_too_many_phrasings": "Ein Eintrag hat höchstens {max} Formulierungen.",
+    "staff.faq_phrasing_too_long": "Eine Formulierung ist länger als {max} Zeichen.",
+    "staff.faq_tag_too_long": "Ein Schlagwort ist länger als {max} Zeichen.",
+    "staff.faq_no_such_file": "Wählen Sie eine der FAQ-Dateien dieser Sprache.",
+    "staff.faq_busy": "Die Datei wird gerade anderweitig geschrieben; bitte erneut speichern.",
+    "staff.faq_not_utf8": "Die Datei ist kein UTF-8-Text; bitte zuerst auf dem Server reparieren.",
+    "staff.faq_conflict_short": "Die Datei hat sich geändert, seit Sie sie geöffnet haben.",
+    "staff.faq_versions": "Frühere Fassungen",
+    "staff.faq_version_line": "{when}: {action} von Konto {who}",
+    "staff.faq_action_before": "so, wie er vor dem ersten Speichern hier war",
+    "staff.faq_action_saved": "gespeichert",
+    "staff.faq_action_created": "angelegt",
+    "staff.faq_action_deleted": "gelöscht",
+    "staff.faq_show_version": "Anzeigen",
+    "staff.faq_restore": "Ins Formular laden",
+    "staff.faq_open_editor": "Im FAQ-Editor öffnen",
+    "staff.faq_add_phrasing": "Als Formulierung dieses Eintrags hinzufügen",
+    "staff.faq_add_button": "Eintrag damit öffnen",
 }

@@ -365,4 +365,89 @@ TEXTS: dict[str, str] = {
     "staff.front_api": "The visitor API, described as OpenAPI (GET /api/v1/openapi.json)",
     "staff.front_docs": "Operators: README.md and the docs/ folder that come with the software "
     "explain installation, settings, the API, roles and privacy.",
+    # The FAQ editor (staff/faq_views.py).
+    "staff.faq": "FAQ",
+    "staff.faq_search": "Search (as the widget matches)",
+    "staff.faq_search_button": "Search",
+    "staff.faq_tag": "Tag",
+    "staff.faq_all_tags": "All tags",
+    "staff.faq_count": "{n} entries",
+    "staff.faq_no_entries": "No entries.",
+    "staff.faq_new": "New entry",
+    "staff.faq_read_only": "You can read the FAQ here; editors and admins change it.",
+    "staff.faq_not_editable": (
+        "The FAQ in service is the sample inside the installed package, which is never "
+        "written to. Set FAQ_DIR to a folder of your own to edit the FAQ in the browser."
+    ),
+    "staff.faq_file": "File",
+    "staff.faq_file_tags": "tags from the file: {tags}",
+    "staff.faq_id": "Id",
+    "staff.faq_id_hint": (
+        "A stable name: letters, digits, '-', '_' and single dots. Feedback and statistics "
+        "refer to it, so keep it when you reword the question."
+    ),
+    "staff.faq_question": "Question",
+    "staff.faq_phrasings": "Other phrasings, one a line",
+    "staff.faq_phrasings_hint": (
+        "Add, remove or reorder lines. Write them as customers type; three or more help a lot."
+    ),
+    "staff.faq_counterpart": "Counterpart (optional)",
+    "staff.faq_counterpart_hint": (
+        "The id of the same topic in the other language; the help centre links the two."
+    ),
+    "staff.faq_tags": "Tags (comma-separated)",
+    "staff.faq_answer": "Answer (Markdown)",
+    "staff.faq_answer_hint": (
+        "At most {max} characters. Paragraphs, lists, **bold**, *italic* and links (http, "
+        "https, mailto) work; other HTML is removed."
+    ),
+    "staff.faq_preview": "What the widget shows",
+    "staff.faq_preview_button": "Preview",
+    "staff.faq_save": "Save",
+    "staff.faq_create": "Create entry",
+    "staff.faq_saved": "Saved {id}. The widget answers with it now.",
+    "staff.faq_created": "Created {id}. The widget answers with it now.",
+    "staff.faq_deleted": "Deleted. The widget no longer shows the entry.",
+    "staff.faq_prefilled": "The form holds changes that are not saved yet: check them, then save.",
+    "staff.faq_not_saved": "Nothing was saved:",
+    "staff.faq_delete": "Delete entry",
+    "staff.faq_delete_confirm": (
+        "Delete \u201c{question}\u201d ({id}) from {file}? The widget stops showing it at once."
+    ),
+    "staff.faq_delete_yes": "Yes, delete it",
+    "staff.faq_cancel": "Cancel",
+    "staff.faq_conflict_title": "Changed on disk meanwhile",
+    "staff.faq_conflict": (
+        "The file changed since you opened this entry (someone else saved, or it came with "
+        "git), so nothing was saved. Compare the two versions. The form still holds yours: "
+        "saving it now replaces the version on disk."
+    ),
+    "staff.faq_yours": "Your version",
+    "staff.faq_on_disk": "On disk now",
+    "staff.faq_gone_on_disk": "The entry is no longer in the file.",
+    "staff.faq_id_unsafe": (
+        "The id may only use letters, digits, '-', '_' and single dots, at most {max} "
+        "characters, starting with a letter or digit."
+    ),
+    "staff.faq_question_missing": "The question is empty.",
+    "staff.faq_answer_missing": "The answer is empty.",
+    "staff.faq_answer_too_long": "The answer is longer than {max} characters.",
+    "staff.faq_too_many_phrasings": "An entry may have at most {max} phrasings.",
+    "staff.faq_phrasing_too_long": "A phrasing is longer than {max} characters.",
+    "staff.faq_tag_too_long": "A tag is longer than {max} characters.",
+    "staff.faq_no_such_file": "Choose one of the FAQ files of this language.",
+    "staff.faq_busy": "The file is being written by someone else; please save again.",
+    "staff.faq_not_utf8": "The file is not UTF-8 text; fix it on the server first.",
+    "staff.faq_conflict_short": "The file changed on disk since you opened it.",
+    "staff.faq_versions": "Earlier versions",
+    "staff.faq_version_line": "{when}: {action} by account {who}",
+    "staff.faq_action_before": "as it was before the first save here",
+    "staff.faq_action_saved": "saved",
+    "staff.faq_action_created": "created",
+    "staff.faq_action_deleted": "deleted",
+    "staff.faq_show_version": "Show",
+    "staff.faq_restore": "Load into the form",
+    "staff.faq_open_editor": "Open in the FAQ editor",
+    "staff.faq_add_phrasing": "Add as a phrasing of the entry",
+    "staff.faq_add_button": "Open the entry with it",
 }
