@@ -101,7 +101,7 @@ def git(folder, *args) -> str:
     ).stdout
 
 
-def test_in_a_git_work_tree_a_save_is_a_commit_by_the_editor(editor_app, faq_copy):
+def test_in_a_git_repository_a_save_is_a_commit_by_the_editor(editor_app, faq_copy):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     git(faq_copy, "init", "-q")
@@ -121,6 +121,20 @@ def test_in_a_git_work_tree_a_save_is_a_commit_by_the_editor(editor_app, faq_cop
     )
     assert log.strip().endswith("en/shipping.md")  # only the saved file; care.md stays changed
     assert "en/care.md" in git(faq_copy, "status", "--porcelain")
+
+
+def test_a_faq_folder_inside_another_repository_gets_no_commit(editor_app, faq_copy):
+    """The sample faq/ in a clone of this project: a demo save is no commit on that branch."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    outer = faq_copy.parent
+    git(outer, "init", "-q")
+    git(outer, "-c", "user.name=Op", "-c", "user.email=op@example.com", "add", ".")
+    git(outer, "-c", "user.name=Op", "-c", "user.email=op@example.com", "commit", "-qm", "all")
+    eve = signed_in(editor_app, "eve@example.com")
+    save(eve, "shipping-time", answer="Saved, not committed.")
+    assert git(outer, "rev-list", "--count", "HEAD").strip() == "1"
+    assert "shipping.md" in git(outer, "status", "--porcelain")
 
 
 def test_without_git_the_save_works_and_says_so_in_the_log(

@@ -1,11 +1,12 @@
-"""Committing an FAQ file the staff area's editor wrote, when the FAQ folder is under git.
+"""Committing an FAQ file the staff area's editor wrote, when the FAQ folder is a git repository.
 
 Then the history of the FAQ is git's, with the editor as the commit's author, and a
 `git pull` on the server meets commits instead of uncommitted changes. git is run as a
 subprocess with a fixed argument list (no shell); the entry id and file name are single
 arguments after `--` or in `-m`, so nothing an editor typed can become an option. Without
-git, or outside a work tree, nothing is committed and a log line says why; a failed commit is
-logged and never undoes the save (the file is already written and in service).
+git, or when the folder is not a repository's top, nothing is committed (a log line says why
+when git is missing); a failed commit is logged and never undoes the save (the file is
+already written and in service).
 """
 
 from __future__ import annotations
@@ -36,13 +37,18 @@ def _git(git: str, folder: Path, *args: str, env: dict | None = None):
         return subprocess.CompletedProcess(args, 1, "", str(error))
 
 
-def in_git_work_tree(folder: Path) -> bool:
-    """True when git is installed and `folder` is inside a git work tree."""
+def is_git_repository(folder: Path) -> bool:
+    """True when git is installed and `folder` is the top of a git work tree: the FAQ's own
+    repository. A folder that only lies inside some other repository (the sample `faq/` in a
+    clone of this project) is not committed to: saves in the demo must not land as commits
+    on a developer's branch."""
     git = shutil.which("git")
     if git is None:
         return False
-    found = _git(git, folder, "rev-parse", "--is-inside-work-tree")
-    return found.returncode == 0 and found.stdout.strip() == "true"
+    found = _git(git, folder, "rev-parse", "--show-toplevel")
+    if found.returncode != 0:
+        return False
+    return Path(found.stdout.strip()).resolve() == folder.resolve()
 
 
 def commit_file(folder: Path, relative: str, author: tuple[str, str], message: str) -> bool:
@@ -52,7 +58,7 @@ def commit_file(folder: Path, relative: str, author: tuple[str, str], message: s
     if git is None:
         log.info("FAQ change to %s not committed: git is not installed", relative)
         return False
-    if not in_git_work_tree(folder):
+    if not is_git_repository(folder):
         return False
     env = {
         **os.environ,

@@ -1,7 +1,7 @@
 """What comes with an FAQ editor's write, and what prefills the editor's form.
 
 After a write: a version kept in the database (faq_versions, account ids only) and, when the
-FAQ folder is in a git work tree, a commit with the editor as author. Before: the form filled
+FAQ folder is a git repository, a commit with the editor as author. Before: the form filled
 from a kept version ("restore"), an accepted draft, or a gap question to add as a phrasing;
 the editor sees the result and saves it (or not) as any other change.
 """
