@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _support import print_load, print_machine
 from aiosmtpd.controller import Controller
 
-from tests.live_service import Http, Service, free_port
+from tests.live_service import Http, free_port, mailing_service
 
 
 class Sink:
@@ -46,21 +46,7 @@ class Sink:
 
 def one_run(root: Path, handoffs: int) -> tuple[float, int]:
     smtp_port = free_port()
-    service = Service(
-        root,
-        workers=2,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_port,
-        SMTP_STARTTLS="false",
-        SMTP_FROM="support@example.com",
-        STAFF_NOTIFY_EMAIL="team@example.com",
-        STAFF_URL="https://support.example.com/staff",
-        MAIL_RETRIES=1000,
-        NOTIFY_RETRY_DELAY_SECONDS=0.5,
-        SMTP_TIMEOUT_SECONDS=1,
-        WEBHOOK_TIMEOUT_SECONDS=1,
-        NOTIFY_LEASE_SECONDS=3,
-    )
+    service = mailing_service(root, smtp_port)
     service.start()
     service.wait_ready()
     with contextlib.closing(Http(service.port)) as client:

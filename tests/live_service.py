@@ -268,6 +268,28 @@ class Service:
             self.stop()
 
 
+def mailing_service(root: Path, smtp_port: int, **settings: Any) -> Service:
+    """Two workers that mail each new handoff to the staff through a local SMTP server on
+    `smtp_port`, retrying without end every half second, with short timeouts and a lease
+    of 3 s: a delivery being sent when a worker is killed is taken over soon after."""
+    return Service(
+        root,
+        workers=2,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_port,
+        SMTP_STARTTLS="false",
+        SMTP_FROM="support@example.com",
+        STAFF_NOTIFY_EMAIL="team@example.com",
+        STAFF_URL="https://support.example.com/staff",
+        MAIL_RETRIES=1000,
+        NOTIFY_RETRY_DELAY_SECONDS=0.5,
+        SMTP_TIMEOUT_SECONDS=1,
+        WEBHOOK_TIMEOUT_SECONDS=1,
+        NOTIFY_LEASE_SECONDS=3,
+        **settings,
+    )
+
+
 def open_database(path: Path) -> sqlite3.Connection:
     """A plain connection from outside the service, as an operator's sqlite3 shell would open."""
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)

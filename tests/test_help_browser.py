@@ -5,6 +5,7 @@ the setting takes the help centre and the widget's links away."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -100,12 +101,21 @@ def test_a_visitor_browses_and_searches_by_keyboard_in_both_languages(browser, l
         context.close()
 
 
-def test_the_answer_bubble_links_to_the_entrys_page(browser, live_server):
+@contextmanager
+def shop_with_widget_open(browser, server):
+    """A desktop-sized browser context on the demo shop, the widget opened by keyboard."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT)
     try:
-        page = open_shop(context, live_server).page
+        page = open_shop(context, server).page
         open_by_keyboard(page)
+        yield context, page
+    finally:
+        context.close()
+
+
+def test_the_answer_bubble_links_to_the_entrys_page(browser, live_server):
+    with shop_with_widget_open(browser, live_server) as (context, page):
         browse = page.get_by_role("link", name="Browse all questions")
         assert browse.get_attribute("href") == f"{live_server.api_url}/help/en/"
         assert browse.get_attribute("target") == "_blank"
@@ -121,8 +131,6 @@ def test_the_answer_bubble_links_to_the_entrys_page(browser, live_server):
         help_page.wait_for_load_state()
         assert help_page.locator("h1").inner_text() == "How long does shipping take?"
         assert page.locator(".sw-answer").count() == 1  # the chat is still there
-    finally:
-        context.close()
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +141,7 @@ def help_off(tmp_path_factory):
 
 
 def test_the_setting_turns_the_help_centre_and_the_widgets_links_off(browser, help_off):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT)
-    try:
-        page = open_shop(context, help_off).page
-        open_by_keyboard(page)
+    with shop_with_widget_open(browser, help_off) as (_, page):
         reply = ask_by_keyboard(page, "how long does shipping take")
         assert "sw-answer" in reply.get_attribute("class")
         assert reply.get_by_role("link", name="Open as a page").count() == 0
@@ -145,5 +149,3 @@ def test_the_setting_turns_the_help_centre_and_the_widgets_links_off(browser, he
         response = page.goto(f"{help_off.api_url}/help/en/shipping-time")
         assert response.status == 404
         assert not re.search("How long does shipping take", page.content())
-    finally:
-        context.close()

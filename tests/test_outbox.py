@@ -21,7 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import make_app
-from tests.live_service import Http, Service, free_port, open_database
+from tests.live_service import Http, Service, free_port, mailing_service, open_database
 from tests.test_notify import QUESTION, STAFF, STAFF_URL, VISITOR, Receiver, SmtpInbox, hand_off
 from tests.test_staff import add_account, post, sign_in
 from widget_api.cli import main as cli_main
@@ -276,22 +276,7 @@ def conversation_ids_mailed(sink: SmtpInbox) -> list[str]:
 @pytest.mark.slow
 def test_deliveries_waiting_at_a_kill_are_sent_once_after_the_restart(tmp_path):
     smtp_port = free_port()  # the mail server is down during the first run
-    service = Service(
-        tmp_path,
-        workers=2,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=smtp_port,
-        SMTP_STARTTLS="false",
-        SMTP_FROM="support@example.com",
-        STAFF_NOTIFY_EMAIL=STAFF,
-        STAFF_URL=STAFF_URL,
-        MAIL_RETRIES=1000,
-        NOTIFY_RETRY_DELAY_SECONDS=0.5,
-        # A delivery being sent at the kill is taken over after this lease.
-        SMTP_TIMEOUT_SECONDS=1,
-        WEBHOOK_TIMEOUT_SECONDS=1,
-        NOTIFY_LEASE_SECONDS=3,
-    )
+    service = mailing_service(tmp_path, smtp_port)
     service.start()
     service.wait_ready()
     created = []

@@ -189,24 +189,25 @@ def note(conversation_id: str):
     return _back(conversation_id)
 
 
+def _set_state(conversation_id: str, change, done: str):
+    """Close or reopen: the change, its audit entry (`conversation.<done>`) and the notice."""
+    _load(conversation_id)
+    change(get_db(), conversation_id)
+    audit_staff(f"conversation.{done}", conversation_id)
+    flash(t(done), "info")
+    return _back(conversation_id)
+
+
 @bp.post("/conversations/<conversation_id>/close")
 @requires_role("staff")
 def close(conversation_id: str):
-    _load(conversation_id)
-    staff_queue.close_conversation(get_db(), conversation_id)
-    audit_staff("conversation.closed", conversation_id)
-    flash(t("closed"), "info")
-    return _back(conversation_id)
+    return _set_state(conversation_id, staff_queue.close_conversation, "closed")
 
 
 @bp.post("/conversations/<conversation_id>/reopen")
 @requires_role("staff")
 def reopen(conversation_id: str):
-    _load(conversation_id)
-    staff_queue.reopen_conversation(get_db(), conversation_id)
-    audit_staff("conversation.reopened", conversation_id)
-    flash(t("reopened"), "info")
-    return _back(conversation_id)
+    return _set_state(conversation_id, staff_queue.reopen_conversation, "reopened")
 
 
 @bp.post("/conversations/<conversation_id>/link")
