@@ -133,16 +133,6 @@ def choose_language() -> Response:
     return response
 
 
-@bp.get("", endpoint="without_slash")
-@bp.get("/<lang>", endpoint="language_without_slash")
-def without_slash(lang: str | None = None) -> Response:
-    """A relative redirect to the address with its slash: werkzeug's own would be absolute,
-    built from the request's Host header, which a client chooses (and a cache may keep)."""
-    if lang is None:
-        return redirect(url_for("help.choose_language"), 308)
-    return redirect(url_for("help.index", lang=_language(lang)), 308)
-
-
 @bp.get("/style.css")
 def style() -> Response:
     return _conditional(
