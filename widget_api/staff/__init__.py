@@ -85,6 +85,12 @@ def check_access():
     return None
 
 
+def chosen_days(periods: tuple[int, ...], default: int) -> int:
+    """The period a page's `?days=` picker asked for, if it is one the page offers."""
+    days = request.args.get("days", type=int)
+    return days if days in periods else default
+
+
 def requires_role(role: str) -> Callable:
     """Allow a view only to accounts with `role` or above (staff < editor < admin)."""
 

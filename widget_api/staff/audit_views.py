@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
 from ..store import audit
 from ..store.app_db import get_db
 from ..store.sqlite import days_ago
-from . import bp, requires_role
+from . import bp, chosen_days, requires_role
 
 AUDIT_PERIODS = (1, 7, 30, 365)
 AUDIT_PAGE_LIMIT = 500
@@ -16,8 +16,7 @@ AUDIT_PAGE_LIMIT = 500
 @bp.get("/audit")
 @requires_role("admin")
 def audit_page():
-    days = request.args.get("days", type=int)
-    days = days if days in AUDIT_PERIODS else 7
+    days = chosen_days(AUDIT_PERIODS, 7)
     since = days_ago(days)
     items = audit.entries(get_db(), since=since, limit=AUDIT_PAGE_LIMIT + 1)
     for item in items:

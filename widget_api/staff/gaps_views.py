@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 
 from ..faq.gaps import group_gaps
 from ..store import question_log
 from ..store.app_db import get_db
 from ..store.sqlite import days_ago
-from . import bp, requires_role
+from . import bp, chosen_days, requires_role
 
 PERIODS = (7, 30, 90)
 # The largest groups shown on the page; the rest are counted (`widget-api faq gaps` lists
@@ -20,8 +20,7 @@ GAPS_SHOWN = 100
 @bp.get("/gaps")
 @requires_role("editor")
 def gaps_page():
-    days = request.args.get("days", type=int)
-    days = days if days in PERIODS else 30
+    days = chosen_days(PERIODS, 30)
     since = days_ago(days)
     db = get_db()
     gaps = group_gaps(question_log.logged_questions(db, since=since))

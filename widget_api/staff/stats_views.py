@@ -7,11 +7,11 @@ import sqlite3
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, render_template, request
+from flask import current_app, render_template
 
 from ..store import ask_stats
 from ..store.app_db import get_db
-from . import bp, requires_role
+from . import bp, chosen_days, requires_role
 from .gaps_views import PERIODS
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
 @bp.get("/stats")
 @requires_role("editor")
 def stats_page():
-    days = request.args.get("days", type=int)
-    days = days if days in PERIODS else 30
+    days = chosen_days(PERIODS, 30)
     db = get_db()
     # The latest counts, when they can be written; the page shows what is stored either way.
     try:
