@@ -48,9 +48,11 @@ def load_config(sources: dict[str, str] | None = None) -> dict:
         raise click.ClickException(str(error)) from None
 
 
-def database_path() -> Path:
-    """The configured database file, as the service resolves it, without opening it."""
-    return Path(settings.database_path(load_config(), settings.resolve_instance_path()))
+def database_path(config: dict | None = None) -> Path:
+    """The configured database file, as the service resolves it, without opening it (from
+    `config` when the command has loaded the settings already)."""
+    config = config if config is not None else load_config()
+    return Path(settings.database_path(config, settings.resolve_instance_path()))
 
 
 def open_database() -> Database:

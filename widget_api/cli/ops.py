@@ -57,7 +57,7 @@ def serve(bind: str, workers: int, threads: int, access_log: bool) -> None:
             # Here, not only in each worker: an unusable key file stops the start with one
             # clear line instead of workers that fail to boot.
             ensure_secret_key(resolve_instance_path())
-        serving.serve(options, config, database_path())
+        serving.serve(options, config, database_path(config))
     except (serving.ServeRefused, SettingsError) as error:
         raise click.ClickException(str(error)) from None
 
