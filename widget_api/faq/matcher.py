@@ -47,10 +47,11 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -149,6 +150,10 @@ MAX_SUGGESTIONS = 3
 DEFAULT_THRESHOLDS = Thresholds()
 # Up to this many items, sorting is faster than heapq.nlargest's heap (both in CPython 3.11).
 SORT_LIMIT = 256
+# A term used by at least this many entries, and this share of them, has its profile weights
+# and gains stored by entry number as well (`_dense_fit`): read for all candidates at once.
+DENSE_MIN_ENTRIES = 32
+DENSE_MIN_SHARE = 1 / 16
 
 
 class _QueryTerm(NamedTuple):
@@ -191,6 +196,15 @@ def _largest(n: int, items: Collection[int], key: Callable[[int], float]) -> lis
     if len(items) <= SORT_LIMIT:
         return sorted(items, key=key, reverse=True)[:n]
     return heapq.nlargest(n, items, key=key)
+
+
+def _picker(indices: list[int]) -> Callable[[Sequence[float]], Sequence[float]]:
+    """`operator.itemgetter(*indices)`, a C loop, but always giving a tuple (itemgetter of
+    one index gives the item itself)."""
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda row: (row[only],)
+    return operator.itemgetter(*indices)
 
 
 def _with_bigrams(terms: list[str]) -> list[str]:
@@ -282,7 +296,7 @@ def _naive_bayes(postings: _Postings, counts: Sequence[int]) -> tuple[list[float
     * vocabulary), and log(1 + count / alpha) for every count a term can have in an entry.
 
     A question's log-likelihood for an entry is then a sum of gains over the postings of its
-    terms minus the entry's base times the question's term count (`_profiles_and_logits`).
+    terms minus the entry's base times the question's term count (`_fit`).
     """
     totals = [0.0] * len(counts)
     for per_entry in postings.values():
@@ -294,27 +308,62 @@ def _naive_bayes(postings: _Postings, counts: Sequence[int]) -> tuple[list[float
     return base, gain
 
 
+def _nb_weight(term: str) -> float:
+    """How much a term counts in the Naive Bayes likelihood: stop words and word pairs less."""
+    return STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
+
+
 def _entry_postings(
     postings: _Postings, profile: dict[str, dict[int, float]], gain: Sequence[float]
-) -> dict[str, tuple[tuple[int, float, float], ...]]:
-    """term -> (entry, its profile weight, its Naive Bayes gain) for every entry using it:
-    `rank` adds up profiles and likelihoods in one pass over the question's postings."""
+) -> dict[str, dict[int, tuple[float, float]]]:
+    """term -> entry -> (its profile weight, its weighted Naive Bayes gain) for every entry
+    using it: `rank` adds up profiles and likelihoods over the question's postings, or looks
+    up the few candidate entries in a stop word's long postings (`_candidate_fit`)."""
     return {
-        t: tuple((e, profile[t][e], gain[len(ps)]) for e, ps in per_entry.items())
+        t: {e: (profile[t][e], _nb_weight(t) * gain[len(ps)]) for e, ps in per_entry.items()}
         for t, per_entry in postings.items()
     }
+
+
+def _stop_gain_ceilings(
+    entry_postings: dict[str, dict[int, tuple[float, float]]],
+) -> dict[str, float]:
+    """Stop word or pair of stop words -> its largest weighted Naive Bayes gain in any entry:
+    what it can add at most to the logit of an entry sharing no content word (`_fit`)."""
+    return {
+        t: max(gain for _, gain in per_entry.values())
+        for t, per_entry in entry_postings.items()
+        if all(word[0] == "~" for word in t.split(" "))
+    }
+
+
+def _dense_fit(
+    entry_postings: dict[str, dict[int, tuple[float, float]]], entries: int
+) -> dict[str, tuple[array, array]]:
+    """term -> (profile weight, weighted gain) by entry number, 0.0 where unused, for the
+    terms many entries use (stop words mostly): `_candidate_sums` reads the candidates'
+    in one step instead of looking each up."""
+    dense = {}
+    for t, per_entry in entry_postings.items():
+        if len(per_entry) >= max(DENSE_MIN_ENTRIES, entries * DENSE_MIN_SHARE):
+            shares, gains = array("d", bytes(8 * entries)), array("d", bytes(8 * entries))
+            for e_idx, (share, gain) in per_entry.items():
+                shares[e_idx], gains[e_idx] = share, gain
+            dense[t] = (shares, gains)
+    return dense
 
 
 class _Question(NamedTuple):
     """What scoring a shortlisted entry needs to know of the question, worked out once."""
 
-    terms: list[tuple[str, float]]  # known terms and weights, in the question's order
+    # The known terms' weights and postings, in the question's order (so sums come out the same).
+    term_postings: list[tuple[float, dict[int, tuple[int, ...]]]]
     total: float  # the weight of every word, unknown ones too
     norm: float  # the length of that weight vector
     content_postings: list[tuple[float, dict[int, tuple[int, ...]]]]  # content word's postings
     content_defining: list[tuple[float, dict[int, tuple[int, ...]]]]  # see `_own_share`
-    profile: list[float]  # each entry's profile dot product with the question
-    logits: list[float]  # each entry's tempered Naive Bayes logit
+    profile: dict[int, float]  # each candidate's profile dot product with the question
+    logits: dict[int, float]  # each candidate's and rival's tempered Naive Bayes logit
     strongest: list[float]  # the logits of the strongest NB_RIVALS - 1 entries
     others_of: dict[int, list[float]]  # a rival's own strongest others
     grams: list[str]  # the question's character trigrams some entry has
@@ -347,22 +396,21 @@ def _content_terms(weights: dict[str, float]) -> list[str]:
 
 
 def _shortlist(
-    candidates: Collection[int], profile: list[float], logits: list[float], limit: int
-) -> tuple[list[int], list[int]]:
-    """The candidates compared in full, and the NB_RIVALS entries Naive Bayes finds likeliest.
+    candidates: Collection[int], profile: dict[int, float], rivals: list[int], limit: int
+) -> list[int]:
+    """The candidates compared in full.
 
-    The shortlist is the candidates whose profiles fit best (SHORTLIST, or `limit` when more
-    are asked for), plus the likeliest entries by Naive Bayes among the candidates: they are
-    the rivals every entry's posterior is taken against, and may fit by profile less well.
+    The candidates whose profiles fit best (SHORTLIST, or `limit` when more are asked for),
+    plus the `rivals` (the likeliest entries by Naive Bayes) among the candidates: every
+    entry's posterior is taken against them, and they may fit by profile less well.
     """
     shortlist = _largest(max(SHORTLIST, limit), candidates, profile.__getitem__)
-    rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
     shortlist += [e for e in rivals if e in candidates and e not in shortlist]
-    return shortlist, rivals
+    return shortlist
 
 
 def _rival_logits(
-    logits: list[float], rivals: list[int]
+    logits: dict[int, float], rivals: list[int]
 ) -> tuple[list[float], dict[int, list[float]]]:
     """The logits each entry's Naive Bayes share is taken against: the strongest
     NB_RIVALS - 1 entries, or for a rival itself the strongest NB_RIVALS - 1 others."""
@@ -393,7 +441,10 @@ class _LanguageIndex:
             t: {e: tuple(ps) for e, ps in per_entry.items()} for t, per_entry in postings.items()
         }
         self.nb_base, gain = _naive_bayes(postings, counts)
+        self.min_nb_base = min(self.nb_base, default=0.0)
         self.entry_postings = _entry_postings(postings, profile, gain)
+        self.stop_gain_ceiling = _stop_gain_ceilings(self.entry_postings)
+        self.dense_fit = _dense_fit(self.entry_postings, len(entries))
         self._index_words_for_typos()
         self._index_word_trigrams()
         self._build_char_profiles()
@@ -645,29 +696,94 @@ class _LanguageIndex:
             return term, dice * NGRAM_TRUST
         return None
 
-    def _profiles_and_logits(self, weights: dict[str, float]) -> tuple[list[float], list[float]]:
-        """Each entry's profile dot product with the question, and its Naive Bayes logit.
+    def _fit(
+        self, weights: dict[str, float], candidates: set[int]
+    ) -> tuple[dict[int, float], dict[int, float], list[int]]:
+        """The candidates' profile dot products with the question and tempered Naive Bayes
+        logits, by entry, and the NB_RIVALS entries of highest logit of all.
 
-        The dot product is 0 for entries sharing no term with the question. The logit is the
-        log-likelihood of the question's terms, tempered, for every entry: each term counts
-        once (stop words and word pairs at their reduced share); terms the FAQ does not know
-        change no entry's odds, so they are left out. Both are lists indexed by entry: this
-        loop over the postings of the question's terms (stop words reach nearly every entry)
-        is the hottest in `rank`, and adding into a list is faster than into a dictionary.
+        The logit is the log-likelihood of the question's terms: each term counts once (stop
+        words and word pairs at their reduced share); terms the FAQ does not know change no
+        entry's odds, so they are left out. Stop words reach nearly every entry, and adding
+        them up for every entry was most of a question's time, while only the candidates
+        need a profile and only the likeliest entries a logit. So the candidates are added
+        up alone (`_candidate_sums`), and the other entries only when one of them could be
+        among the likeliest (`_others_bound`). Every sum adds the same terms in the same
+        order whichever way it is taken, so every score is the same to the last bit.
         """
-        profile = [0.0] * len(self.entries)
-        logits = [0.0] * len(self.entries)
+        ordered = sorted(candidates)  # ties between rivals go to the lower entry number
+        profile, sums, mass = self._candidate_sums(weights, ordered)
+        base = _picker(ordered)(self.nb_base)
+        mass_base = map(operator.mul, repeat(mass), base)
+        tempered = list(
+            map(operator.truediv, map(operator.sub, sums, mass_base), repeat(NB_TEMPERATURE))
+        )
+        logits = dict(zip(ordered, tempered, strict=True))
+        rivals = _largest(NB_RIVALS, ordered, logits.__getitem__)
+        if len(rivals) < NB_RIVALS or logits[rivals[-1]] <= self._others_bound(weights, mass):
+            every = self._all_logits(weights, mass)
+            rivals = _largest(NB_RIVALS, range(len(every)), every.__getitem__)
+            logits.update((r, every[r]) for r in rivals)
+        return dict(zip(ordered, profile, strict=True)), logits, rivals
+
+    def _candidate_sums(
+        self, weights: dict[str, float], ordered: list[int]
+    ) -> tuple[list[float], list[float], float]:
+        """The candidates' (in `ordered`) profile dot products and Naive Bayes log-likelihood
+        sums, and the question's term mass (the count of its terms, each at its share).
+
+        A term used by many entries has its shares and gains stored by entry number
+        (`dense_fit`), so the candidates' are read in one step; an entry without the term
+        adds 0.0, which changes no sum. A rarer term's postings are walked.
+        """
+        at = {e_idx: i for i, e_idx in enumerate(ordered)}
+        pick = _picker(ordered)
+        profile = [0.0] * len(ordered)
+        sums = [0.0] * len(ordered)
         mass = 0.0
         for term, weight in weights.items():
-            w = STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
-            mass += w
-            for e_idx, share, gain in self.entry_postings[term]:
-                profile[e_idx] += weight * share
-                logits[e_idx] += w * gain
-        tempered = [
-            (v - mass * b) / NB_TEMPERATURE for v, b in zip(logits, self.nb_base, strict=True)
-        ]
-        return profile, tempered
+            mass += _nb_weight(term)
+            per_entry = self.entry_postings[term]
+            dense = self.dense_fit.get(term)
+            if dense is not None and len(per_entry) > len(ordered):
+                shares, gains = dense
+                weighted = map(operator.mul, repeat(weight), pick(shares))
+                profile = list(map(operator.add, profile, weighted))
+                sums = list(map(operator.add, sums, pick(gains)))
+                continue
+            for e_idx, (share, gain) in per_entry.items():
+                i = at.get(e_idx)
+                if i is not None:
+                    profile[i] += weight * share
+                    sums[i] += gain
+        return profile, sums, mass
+
+    def _others_bound(self, weights: dict[str, float], mass: float) -> float:
+        """The highest tempered logit an entry sharing no content word with the question
+        may have, with a margin for rounding.
+
+        Such an entry shares at most the question's stop words and pairs of them (a pair
+        with a content word is in phrasings that have the word, which makes them
+        candidates), each gaining at most its largest gain in any entry.
+        """
+        ceiling = self.stop_gain_ceiling
+        elsewhere = 0.0
+        for term in weights:
+            elsewhere += ceiling.get(term, 0.0)
+        return (elsewhere - mass * self.min_nb_base) / NB_TEMPERATURE + 1e-9
+
+    def _all_logits(self, weights: dict[str, float], mass: float) -> list[float]:
+        """Every entry's tempered Naive Bayes logit, by entry number: when an entry sharing
+        no content word may be one of the likeliest, all are needed to find them."""
+        sums = [0.0] * len(self.entries)
+        for term in weights:
+            dense = self.dense_fit.get(term)
+            if dense is not None:
+                sums = list(map(operator.add, sums, dense[1]))
+                continue
+            for e_idx, (_, gain) in self.entry_postings[term].items():
+                sums[e_idx] += gain
+        return [(v - mass * b) / NB_TEMPERATURE for v, b in zip(sums, self.nb_base, strict=True)]
 
     @staticmethod
     def _nb_share(own: float, others: list[float]) -> float:
@@ -715,12 +831,12 @@ class _LanguageIndex:
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
         if not candidates:  # out of scope, or asked in the other language
             return qterms, []
-        profile, logits = self._profiles_and_logits(weights)
-        shortlist, rivals = _shortlist(candidates, profile, logits, limit)
+        profile, logits, rivals = self._fit(weights, candidates)
+        shortlist = _shortlist(candidates, profile, rivals, limit)
         strongest, others_of = _rival_logits(logits, rivals)
         grams, gram_weights = self._question_grams(question)
         asked = _Question(
-            terms=list(weights.items()),  # in the question's order, so sums come out the same
+            term_postings=[(w, self.postings[t]) for t, w in weights.items()],
             total=total,
             norm=norm,
             content_postings=[(weights[t], self.postings[t]) for t in content],
@@ -803,14 +919,16 @@ class _LanguageIndex:
         shared weight over the root of the phrasing's weight (the question's root is the
         same for every phrasing, `_score_entry` divides by it). Returns that overlap, the
         shared weight, and the phrasing's number; of equal ones the first (lightest)."""
-        inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
+        # Each phrasing's shared weight, added up term by term in the question's order from
+        # the postings: fewer steps than testing every term against every phrasing.
+        shared_of = dict.fromkeys(self._phrasings_to_compare(e_idx, asked), 0.0)
+        for w, per_entry in asked.term_postings:
+            for p_idx in per_entry.get(e_idx, ()):
+                if p_idx in shared_of:
+                    shared_of[p_idx] += w
+        inv_root = self.inv_root_weight
         overlap, shared_best, p_best = -1.0, 0.0, -1
-        for p_idx in self._phrasings_to_compare(e_idx, asked):
-            terms = phrasing_terms[p_idx]
-            shared = 0.0
-            for t, w in asked.terms:
-                if t in terms:
-                    shared += w
+        for p_idx, shared in shared_of.items():
             value = shared * inv_root[p_idx]
             if value > overlap:
                 overlap, shared_best, p_best = value, shared, p_idx
