@@ -40,7 +40,7 @@ def every_entry_fit(index, weights: dict[str, float]) -> tuple[list, list, list]
     mass = 0.0
     for term, weight in weights.items():
         mass += matcher._nb_weight(term)
-        for e_idx, (share, gain) in index.entry_postings[term].items():
+        for e_idx, share, gain in index.entry_postings[term]:
             profile[e_idx] += weight * share
             sums[e_idx] += gain
     logits = [

@@ -154,6 +154,9 @@ SORT_LIMIT = 256
 # and gains stored by entry number as well (`_dense_fit`): read for all candidates at once.
 DENSE_MIN_ENTRIES = 32
 DENSE_MIN_SHARE = 1 / 16
+# Adding a term's gains to every entry in one C loop beats walking its postings when it is
+# used by more than about this share of the entries (measured in CPython 3.11).
+DENSE_ADD_SHARE = 0.6
 
 
 class _QueryTerm(NamedTuple):
@@ -163,11 +166,13 @@ class _QueryTerm(NamedTuple):
     guessed: bool = False  # a correction or a resemblance, not the word as typed
 
 
-def _trigrams(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _trigrams(word: str) -> tuple[str, ...]:
     """A word's distinct character trigrams, with its start and end marked ("#ve", ...,
-    "nd#"), sorted: sums over them then come out the same whatever the string hashing."""
+    "nd#"), sorted: sums over them then come out the same whatever the string hashing.
+    Cached: every question's words are cut into trigrams, and visitors use the same words."""
     padded = f"#{word}#"
-    return sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
+    return tuple(sorted({padded[i : i + 3] for i in range(len(padded) - 2)}))
 
 
 def _normalised(vector: dict[str, float]) -> dict[str, float]:
@@ -313,33 +318,32 @@ def _nb_weight(term: str) -> float:
     return STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
 
 
+# term -> (entry, its profile weight, its weighted Naive Bayes gain) for every entry using it.
+_EntryPostings = dict[str, tuple[tuple[int, float, float], ...]]
+
+
 def _entry_postings(
     postings: _Postings, profile: dict[str, dict[int, float]], gain: Sequence[float]
-) -> dict[str, dict[int, tuple[float, float]]]:
-    """term -> entry -> (its profile weight, its weighted Naive Bayes gain) for every entry
-    using it: `rank` adds up profiles and likelihoods over the question's postings, or looks
-    up the few candidate entries in a stop word's long postings (`_candidate_fit`)."""
+) -> _EntryPostings:
+    """For every term, the entries using it with its profile weight and Naive Bayes gain
+    (times the term's share, `_nb_weight`): `rank` adds them up over the question's terms."""
     return {
-        t: {e: (profile[t][e], _nb_weight(t) * gain[len(ps)]) for e, ps in per_entry.items()}
+        t: tuple((e, profile[t][e], _nb_weight(t) * gain[len(ps)]) for e, ps in per_entry.items())
         for t, per_entry in postings.items()
     }
 
 
-def _stop_gain_ceilings(
-    entry_postings: dict[str, dict[int, tuple[float, float]]],
-) -> dict[str, float]:
+def _stop_gain_ceilings(entry_postings: _EntryPostings) -> dict[str, float]:
     """Stop word or pair of stop words -> its largest weighted Naive Bayes gain in any entry:
     what it can add at most to the logit of an entry sharing no content word (`_fit`)."""
     return {
-        t: max(gain for _, gain in per_entry.values())
+        t: max(gain for _, _, gain in per_entry)
         for t, per_entry in entry_postings.items()
         if all(word[0] == "~" for word in t.split(" "))
     }
 
 
-def _dense_fit(
-    entry_postings: dict[str, dict[int, tuple[float, float]]], entries: int
-) -> dict[str, tuple[array, array]]:
+def _dense_fit(entry_postings: _EntryPostings, entries: int) -> dict[str, tuple[array, array]]:
     """term -> (profile weight, weighted gain) by entry number, 0.0 where unused, for the
     terms many entries use (stop words mostly): `_candidate_sums` reads the candidates'
     in one step instead of looking each up."""
@@ -347,7 +351,7 @@ def _dense_fit(
     for t, per_entry in entry_postings.items():
         if len(per_entry) >= max(DENSE_MIN_ENTRIES, entries * DENSE_MIN_SHARE):
             shares, gains = array("d", bytes(8 * entries)), array("d", bytes(8 * entries))
-            for e_idx, (share, gain) in per_entry.items():
+            for e_idx, share, gain in per_entry:
                 shares[e_idx], gains[e_idx] = share, gain
             dense[t] = (shares, gains)
     return dense
@@ -751,7 +755,7 @@ class _LanguageIndex:
                 profile = list(map(operator.add, profile, weighted))
                 sums = list(map(operator.add, sums, pick(gains)))
                 continue
-            for e_idx, (share, gain) in per_entry.items():
+            for e_idx, share, gain in per_entry:
                 i = at.get(e_idx)
                 if i is not None:
                     profile[i] += weight * share
@@ -778,10 +782,11 @@ class _LanguageIndex:
         sums = [0.0] * len(self.entries)
         for term in weights:
             dense = self.dense_fit.get(term)
-            if dense is not None:
+            per_entry = self.entry_postings[term]
+            if dense is not None and len(per_entry) > len(sums) * DENSE_ADD_SHARE:
                 sums = list(map(operator.add, sums, dense[1]))
                 continue
-            for e_idx, (_, gain) in self.entry_postings[term].items():
+            for e_idx, _, gain in per_entry:
                 sums[e_idx] += gain
         return [(v - mass * b) / NB_TEMPERATURE for v, b in zip(sums, self.nb_base, strict=True)]
 
