@@ -343,17 +343,28 @@ def _stop_gain_ceilings(entry_postings: _EntryPostings) -> dict[str, float]:
     }
 
 
-def _dense_fit(entry_postings: _EntryPostings, entries: int) -> dict[str, tuple[array, array]]:
-    """term -> (profile weight, weighted gain) by entry number, 0.0 where unused, for the
-    terms many entries use (stop words mostly): `_candidate_sums` reads the candidates'
-    in one step instead of looking each up."""
+class _DenseTerm(NamedTuple):
+    """A term many entries use, its figures by entry number (0.0 where unused)."""
+
+    shares: array  # its profile weight
+    products: array  # its idf times that: the profile dot product of the term as typed
+    gains: array  # its weighted Naive Bayes gain
+
+
+def _dense_fit(
+    entry_postings: _EntryPostings, idf: dict[str, float], entries: int
+) -> dict[str, _DenseTerm]:
+    """The terms many entries use (stop words mostly) by entry number: `_candidate_sums`
+    reads the candidates' figures in one step instead of looking each up."""
     dense = {}
     for t, per_entry in entry_postings.items():
         if len(per_entry) >= max(DENSE_MIN_ENTRIES, entries * DENSE_MIN_SHARE):
-            shares, gains = array("d", bytes(8 * entries)), array("d", bytes(8 * entries))
+            row = _DenseTerm(*(array("d", bytes(8 * entries)) for _ in range(3)))
             for e_idx, share, gain in per_entry:
-                shares[e_idx], gains[e_idx] = share, gain
-            dense[t] = (shares, gains)
+                row.shares[e_idx] = share
+                row.products[e_idx] = idf[t] * share
+                row.gains[e_idx] = gain
+            dense[t] = row
     return dense
 
 
@@ -448,7 +459,7 @@ class _LanguageIndex:
         self.min_nb_base = min(self.nb_base, default=0.0)
         self.entry_postings = _entry_postings(postings, profile, gain)
         self.stop_gain_ceiling = _stop_gain_ceilings(self.entry_postings)
-        self.dense_fit = _dense_fit(self.entry_postings, len(entries))
+        self.dense_fit = _dense_fit(self.entry_postings, self.idf, len(entries))
         self._index_words_for_typos()
         self._index_word_trigrams()
         self._build_char_profiles()
@@ -750,10 +761,12 @@ class _LanguageIndex:
             per_entry = self.entry_postings[term]
             dense = self.dense_fit.get(term)
             if dense is not None and len(per_entry) > len(ordered):
-                shares, gains = dense
-                weighted = map(operator.mul, repeat(weight), pick(shares))
+                if weight == self.idf[term]:  # as typed: the products are ready
+                    weighted = pick(dense.products)
+                else:  # a correction, weighing less
+                    weighted = map(operator.mul, repeat(weight), pick(dense.shares))
                 profile = list(map(operator.add, profile, weighted))
-                sums = list(map(operator.add, sums, pick(gains)))
+                sums = list(map(operator.add, sums, pick(dense.gains)))
                 continue
             for e_idx, share, gain in per_entry:
                 i = at.get(e_idx)
@@ -784,7 +797,7 @@ class _LanguageIndex:
             dense = self.dense_fit.get(term)
             per_entry = self.entry_postings[term]
             if dense is not None and len(per_entry) > len(sums) * DENSE_ADD_SHARE:
-                sums = list(map(operator.add, sums, dense[1]))
+                sums = list(map(operator.add, sums, dense.gains))
                 continue
             for e_idx, _, gain in per_entry:
                 sums[e_idx] += gain
@@ -964,10 +977,13 @@ class _LanguageIndex:
     def rank(self, question: str, limit: int) -> list[Candidate]:
         """The best `limit` entries for the question, best first, each explained."""
         qterms, scored = self._scored(question, limit)
-        return [self._explained(qterms, s, e_idx, p_idx) for s, e_idx, p_idx, _ in scored[:limit]]
+        # The words that may explain a match: each word's own term (not a pair's), and
+        # whether it is a stop word.
+        shown = [(q.term, q.word, q.term[0] == "~") for q in qterms if q.term and " " not in q.term]
+        return [self._explained(shown, s, e_idx, p_idx) for s, e_idx, p_idx, _ in scored[:limit]]
 
     def _explained(
-        self, qterms: list[_QueryTerm], score: float, e_idx: int, p_idx: int
+        self, shown: list[tuple[str, str, bool]], score: float, e_idx: int, p_idx: int
     ) -> Candidate:
         """A scored entry as the visitor and the editor see it: the score clamped to 0-1 and
         rounded, the phrasing it matched best, and the question's words that phrasing has."""
@@ -975,19 +991,19 @@ class _LanguageIndex:
             entry=self.entries[e_idx],
             score=round(min(max(score, 0.0), 1.0), 4),
             matched_phrasing=self.phrasing_text[p_idx],
-            matched_terms=self._shared_words(qterms, p_idx),
+            matched_terms=self._shared_words(shown, p_idx),
         )
 
-    def _shared_words(self, qterms: list[_QueryTerm], p_idx: int) -> tuple[str, ...]:
+    def _shared_words(self, shown: list[tuple[str, str, bool]], p_idx: int) -> tuple[str, ...]:
         """The question's words, as typed and each once, whose terms the phrasing has (word
         pairs not: their words are shown already). Stop words explain little ("wie", "my");
         they are shown only when nothing else is."""
         terms = self.phrasing_terms[p_idx]
         words: list[str] = []
         stop_words: list[str] = []
-        for q in qterms:
-            if q.term in terms and " " not in q.term:
-                (stop_words if q.term[0] == "~" else words).append(q.word)
+        for term, word, stop in shown:
+            if term in terms:
+                (stop_words if stop else words).append(word)
         return tuple(dict.fromkeys(words or stop_words))
 
 
