@@ -371,11 +371,11 @@ def _dense_fit(
 class _Question(NamedTuple):
     """What scoring a shortlisted entry needs to know of the question, worked out once."""
 
-    # The known terms' weights and postings, in the question's order (so sums come out the same).
-    term_postings: list[tuple[float, dict[int, tuple[int, ...]]]]
+    # The known terms' weights, postings, and whether each is a content word, in the
+    # question's order (so sums come out the same).
+    term_postings: list[tuple[float, dict[int, tuple[int, ...]], bool]]
     total: float  # the weight of every word, unknown ones too
     norm: float  # the length of that weight vector
-    content_postings: list[tuple[float, dict[int, tuple[int, ...]]]]  # content word's postings
     content_defining: list[tuple[float, dict[int, tuple[int, ...]]]]  # see `_own_share`
     profile: dict[int, float]  # each candidate's profile dot product with the question
     logits: dict[int, float]  # each candidate's and rival's tempered Naive Bayes logit
@@ -854,10 +854,9 @@ class _LanguageIndex:
         strongest, others_of = _rival_logits(logits, rivals)
         grams, gram_weights = self._question_grams(question)
         asked = _Question(
-            term_postings=[(w, self.postings[t]) for t, w in weights.items()],
+            term_postings=[(w, self.postings[t], t in content) for t, w in weights.items()],
             total=total,
             norm=norm,
-            content_postings=[(weights[t], self.postings[t]) for t in content],
             content_defining=self._defining_weights(content, weights),
             profile=profile,
             logits=logits,
@@ -921,32 +920,33 @@ class _LanguageIndex:
         )
         return similarity**CALIBRATION, e_idx, p_best, signals
 
-    def _phrasings_to_compare(self, e_idx: int, asked: _Question) -> list[int]:
-        """The entry's EXACT_PHRASINGS phrasings sharing most of the question's content
-        words (by weight over the phrasing's root weight): only these are scored exactly,
-        so an entry with hundreds of phrasings costs no more than one with eight."""
-        inv_root = self.inv_root_weight
-        partial: dict[int, float] = {}
-        for w, per_entry in asked.content_postings:
-            for p in per_entry.get(e_idx, ()):
-                partial[p] = partial.get(p, 0.0) + w * inv_root[p]
-        return sorted(partial, key=partial.__getitem__, reverse=True)[:EXACT_PHRASINGS]
-
     def _best_phrasing(self, e_idx: int, asked: _Question) -> tuple[float, float, int]:
         """The entry's phrasing that best covers the question and is covered by it: the
         shared weight over the root of the phrasing's weight (the question's root is the
         same for every phrasing, `_score_entry` divides by it). Returns that overlap, the
-        shared weight, and the phrasing's number; of equal ones the first (lightest)."""
-        # Each phrasing's shared weight, added up term by term in the question's order from
-        # the postings: fewer steps than testing every term against every phrasing.
-        shared_of = dict.fromkeys(self._phrasings_to_compare(e_idx, asked), 0.0)
-        for w, per_entry in asked.term_postings:
-            for p_idx in per_entry.get(e_idx, ()):
-                if p_idx in shared_of:
-                    shared_of[p_idx] += w
+        shared weight, and the phrasing's number; of equal ones the first (lightest).
+
+        Only the EXACT_PHRASINGS phrasings sharing most of the question's content words (by
+        weight over the phrasing's root weight) are compared, so an entry with hundreds of
+        phrasings costs not much more than one with eight. Both sums are added up from the
+        entry's postings, term by term in the question's order, in one pass.
+        """
         inv_root = self.inv_root_weight
+        content_share: dict[int, float] = {}  # by content words, to choose the compared
+        shared_of: dict[int, float] = {}  # by every known term
+        for w, per_entry, is_content in asked.term_postings:
+            phrasings = per_entry.get(e_idx)
+            if phrasings is None:
+                continue
+            for p_idx in phrasings:
+                shared_of[p_idx] = shared_of.get(p_idx, 0.0) + w
+            if is_content:
+                for p_idx in phrasings:
+                    content_share[p_idx] = content_share.get(p_idx, 0.0) + w * inv_root[p_idx]
+        compared = sorted(content_share, key=content_share.__getitem__, reverse=True)
         overlap, shared_best, p_best = -1.0, 0.0, -1
-        for p_idx, shared in shared_of.items():
+        for p_idx in compared[:EXACT_PHRASINGS]:
+            shared = shared_of[p_idx]
             value = shared * inv_root[p_idx]
             if value > overlap:
                 overlap, shared_best, p_best = value, shared, p_idx
