@@ -17,7 +17,9 @@ How a question is scored (per language, each language has its own index):
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
    phrasings that share a term with the question, not with the size of the FAQ. Only entries
    sharing a content word are candidates: "how do I" alone says nothing about the topic.
-   Those whose term profiles fit best are shortlisted (`_shortlist`).
+   Those whose term profiles fit best are shortlisted (`_shortlist`). Profiles and Naive
+   Bayes likelihoods (step 4) are added up for the candidates alone, and for every entry
+   only when one sharing no content word could be among the likeliest (`_fit`).
 3. Each term weighs its inverse document frequency (stop words and word pairs less). An
    entry scores by its best phrasing (the shared weight over the geometric mean of question
    and phrasing weight, so both must be covered) and by its term profile over all its
