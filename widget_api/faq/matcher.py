@@ -51,9 +51,9 @@ import math
 import operator
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
-from itertools import pairwise, repeat
+from itertools import compress, pairwise, repeat
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -738,10 +738,29 @@ class _LanguageIndex:
         logits = dict(zip(ordered, tempered, strict=True))
         rivals = _largest(NB_RIVALS, ordered, logits.__getitem__)
         if len(rivals) < NB_RIVALS or logits[rivals[-1]] <= self._others_bound(weights, mass):
-            every = self._all_logits(weights, mass)
-            rivals = _largest(NB_RIVALS, range(len(every)), every.__getitem__)
-            logits.update((r, every[r]) for r in rivals)
+            rivals = self._likeliest_of_all(weights, mass, logits, rivals)
         return dict(zip(ordered, profile, strict=True)), logits, rivals
+
+    def _likeliest_of_all(
+        self, weights: dict[str, float], mass: float, logits: dict[int, float], rivals: list[int]
+    ) -> list[int]:
+        """The NB_RIVALS entries of highest logit among all entries, their logits added to
+        `logits`, when the candidates' `rivals` may not be those.
+
+        Every entry's likelihood sum is added up, but only the entries whose sum can reach
+        the third candidate's logit get a logit (`compress`, a C loop): no other can be
+        among the likeliest.
+        """
+        sums = self._all_sums(weights)
+        if len(rivals) < NB_RIVALS:  # fewer candidates than rivals: every entry may be one
+            reaching: Iterable[int] = range(len(sums))
+        else:
+            least = logits[rivals[-1]] * NB_TEMPERATURE + mass * self.min_nb_base - 1e-9
+            reaching = compress(range(len(sums)), map(operator.le, repeat(least), sums))
+        base = self.nb_base
+        found = {e_idx: (sums[e_idx] - mass * base[e_idx]) / NB_TEMPERATURE for e_idx in reaching}
+        logits.update(found)
+        return _largest(NB_RIVALS, list(found), found.__getitem__)
 
     def _candidate_sums(
         self, weights: dict[str, float], ordered: list[int]
@@ -791,9 +810,8 @@ class _LanguageIndex:
             elsewhere += ceiling.get(term, 0.0)
         return (elsewhere - mass * self.min_nb_base) / NB_TEMPERATURE + 1e-9
 
-    def _all_logits(self, weights: dict[str, float], mass: float) -> list[float]:
-        """Every entry's tempered Naive Bayes logit, by entry number: when an entry sharing
-        no content word may be one of the likeliest, all are needed to find them."""
+    def _all_sums(self, weights: dict[str, float]) -> list[float]:
+        """Every entry's Naive Bayes log-likelihood sum, by entry number."""
         sums = [0.0] * len(self.entries)
         for term in weights:
             dense = self.dense_fit.get(term)
@@ -803,7 +821,7 @@ class _LanguageIndex:
                 continue
             for e_idx, _, gain in per_entry:
                 sums[e_idx] += gain
-        return [(v - mass * b) / NB_TEMPERATURE for v, b in zip(sums, self.nb_base, strict=True)]
+        return sums
 
     @staticmethod
     def _nb_share(own: float, others: list[float]) -> float:
