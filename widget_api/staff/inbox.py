@@ -128,8 +128,13 @@ def conversation(conversation_id: str):
 
 
 def _staff_text(field: str) -> str | None:
-    """The posted text, cleaned; None (with a message shown) when empty or too long."""
-    text = remove_control_characters(request.form.get(field, "")).strip()
+    """The posted text, cleaned; None (with a message shown) when empty or too long.
+
+    Browsers send a textarea's line breaks as CRLF but count each as one character for its
+    `maxlength`; kept as LF, a text the form allowed is not refused here for its breaks.
+    """
+    posted = request.form.get(field, "").replace("\r\n", "\n")
+    text = remove_control_characters(posted).strip()
     if not text:
         flash(t("empty_text"), "error")
         return None
