@@ -227,7 +227,9 @@ def test_the_reply_limit_the_form_states_is_the_one_checked(staff_app):
     cid = hand_off(visitor)["conversation_id"]
     sign_in(ann)
     page = ann.get(f"/staff/conversations/{cid}").get_data(as_text=True)
-    assert set(re.findall(r'maxlength="(\d+)"', page)) == {str(MAX_STAFF_TEXT_LENGTH)}
+    assert set(re.findall(r'<textarea[^>]* maxlength="(\d+)"', page)) == {
+        str(MAX_STAFF_TEXT_LENGTH)
+    }
     over = post(ann, f"/staff/conversations/{cid}/reply", text="x" * (MAX_STAFF_TEXT_LENGTH + 1))
     assert "That text is too long." in ann.get(over.headers["Location"]).get_data(as_text=True)
     post(ann, f"/staff/conversations/{cid}/reply", text="x" * MAX_STAFF_TEXT_LENGTH)
