@@ -78,6 +78,7 @@ def test_staff_insert_an_faq_answer_into_a_reply(browser, live_server):
         page.locator("#faq-answers-search").get_by_role("button", name="Search").click()
         answer = page.locator(".faq-answers li").first
         assert answer.locator("h3").inner_text() == "How long does shipping take?"
+        assert serious_violations(page) == []
         answer.get_by_role("link", name="Insert into the reply").click()
         text = box.input_value()
         assert text.startswith("Hello,\n\nMost orders leave our warehouse within 1–2 working days.")
