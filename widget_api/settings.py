@@ -468,6 +468,19 @@ SETTINGS: tuple[Setting, ...] = (
         "The widget's privacy notice in German. Empty: the default notice, in German.",
     ),
     Setting(
+        "PRIVACY_SUMMARY_EN",
+        "",
+        "The short privacy notice in English that the hand-off form shows first, with a "
+        "link that expands the full notice. Empty: a default summary, but only while "
+        "`PRIVACY_NOTICE_EN` is empty too; with a notice of your own and no summary, the "
+        "form shows your full notice.",
+    ),
+    Setting(
+        "PRIVACY_SUMMARY_DE",
+        "",
+        "The short privacy notice in German, as `PRIVACY_SUMMARY_EN`.",
+    ),
+    Setting(
         "RETENTION_CLOSED_DAYS",
         90,
         "Closed conversations are deleted, with their messages, notes and drafts, this many "

@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         "das Gespräch jederzeit selbst mit „Dieses Gespräch löschen“ löschen. "
         "Fragen zu deinen Daten: {email}. (Datenschutzhinweis Version {version})"
     ),
+    "privacy.summary": (
+        "{shop} speichert dieses Gespräch (Name und E-Mail-Adresse nur, wenn du sie "
+        "angibst), um dir zu antworten. Du kannst es jederzeit löschen."
+    ),
+    "privacy.more": "Ganzer Datenschutzhinweis",
     "privacy.questions": "{n} Tage lang",
     "privacy.questions_off": "bis wir sie löschen",
     "privacy.inactive": "Nach {n} Tagen ohne Aktivität wird es geschlossen.",

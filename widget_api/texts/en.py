@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         'conversation". Questions about your data: {email}. (Privacy notice '
         "version {version})"
     ),
+    "privacy.summary": (
+        "{shop} keeps this conversation (your name and e-mail address only if you give "
+        "them) to answer you. You can delete it at any time."
+    ),
+    "privacy.more": "Full privacy notice",
     "privacy.questions": "for {n} days",
     "privacy.questions_off": "until we delete them",
     "privacy.inactive": "After {n} days without activity it is closed.",
