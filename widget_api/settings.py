@@ -137,6 +137,27 @@ def is_absolute_http_url(value: str) -> bool:
     )
 
 
+def browser_origins(value: list[str]) -> list[str]:
+    """Origins as a browser sends them in its `Origin` header, or ValueError naming the first
+    that is not: CORS compares them as text, so `https://shop.example/` or an upper-case host
+    would never match and the widget would fail on that site without a word."""
+    for origin in value:
+        parts = urlsplit(origin)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        default = {"http": 80, "https": 443}.get(parts.scheme)
+        shown = f":{port}" if port is not None and port != default else ""
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        canonical = f"{parts.scheme}://{host}{shown}"
+        if default is None or not parts.hostname or port == -1 or parts.username is not None:
+            raise ValueError(f"{origin!r} is not an http(s) origin (scheme://host[:port])")
+        if origin != canonical:
+            raise ValueError(f"{origin!r} would never match; write it as {canonical!r}")
+    return value
+
+
 def hex_colour(value: str) -> str:
     """A CSS hex colour (`#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`), the only form the widget's
     accent takes from the server; anything else raises ValueError."""
@@ -229,6 +250,8 @@ SETTINGS: tuple[Setting, ...] = (
         "the visitor API answers cross-origin requests from these only. The default is the "
         "demo page of `widget-api demo`.",
         list,
+        parse=browser_origins,
+        accepts="origins as browsers send them: `https://shop.example.com`, no path or slash",
     ),
     Setting(
         "SECRET_KEY",
@@ -379,6 +402,7 @@ SETTINGS: tuple[Setting, ...] = (
         "once. Negative: the matcher's built-in default. `widget-api faq tune` chooses "
         "it from a labelled set.",
         float,
+        maximum=1,
     ),
     Setting(
         "ANSWER_MARGIN",
@@ -386,6 +410,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How far the best entry must lead the second to be answered "
         "at once. Negative: the built-in default.",
         float,
+        maximum=1,
     ),
     Setting(
         "SUGGEST_THRESHOLD",
@@ -393,6 +418,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Lowest score at which an entry is offered as a "
         "suggestion. Negative: the built-in default.",
         float,
+        maximum=1,
     ),
     Setting(
         "SHOP_NAME",
@@ -550,6 +576,8 @@ SETTINGS: tuple[Setting, ...] = (
         587,
         "Port of the SMTP server; 465 means TLS from the first byte (SMTPS).",
         int,
+        minimum=1,
+        maximum=65535,
     ),
     Setting("SMTP_USERNAME", "", "User name for the SMTP server. Empty: no login."),
     Setting(
