@@ -24,6 +24,7 @@ from limits import parse_many
 
 from .faq.model import LANGUAGES, Thresholds
 from .notifications.mail import SMTPS_PORT
+from .paths import sample_faq_dir
 from .privacy.private_files import create_private_file, make_private_dir
 from .store.conversations import MAX_REPLAY_SECONDS
 from .visitor.service_hours import parse_closed_days, parse_time_zone, parse_weekly_hours
@@ -815,6 +816,11 @@ def resolve_instance_path() -> str:
     from flask import Flask
 
     return os.environ.get("WIDGET_INSTANCE_PATH") or Flask("widget_api").instance_path
+
+
+def faq_folder(config: Mapping[str, Any]) -> str:
+    """The FAQ folder: `FAQ_DIR`, else the sample FAQ shipped with the code (the demo)."""
+    return config["FAQ_DIR"] or str(sample_faq_dir())
 
 
 def database_path(config: Mapping[str, Any], instance_path: str) -> str:
