@@ -102,13 +102,13 @@
     '.sw-x{display:none;font-size:32px;line-height:1}',
     '.sw-launcher[aria-expanded=true] svg{display:none}',
     '.sw-launcher[aria-expanded=true] .sw-x{display:block}',
-    '.sw-panel{bottom:88px;width:380px;max-width:calc(100vw - 40px);height:560px;',
+    '.sw-panel{bottom:88px;width:380px;max-width:calc(100vw - 40px);height:600px;',
     'max-height:calc(100vh - 108px);display:flex;flex-direction:column;overflow:hidden;',
     'background:#fff;border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.3);',
     'animation:sw-in .18s ease-out}',
     '@keyframes sw-in{from{opacity:0;transform:translateY(8px)}}',
     '@media (max-width:480px){:host([data-position]) .sw-panel{left:10px;right:10px;',
-    'width:auto;max-width:none;bottom:84px;max-height:calc(100vh - 96px)}}',
+    'width:auto;max-width:none;bottom:84px;height:calc(100vh - 96px)}}',
     '.sw-header{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;',
     'background:var(--sw-accent);color:var(--sw-on-accent)}',
     '.sw-title{flex:1;margin:0;font-size:17px;font-weight:600}',
@@ -165,7 +165,8 @@
     'display:flex;flex-direction:column;gap:6px;background:#f9fafb}',
     '.sw-hoff h3{margin:0 0 4px;font-size:16px}.sw-hoff p{margin:0;font-size:13px;color:#374151}',
     '.sw-hoff label{font-size:14px;font-weight:600}.sw-hoff .sw-input{flex:none;width:100%}',
-    'textarea.sw-input{resize:vertical}.sw-hoff a{color:var(--sw-ink)}',
+    'textarea.sw-input{resize:vertical}.sw-hoff a,summary{color:var(--sw-ink)}',
+    'summary{font-size:13px;cursor:pointer}',
     '.sw-check{display:flex;gap:8px;align-items:flex-start}',
     '.sw-check input{flex:none;width:20px;height:20px;margin:2px 0 0}',
     '.sw-hoff .sw-check label{font-weight:400}.sw-hoff .sw-err{color:#b91c1c;font-weight:600}',
@@ -273,7 +274,7 @@
 
   var host, root, launcher, panel, titleEl, log, form, input, list, handoffBtn, privacyLink;
   var inputLabel, modeLine, badge, status, hform, hq, hname, hemail, hconsent, herr, hsend;
-  var hnotice, hpolicy, hcontact, hcancel, hneeds, delBtn, confirmBox, delNo, delYes;
+  var hnotice, hfull, hpolicy, hcontact, hcancel, hneeds, delBtn, confirmBox, delNo, delYes;
   var meta, note, count;
   var config = null;
   var busy = false;
@@ -400,13 +401,19 @@
       links.length ? h('p', {class: 'sw-links'}, links) : null];
   }
 
-  // Show the handoff form in place of the chat, filled with the visitor's last question;
-  // without the server's privacy notice, only why it cannot be sent (no blind consent).
+  // The handoff form in place of the chat, with the last question; without the server's
+  // notice only why it cannot be sent (no blind consent). A summary keeps consent and send
+  // in view, the full notice a click away.
   function openHandoff() {
     var privacy = (config && config.privacy) || {};
     var notice = privacy.notice;
+    var short = notice && privacy.summary;
     hneeds.forEach(function (el) { el.hidden = !notice; });
-    hnotice.firstChild.textContent = notice ? String(notice) + ' ' : t.noNotice;
+    hnotice.firstChild.textContent = notice ? String(short || notice) + ' ' : t.noNotice;
+    hfull.firstChild.textContent = String(privacy.more || '');
+    hfull.lastChild.textContent = short ? String(notice) : '';
+    hfull.hidden = !short;
+    hfull.open = false;
     hpolicy.hidden = !notice || !/^https?:\/\//i.test(privacy.url || '');
     if (!hpolicy.hidden) hpolicy.href = privacy.url;
     hcontact.replaceChildren.apply(hcontact, contactInfo().filter(Boolean));
@@ -424,7 +431,7 @@
     if (!on) setMode();
   }
 
-  // Leave the form without sending; focus goes back to the button that opened it.
+  // Leave the form unsent; focus back on the button that opened it.
   function cancelHandoff() {
     showForm(false);
     handoffBtn.focus();
@@ -1037,7 +1044,6 @@
 
   // Build the hidden "talk to a person" form.
   function buildHandoffForm() {
-    // One labelled field: the label above, the control below.
     var field = function (label, el) { return [h('label', {for: el.id}, [label]), el]; };
     hq = h('textarea', {class: 'sw-input', id: 'sw-hq', rows: '3', required: ''});
     hname = h('input', {class: 'sw-input', id: 'sw-hname', autocomplete: 'name'});
@@ -1045,6 +1051,7 @@
     hconsent = h('input', {type: 'checkbox', id: 'sw-hconsent', 'aria-describedby': 'sw-notice'});
     hpolicy = h('a', {target: '_blank', rel: 'noopener noreferrer'}, [t.policy]);
     hnotice = h('p', {id: 'sw-notice'}, ['', hpolicy]);
+    hfull = h('details', {id: 'sw-full'}, [h('summary'), h('p')]);
     herr = h('p', {class: 'sw-err', id: 'sw-herr', role: 'alert'});
     hsend = h('button', {type: 'submit', class: 'sw-send', id: 'sw-hsend'}, [t.hSend]);
     hcontact = h('div', {class: 'sw-contact'});
@@ -1055,7 +1062,7 @@
     hneeds = fields.concat(check, hsend); // shown only with the server's privacy notice
     hform = h('form', {class: 'sw-hoff', id: 'sw-hoff', 'aria-labelledby': 'sw-htitle',
       novalidate: '', hidden: ''}, [h('h3', {id: 'sw-htitle'}, [t.handoff])].concat(
-      fields, [hnotice, check, herr, h('div', {class: 'sw-actions'}, [hsend, hcancel]),
+      fields, [hnotice, hfull, check, herr, h('div', {class: 'sw-actions'}, [hsend, hcancel]),
         hcontact]));
   }
 

@@ -93,12 +93,31 @@ def widget_texts(config: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "greeting": greeting,
         "privacy": {
             "notice": privacy_notice(config, lang),
+            "summary": privacy_summary(config, lang),
+            "more": text(lang, "privacy.more"),
             "url": config["PRIVACY_URL"],
             "version": config["PRIVACY_NOTICE_VERSION"],
         },
         "contact": {"text": contact, "email": config["CONTACT_EMAIL"], "phone": phone},
         "rating": {key: text(lang, f"rating.{key}") for key in RATING_KEYS},
     }
+
+
+def privacy_summary(config: Mapping[str, Any], lang: str) -> str:
+    """The short notice the hand-off form shows first, the full one a click away; or "".
+
+    The full notice is long enough to push the consent box and the send button out of a
+    phone's view, so the form leads with a summary (a layered notice). An operator's own
+    summary (`PRIVACY_SUMMARY_EN`/`_DE`) wins. An operator who wrote their own notice but no
+    summary gets none: the default summary speaks for the default notice only, and could
+    contradict theirs, so the widget then shows their full notice in place.
+    """
+    own = (config.get(f"PRIVACY_SUMMARY_{lang.upper()}") or "").strip()
+    if own:
+        return own
+    if (config.get(f"PRIVACY_NOTICE_{lang.upper()}") or "").strip():
+        return ""
+    return text(lang, "privacy.summary", shop=config["SHOP_NAME"])
 
 
 def privacy_notice(config: Mapping[str, Any], lang: str) -> str:

@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         "das Gespräch jederzeit selbst mit „Dieses Gespräch löschen“ löschen. "
         "Fragen zu deinen Daten: {email}. (Datenschutzhinweis Version {version})"
     ),
+    "privacy.summary": (
+        "{shop} speichert dieses Gespräch (Name und E-Mail-Adresse nur, wenn du sie "
+        "angibst), um dir zu antworten. Du kannst es jederzeit löschen."
+    ),
+    "privacy.more": "Ganzer Datenschutzhinweis",
     "privacy.questions": "{n} Tage lang",
     "privacy.questions_off": "bis wir sie löschen",
     "privacy.inactive": "Nach {n} Tagen ohne Aktivität wird es geschlossen.",
@@ -172,8 +177,8 @@ TEXTS: dict[str, str] = {
     "staff.draft_from": "Aus dem Gespräch",
     "staff.empty_text": "Bitte erst etwas schreiben.",
     "staff.text_too_long": "Der Text ist zu lang.",
-    "staff.not_found": "Dieses Gespräch gibt es nicht.",
     "staff.forbidden": "Deine Rolle erlaubt diese Seite nicht.",
+    "staff.not_found": "Unter dieser Adresse gibt es nichts (mehr). Das Menü oben führt weiter.",
     "staff.csrf": "Das Formular ist abgelaufen. Bitte Seite neu laden und noch einmal versuchen.",
     "staff.replied": "Antwort gesendet.",
     "staff.noted": "Notiz hinzugefügt.",

@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         'conversation". Questions about your data: {email}. (Privacy notice '
         "version {version})"
     ),
+    "privacy.summary": (
+        "{shop} keeps this conversation (your name and e-mail address only if you give "
+        "them) to answer you. You can delete it at any time."
+    ),
+    "privacy.more": "Full privacy notice",
     "privacy.questions": "for {n} days",
     "privacy.questions_off": "until we delete them",
     "privacy.inactive": "After {n} days without activity it is closed.",
@@ -167,8 +172,8 @@ TEXTS: dict[str, str] = {
     "staff.draft_from": "From conversation",
     "staff.empty_text": "Write something first.",
     "staff.text_too_long": "That text is too long.",
-    "staff.not_found": "There is no such conversation.",
     "staff.forbidden": "Your role does not allow this page.",
+    "staff.not_found": "There is nothing at this address (any more). The menu above leads on.",
     "staff.csrf": "The form expired. Please reload the page and try again.",
     "staff.replied": "Reply sent.",
     "staff.noted": "Note added.",

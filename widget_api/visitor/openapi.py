@@ -214,6 +214,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "privacy": closed_object(
                     {
                         "notice": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "more": {"type": "string"},
                         "url": {"type": "string"},
                         "version": {"type": "string"},
                     }
