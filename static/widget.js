@@ -9,9 +9,9 @@
   var W = window;
   var D = document;
 
-  // Report a problem on the console; the widget never throws into the host page.
+  // Warn on the console; the widget never throws into the host page.
   function warn(reason) {
-    try { console.warn('support-widget: ' + reason); } catch (e) { /* no console */ }
+    try { console.warn('support-widget: ' + reason); } catch (e) {}
   }
 
   var TEXTS = {
@@ -131,6 +131,8 @@
     '.sw-btn{font:inherit;font-size:14px;padding:5px 12px;border:1px solid var(--sw-ink);',
     'border-radius:999px;background:#fff;color:var(--sw-ink);cursor:pointer}',
     '.sw-btn:hover{background:#eef2ff}.sw-btn:disabled{opacity:.6;cursor:default}',
+    '.sw-btn[aria-pressed=true]{background:var(--sw-accent);color:var(--sw-on-accent)}',
+    '.sw-rate textarea{display:block;width:100%}',
     '.sw-choices{list-style:none;margin:6px 0 0;padding:0;display:grid;gap:6px}',
     '.sw-choice{width:100%;text-align:left;border-radius:8px}',
     '.sw-form{padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff}',
@@ -180,19 +182,19 @@
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
   ].join('');
 
-  // Run fn, turning an exception into a console warning.
+  // fn, with exceptions turned into warnings.
   function guard(fn) {
     return function () {
       try { return fn.apply(this, arguments); } catch (e) { warn(e && e.message); }
     };
   }
 
-  // Attach an event listener whose exceptions stay inside the widget.
+  // A guarded event listener.
   function on(el, type, fn) {
     el.addEventListener(type, guard(fn));
   }
 
-  // Create an element; string children become text nodes.
+  // An element; string children become text.
   function h(tag, attrs, kids) {
     var el = D.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -202,7 +204,7 @@
     return el;
   }
 
-  // Build the chat-bubble icon as inline SVG (no image request).
+  // The bubble icon, inline (no image request).
   function bubbleIcon() {
     var ns = 'http://www.w3.org/2000/svg';
     var svg = D.createElementNS(ns, 'svg');
@@ -210,7 +212,7 @@
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
     svg.setAttribute('focusable', 'false');
-    path.setAttribute('fill-rule', 'evenodd'); // the three dots are holes in the bubble
+    path.setAttribute('fill-rule', 'evenodd'); // dots as holes
     path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2h-9l-5 4v-4H4a2 2 0 0 ' +
       '1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 ' +
       '1 0 0 .01z');
@@ -218,14 +220,13 @@
     return svg;
   }
 
-  // Tags an answer may keep (and A), and tags removed with their content.
+  // Tags an answer keeps (and A); tags dropped with their content.
   var ALLOWED = new RegExp('^(ABBR|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[3-6]|HR|I|LI|OL|P|PRE|S|SPAN|' +
     'STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$');
   var DROP = new RegExp('^(SCRIPT|STYLE|TEMPLATE|IFRAME|OBJECT|EMBED|SVG|MATH|IMG|VIDEO|AUDIO|' +
     'FORM|INPUT|TEXTAREA|SELECT|BUTTON|LINK|META|BASE)$');
 
-  // The one place HTML enters the page: the server's sanitised answer, cut again here to an
-  // allowlist in an inert <template>.
+  // The one place HTML enters: the server's sanitised answer, cut again to an allowlist.
   function renderSanitisedAnswer(container, html) {
     var tpl = D.createElement('template');
     tpl.innerHTML = html;
@@ -277,16 +278,16 @@
   var meta, note, count;
   var config = null;
   var busy = false;
-  var transcript = []; // what was said, in memory only, sent along with a handoff
+  var transcript = []; // in memory only, sent with a handoff
   var lastQuestion = '';
   var prefill = ''; // what the handoff form's question was filled with
   var sentBody = ''; // the last handoff request tried, and its Idempotency-Key
   var handoffKey = '';
-  var KEY = 'support-widget:conversation'; // the only storage, and only after a handoff
+  var KEY = 'support-widget:conversation'; // stored only after a handoff
   var POLL_MIN = 5000;
   var POLL_MAX = 60000;
-  var conv = null; // {conversation_id, token, seen}: seen is the last staff reply read
-  var shown = {}; // ids of the conversation's messages already in the log
+  var conv = null; // {conversation_id, token, seen: last staff reply read}
+  var shown = {}; // message ids in the log
   var lastStaff = 0;
   var pollTimer = 0;
   var pollDelay = POLL_MIN;
@@ -297,7 +298,7 @@
   var suggestTimer = 0;
   var suggestSeq = 0;
 
-  // Call our API with no cookies or referrer; resolves with the JSON body.
+  // Our API, without cookies or referrer; resolves with the JSON body.
   function api(path, body, method, headers) {
     var opts = {credentials: 'omit', referrerPolicy: 'no-referrer', method: method || 'GET',
       headers: Object.assign({Accept: 'application/json'}, headers)};
@@ -320,7 +321,7 @@
     });
   }
 
-  // Tell whether white text on this colour reaches WCAG AA contrast (4.5:1).
+  // Whether white on this colour reaches WCAG AA (4.5:1).
   function whiteReadableOn(color) {
     var probe = h('span');
     probe.style.color = color;
@@ -335,11 +336,11 @@
     return 1.05 / (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] + 0.05) >= 4.5;
   }
 
-  // Apply accent colour and corner; data- attributes win over the server's theme.
+  // Colour and corner; data- attributes win over the server's theme.
   function applyTheme(theme) {
     theme = theme || {};
     var color = data.color || theme.color;
-    // Only colour syntax that cannot load anything: no var(), url(), image-set() or the like.
+    // Only colours that load nothing: no var(), url(), image-set()...
     if (color && /^(#[\da-f]{3,8}|[a-z]+|(rgb|hsl)a?\([\d\s.,%\/deg+-]*\))$/i.test(color) &&
       W.CSS && CSS.supports('color', color)) {
       var white = whiteReadableOn(color);
@@ -353,12 +354,12 @@
     host.setAttribute('data-position', pos === 'left' ? 'left' : 'right');
   }
 
-  // Keep a line in memory for a handoff.
+  // A line for a handoff's transcript.
   function remember(from, text) {
     transcript.push({from: from, text: String(text)});
   }
 
-  // Add a message to the log and bring it into view; returns the message element.
+  // Add a message to the log, in view; returns it.
   function addMessage(from, kids, cls) {
     var msg = h('div', {class: 'sw-msg sw-' + from + (cls ? ' ' + cls : '')}, kids);
     log.append(msg);
@@ -366,21 +367,21 @@
     return msg;
   }
 
-  // Add a bot message of plain-text paragraphs and remember it.
+  // A bot message of text paragraphs, remembered.
   function botSays(texts, cls) {
     texts = [].concat(texts).filter(Boolean);
     remember('bot', texts.join('\n'));
     return addMessage('bot', texts.map(function (s) { return h('p', {}, [s]); }), cls);
   }
 
-  // Make a small rounded button with a click handler.
+  // A small round button.
   function button(text, cls, onClick) {
     var b = h('button', {type: 'button', class: 'sw-btn ' + cls}, [text]);
     on(b, 'click', onClick);
     return b;
   }
 
-  // Emphasise "Talk to a person" when the server thinks a human should take over.
+  // Emphasise "Talk to a person".
   function offerHandoff() {
     handoffBtn.classList.add('sw-highlight');
   }
@@ -536,16 +537,16 @@
     }
   }
 
-  // The conversation kept by an earlier visit, or null.
+  // The stored conversation, or null.
   function load() {
     try {
       var c = JSON.parse(localStorage.getItem(KEY));
       if (c && typeof c.conversation_id === 'string' && typeof c.token === 'string') return c;
-    } catch (e) { /* storage blocked or unreadable: nothing to restore */ }
+    } catch (e) { /* storage blocked or unreadable */ }
     return null;
   }
 
-  // Forget the conversation: stored key, timer, badge, messages.
+  // Forget the conversation here.
   function forget(text) {
     try { localStorage.removeItem(KEY); } catch (e) { /* storage blocked */ }
     conv = null;
@@ -558,13 +559,13 @@
     if (text) botSays(text, 'sw-gone');
   }
 
-  // Call the API for the current conversation with its bearer token.
+  // The current conversation's API, with its token.
   function convApi(suffix, body, method) {
     return api('/api/v1/conversations/' + encodeURIComponent(conv.conversation_id) + suffix,
       body, method, {Authorization: 'Bearer ' + conv.token});
   }
 
-  // Show whether the input goes to the bot or the team.
+  // Whether the input goes to the bot or the team.
   function setMode() {
     modeLine.hidden = !conv;
     handoffBtn.hidden = !!conv || !hform.hidden;
@@ -575,7 +576,7 @@
     updateCount();
   }
 
-  // Show the unread count on the launcher, in its accessible name too, and announce it.
+  // The unread count on the launcher and in its name, announced.
   function setBadge(n) {
     var said = n === 1 ? t.unread1 : n + t.unreadN;
     badge.textContent = n > 9 ? '9+' : String(n);
@@ -584,7 +585,7 @@
     status.textContent = n ? said : '';
   }
 
-  // The staff replies are read once the panel is open; otherwise count the new ones.
+  // Replies are read once the panel is open; else count the new ones.
   function updateUnread(messages) {
     if (!conv) return;
     if (!panel.hidden) {
@@ -599,7 +600,7 @@
     }).length);
   }
 
-  // Add messages not shown yet (visitors' own only when restoring).
+  // Add new messages (the visitor's own only when restoring).
   function showThread(messages) {
     var fresh = 0;
     messages.forEach(function (m) {
@@ -619,23 +620,24 @@
     return fresh;
   }
 
-  // Wait before the next look for replies; reset means "something happened, look soon".
+  // Wait for the next poll; reset: look soon.
   function schedulePoll(reset) {
     clearTimeout(pollTimer);
     if (reset) pollDelay = POLL_MIN;
     if (conv) pollTimer = setTimeout(guard(poll), pollDelay);
   }
 
-  // Fetch the conversation, show new replies, back off while quiet; 404: it is gone.
+  // Fetch the conversation; back off while quiet; 404: it is gone.
   function poll() {
     clearTimeout(pollTimer);
-    if (!conv || polling || D.hidden) return; // a hidden page looks again when shown
+    if (!conv || polling || D.hidden) return; // polled again when shown
     var c = conv;
     polling = true;
     convApi('').then(guard(function (res) {
       polling = false;
       if (conv !== c) return;
       var fresh = showThread(res.messages || []);
+      if (res.rating_wanted) askRating();
       pollDelay = fresh ? POLL_MIN : Math.min(pollDelay * 2, POLL_MAX);
       schedulePoll();
     }), function (e) {
@@ -648,7 +650,48 @@
     });
   }
 
-  // Pick up a conversation kept by an earlier visit and show its thread.
+  // Ask once how satisfied the visitor was, in the server's words.
+  function askRating() {
+    var r = config && config.rating;
+    if (!r || log.querySelector('.sw-rate')) return;
+    var score = 0;
+    var comment = h('textarea', {class: 'sw-input', rows: '2',
+      maxlength: config.limits.rating_comment_length});
+    var send = button(r.send, 'sw-rate-send', function () { answer(score); });
+    var scores = [1, 2, 3, 4, 5].map(function (n) {
+      var b = button(n, 'sw-score', function () {
+        score = n;
+        send.disabled = false;
+        scores.forEach(function (x) { x.setAttribute('aria-pressed', x === b); });
+      });
+      b.setAttribute('aria-pressed', false);
+      return b;
+    });
+    send.disabled = true;
+    var box = addMessage('bot', [h('p', {id: 'sw-rq'}, [r.question + ' ' + r.scale]),
+      h('div', {class: 'sw-actions', role: 'group', 'aria-labelledby': 'sw-rq'}, scores),
+      h('label', {}, [String(r.comment), comment]),
+      h('div', {class: 'sw-actions'}, [send, button(r.decline, 'sw-rate-no', answer)])],
+    'sw-conv sw-rate');
+    // Send it (no score: "No thanks"); 409: answered elsewhere.
+    function answer(s) {
+      if (busy) return;
+      busy = true;
+      s = +s || null;
+      convApi('/rating', {score: s, comment: s && comment.value}).then(guard(function () {
+        busy = false;
+        if (s) box.replaceChildren(h('p', {}, [String(r.thanks)]));
+        else box.remove();
+        input.focus();
+      }), function (e) {
+        busy = false;
+        if (e.status === 409) box.remove();
+        else showError(e);
+      });
+    }
+  }
+
+  // Show a conversation kept by an earlier visit.
   function restore() {
     conv = load();
     if (!conv) return;
@@ -659,7 +702,7 @@
     poll();
   }
 
-  // Send a follow-up to the team instead of asking the bot.
+  // A follow-up to the team.
   function sendMessage(text) {
     if (busy) return;
     input.value = String(text || '');
@@ -681,20 +724,20 @@
     });
   }
 
-  // Show or hide the inline "really delete?" question in the footer.
+  // Show or hide "really delete?".
   function confirmDelete(on) {
     confirmBox.hidden = !on;
     delBtn.hidden = on;
     (on ? delNo : delBtn).focus();
   }
 
-  // Delete the conversation on the server, then forget it here.
+  // Delete the conversation, then forget it.
   function deleteConversation() {
     var c = conv;
     if (!c || busy) return;
     busy = delYes.disabled = true;
     convApi('', null, 'DELETE').catch(function (e) {
-      if (e.status !== 404) throw e; // already gone is just as good
+      if (e.status !== 404) throw e; // gone is as good
     }).then(guard(function () {
       busy = delYes.disabled = false;
       if (conv === c) forget(t.deleted);
@@ -706,7 +749,7 @@
     });
   }
 
-  // Show a friendly sentence for a failed request; details go to the console only.
+  // A sentence for a failed request; details on the console.
   function showError(e) {
     warn(e && e.message);
     var s = e && e.status;
@@ -714,7 +757,7 @@
     botSays(s === 429 ? t.wait : tooLong ? t.tooLong : s ? t.error : t.offline, 'sw-error');
   }
 
-  // Show a matched answer with its question, page link and "Did this help?" buttons.
+  // An answer with its question, page link and "Did this help?".
   function showAnswer(answer, question) {
     var body = h('div', {class: 'sw-answer-body'});
     renderSanitisedAnswer(body, String(answer.html || ''));
@@ -723,7 +766,7 @@
     var yes = button(t.yes, 'sw-yes', function () { sendFeedback(true); });
     var no = button(t.no, 'sw-no', function () { sendFeedback(false); });
     feedback.append(yes, no);
-    // Record the visitor's verdict, then thank them in place of the buttons.
+    // Record the verdict, then thank.
     function sendFeedback(helpful) {
       input.focus();
       yes.disabled = no.disabled = true;
@@ -742,14 +785,14 @@
     msg.lang = answer.lang || lang; // the buttons keep the widget's
   }
 
-  // A help-centre page link, in a new tab so the chat stays; null if there is none.
+  // A help-centre link in a new tab, or null.
   function pageLink(path, label) {
     var url = config && config.help && config.help.url;
     return /^\/\w/.test(url) ? h('a', {href: apiBase + url + path, target: '_blank',
       rel: 'noopener noreferrer', class: 'sw-privacy'}, [String(label)]) : null;
   }
 
-  // Offer the close candidates as buttons; choosing one asks that question.
+  // Close candidates as buttons that ask them.
   function showChoices(suggestions) {
     remember('bot', t.didYouMean + ' ' + suggestions.map(function (s) {
       return s.question;
@@ -764,15 +807,13 @@
       'sw-did-you-mean');
   }
 
-  // The longest text the input may send now (a question, or a message to the team) by
-  // widget-config; 0 if unknown: the server decides.
+  // The input's limit by widget-config; 0: unknown.
   function limit() {
     var max = (config && config.limits) || {};
     return +(conv ? max.message_length : max.question_length) || 0;
   }
 
-  // Count characters as the server does; true if the text cannot be sent. The note (a live
-  // region) changes only when its state does.
+  // Count as the server does; true if it cannot be sent.
   function updateCount(sending) {
     var max = limit();
     var n = Array.from(input.value.trim()).length;
@@ -785,10 +826,10 @@
     return state > 1;
   }
 
-  // Send a question to the server and show what it found.
+  // Ask the server and show what it found.
   function ask(question) {
     if (busy) return;
-    input.value = String(question || ''); // kept there while it cannot be sent
+    input.value = String(question || '');
     if (updateCount(true)) return;
     question = input.value.trim();
     busy = true;
@@ -811,7 +852,7 @@
     }), function (e) { done(); showError(e); });
   }
 
-  // Hide the suggestion list under the input.
+  // Hide the suggestions.
   function closeList() {
     clearTimeout(suggestTimer);
     suggestSeq++;
@@ -823,7 +864,7 @@
     input.removeAttribute('aria-activedescendant');
   }
 
-  // Fill the suggestion list with questions that complete what the visitor typed.
+  // Show completions of what was typed.
   function showList(items) {
     closeList();
     options = items.slice(0, 5);
@@ -831,7 +872,7 @@
     options.forEach(function (s, i) {
       var li = h('li', {id: 'sw-opt-' + i, role: 'option', class: 'sw-option',
         'aria-selected': 'false'}, [String(s.question)]);
-      on(li, 'mousedown', function (e) { e.preventDefault(); }); // keep focus in the input
+      on(li, 'mousedown', function (e) { e.preventDefault(); }); // keep focus
       on(li, 'click', function () { ask(s.question); });
       list.append(li);
     });
@@ -839,7 +880,7 @@
     input.setAttribute('aria-expanded', 'true');
   }
 
-  // Move the highlighted suggestion by delta, wrapping around.
+  // Move the highlight by delta, wrapping.
   function moveActive(delta) {
     active = (active + delta + options.length + (active < 0 && delta < 0 ? 1 : 0)) % options.length;
     Array.prototype.forEach.call(list.children, function (li, i) {
@@ -848,11 +889,11 @@
     input.setAttribute('aria-activedescendant', 'sw-opt-' + active);
   }
 
-  // Ask the server for completions ~200 ms after the visitor stops typing.
+  // Completions 200 ms after typing stops.
   function onType() {
     clearTimeout(suggestTimer);
     var q = input.value.trim();
-    if (q.length < 3 || conv) return closeList(); // no FAQ suggestions for the team
+    if (q.length < 3 || conv) return closeList();
     suggestTimer = setTimeout(function () {
       var seq = ++suggestSeq;
       api('/api/v1/suggest?q=' + encodeURIComponent(q) + '&lang=' + lang).then(function (res) {
@@ -861,7 +902,7 @@
     }, 200);
   }
 
-  // Arrows move through suggestions, Enter picks, Escape closes the list.
+  // Arrows move, Enter picks, Escape closes.
   function onInputKey(e) {
     var open = !list.hidden && options.length;
     if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
@@ -877,7 +918,7 @@
     }
   }
 
-  // Open the panel, focus the input, mark replies read and look for more.
+  // Open the panel, mark replies read, look for more.
   function open() {
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
@@ -890,7 +931,7 @@
     }
   }
 
-  // Close the panel; if focus was inside the widget, return it to the launcher.
+  // Close the panel; focus inside goes to the launcher.
   function close() {
     if (panel.hidden) return;
     var hadFocus = !!root.activeElement;
@@ -900,7 +941,7 @@
     if (hadFocus) launcher.focus();
   }
 
-  // Use what widget-config says (null: it failed).
+  // Use widget-config (null: it failed).
   function useConfig(cfg) {
     config = cfg || {};
     var max = config.limits || {};
@@ -918,12 +959,12 @@
     if (config.greeting) botSays(String(config.greeting), 'sw-greeting');
   }
 
-  // Build the custom element, its shadow root and everything in it.
+  // Build the element, its shadow root and contents.
   function build() {
     host = D.createElement(TAG);
     root = host.attachShadow({mode: 'open'});
     if (root.adoptedStyleSheets && W.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
-      var sheet = new CSSStyleSheet(); // not subject to the host page's CSP style-src
+      var sheet = new CSSStyleSheet(); // not under the page's CSP style-src
       sheet.replaceSync(STYLES);
       root.adoptedStyleSheets = [sheet];
     } else {
@@ -1025,7 +1066,7 @@
         hcontact]));
   }
 
-  // Build, swap the stub for the real API, run queued calls, load the config.
+  // Build, replace the stub, run queued calls, load the config.
   function init() {
     build();
     var queue = (stub && stub.q) || [];

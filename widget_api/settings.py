@@ -329,6 +329,15 @@ SETTINGS: tuple[Setting, ...] = (
         accepts=RATE_LIMIT_FORM,
     ),
     Setting(
+        "RATELIMIT_RATING",
+        "10 per hour;50 per day",
+        "Limit per client for rating a closed conversation "
+        "(`POST /api/v1/conversations/<id>/rating`; each conversation takes one rating).",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
+    ),
+    Setting(
         "RATELIMIT_IPV6_PREFIX",
         64,
         "Every rate limit counts an IPv6 client by the network of this prefix length (bits) "

@@ -3,7 +3,7 @@
 The catalogue is one shape, `{lang: {key: text}}`: each language is one module here named by
 its code (`en.py`, `de.py`) holding one block, `TEXTS`, with the same keys in every language
 (tests/test_texts.py checks it). Keys are grouped by audience: `widget.`, `privacy.`,
-`contact.`, `day.`, `month.`, `hours.`, `reply.`, `conversation.`, `help.`, `mail.`,
+`contact.`, `day.`, `month.`, `hours.`, `reply.`, `conversation.`, `rating.`, `help.`, `mail.`,
 `staff.`.
 Placeholders in braces are filled by `text()` with str.format.
 
@@ -50,6 +50,10 @@ MONTH_KEYS = (
 )
 
 
+# The widget's rating question (widget-config's `rating`), asked once a person answered.
+RATING_KEYS = ("question", "scale", "comment", "send", "decline", "thanks")
+
+
 def text(lang: str, key: str, /, **values: object) -> str:
     """The text `key` in `lang`, its placeholders filled from `values`.
 
@@ -71,7 +75,8 @@ def month_name(lang: str, month: int) -> str:
 
 
 def widget_texts(config: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """Greeting, privacy notice and contact for the widget, in one language."""
+    """Greeting, privacy notice, contact and the rating question for the widget, in one
+    language."""
     phone = config["CONTACT_PHONE"]
     # An operator's own greeting for this language (GREETING_EN, GREETING_DE) wins; a
     # language without such a setting uses the catalogue's.
@@ -94,6 +99,7 @@ def widget_texts(config: Mapping[str, Any], lang: str) -> dict[str, Any]:
             "version": config["PRIVACY_NOTICE_VERSION"],
         },
         "contact": {"text": contact, "email": config["CONTACT_EMAIL"], "phone": phone},
+        "rating": {key: text(lang, f"rating.{key}") for key in RATING_KEYS},
     }
 
 
