@@ -280,8 +280,8 @@
   var busy = false;
   var transcript = []; // in memory only, sent with a handoff
   var lastQuestion = '';
-  var prefill = ''; // what the handoff form's question was filled with
-  var sentBody = ''; // the last handoff request tried, and its Idempotency-Key
+  var prefill = ''; // the form's prefilled question
+  var sentBody = ''; // the last handoff tried, and its key
   var handoffKey = '';
   var KEY = 'support-widget:conversation'; // stored only after a handoff
   var POLL_MIN = 5000;
@@ -386,7 +386,7 @@
     handoffBtn.classList.add('sw-highlight');
   }
 
-  // Other ways to reach the company: contact text, e-mail, phone, hours.
+  // Other ways to reach the company.
   function contactInfo() {
     var contact = (config && config.contact) || {};
     var hours = (config && config.service_hours) || {};
@@ -401,9 +401,7 @@
       links.length ? h('p', {class: 'sw-links'}, links) : null];
   }
 
-  // The handoff form in place of the chat, with the last question; without the server's
-  // notice only why it cannot be sent (no blind consent). A summary keeps consent and send
-  // in view, the full notice a click away.
+  // The handoff form, with the last question; no notice: no consent, only why not.
   function openHandoff() {
     var privacy = (config && config.privacy) || {};
     var notice = privacy.notice;
@@ -423,7 +421,7 @@
     (notice ? hq : hcancel).focus();
   }
 
-  // Switch between the chat (log and input) and the handoff form.
+  // Chat or handoff form.
   function showForm(on) {
     closeList();
     hform.hidden = !on;
@@ -431,13 +429,13 @@
     if (!on) setMode();
   }
 
-  // Leave the form unsent; focus back on the button that opened it.
+  // Leave unsent; focus back on the opener.
   function cancelHandoff() {
     showForm(false);
     handoffBtn.focus();
   }
 
-  // Show why the handoff cannot be sent and put the cursor where it can be fixed.
+  // Why it cannot be sent, the cursor where to fix it.
   function handoffProblem(text, field) {
     herr.textContent = text;
     if (field) {
@@ -446,7 +444,7 @@
     }
   }
 
-  // The sentence and field for an error the server answered to a handoff.
+  // Sentence and field for the server's handoff error.
   function handoffError(e) {
     var c = (e && e.code) || '';
     return c === 'consent_required' ? [t.needConsent, hconsent]
@@ -456,7 +454,7 @@
           : [e.status === 429 ? t.wait : e.status ? t.error : t.offline];
   }
 
-  // A random Idempotency-Key for one handoff, so a retry cannot make a second conversation.
+  // An Idempotency-Key: a retry cannot make a second conversation.
   function randomKey() {
     var bytes = crypto.getRandomValues(new Uint8Array(16));
     return Array.prototype.map.call(bytes, function (b) {
@@ -464,7 +462,7 @@
     }).join('');
   }
 
-  // Whether this is an e-mail address by widget-config's rule; unknown: yes.
+  // An e-mail address by widget-config's rule? Unknown: yes.
   function emailOk(s) {
     try {
       return new RegExp('^(?:' + config.limits.email_pattern + ')$').test(s);
@@ -473,7 +471,7 @@
     }
   }
 
-  // Check the form, then hand the question and what the bot showed to a person.
+  // Check, then hand the question and what the bot said to a person.
   function sendHandoff(e) {
     e.preventDefault();
     if (busy || hsend.hidden) return;
@@ -493,7 +491,7 @@
         })};
     if (name) body.name = name;
     if (email) body.email = email;
-    // The same request keeps its key (a resend after an unclear failure cannot make two).
+    // The same request keeps its key.
     if (JSON.stringify(body) !== sentBody) handoffKey = randomKey();
     sentBody = JSON.stringify(body);
     var headers = {'Idempotency-Key': handoffKey};
@@ -503,7 +501,7 @@
     post().catch(function (err) {
       if (err.status) throw err;
       warn('retrying the handoff once: ' + err.message);
-      return post(); // a network error: the same key makes a retry safe
+      return post(); // network error: same key, safe retry
     }).then(guard(function (res) {
       busy = hsend.disabled = false;
       sentBody = '';
@@ -512,7 +510,6 @@
       hform.reset();
       hq.value = '';
       showForm(false);
-      // A question just asked is in the log already.
       if (question !== lastQuestion) {
         addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
       }
@@ -528,7 +525,7 @@
     });
   }
 
-  // Keep the conversation's id and token (the visitor asked for a person, so now it may).
+  // Keep id and token (asked for a person: now it may).
   function save() {
     try {
       localStorage.setItem(KEY, JSON.stringify(conv));
@@ -559,7 +556,7 @@
     if (text) botSays(text, 'sw-gone');
   }
 
-  // The current conversation's API, with its token.
+  // The conversation's API, with its token.
   function convApi(suffix, body, method) {
     return api('/api/v1/conversations/' + encodeURIComponent(conv.conversation_id) + suffix,
       body, method, {Authorization: 'Bearer ' + conv.token});
@@ -576,7 +573,7 @@
     updateCount();
   }
 
-  // The unread count on the launcher and in its name, announced.
+  // Unread count on the launcher, announced.
   function setBadge(n) {
     var said = n === 1 ? t.unread1 : n + t.unreadN;
     badge.textContent = n > 9 ? '9+' : String(n);
@@ -585,7 +582,7 @@
     status.textContent = n ? said : '';
   }
 
-  // Replies are read once the panel is open; else count the new ones.
+  // Read if the panel is open, else counted.
   function updateUnread(messages) {
     if (!conv) return;
     if (!panel.hidden) {
@@ -959,7 +956,7 @@
     if (config.greeting) botSays(String(config.greeting), 'sw-greeting');
   }
 
-  // Build the element, its shadow root and contents.
+  // Build the element and its shadow root.
   function build() {
     host = D.createElement(TAG);
     root = host.attachShadow({mode: 'open'});
@@ -1059,7 +1056,7 @@
     var fields = field(t.hQuestion, hq).concat(field(t.hName, hname), field(t.hEmail, hemail));
     var check = h('div', {class: 'sw-check'},
       [hconsent, h('label', {for: 'sw-hconsent'}, [t.hConsent])]);
-    hneeds = fields.concat(check, hsend); // shown only with the server's privacy notice
+    hneeds = fields.concat(check, hsend); // need the server's notice
     hform = h('form', {class: 'sw-hoff', id: 'sw-hoff', 'aria-labelledby': 'sw-htitle',
       novalidate: '', hidden: ''}, [h('h3', {id: 'sw-htitle'}, [t.handoff])].concat(
       fields, [hnotice, hfull, check, herr, h('div', {class: 'sw-actions'}, [hsend, hcancel]),
