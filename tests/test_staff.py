@@ -260,6 +260,30 @@ def test_unknown_conversation_is_404(staff_app):
     assert post(ann, "/staff/conversations/nope/reply", text="x").status_code == 404
 
 
+def test_an_unknown_draft_delivery_account_or_entry_is_a_staff_page(staff_app):
+    """Not werkzeug's bare "Not Found": the staff area's page, with its menu to go on."""
+    add_account(staff_app, "ada@example.com", role="admin")
+    ada = staff_app.test_client()
+    sign_in(ada, "ada@example.com")
+    for response in (
+        ada.get("/staff/drafts/987.md"),
+        post(ada, "/staff/drafts/987/accept"),
+        post(ada, "/staff/drafts/987/reject"),
+        post(ada, "/staff/deliveries/987/retry"),
+        post(ada, "/staff/admin/accounts/987/disable"),
+        ada.get("/staff/faq/en/no-such-entry"),
+        ada.get("/staff/faq/xx/shipping-time"),
+    ):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404, response.request.path
+        assert "There is nothing at this address (any more)." in page, response.request.path
+        assert 'href="/staff/queue"' in page
+    german = ada.get("/staff/drafts/987.md", headers={"Accept-Language": "de"})
+    assert "Unter dieser Adresse gibt es nichts (mehr)." in german.get_data(as_text=True)
+    # Signed out, an unknown address still leads to the sign-in, not to what exists.
+    assert staff_app.test_client().get("/staff/drafts/987.md").status_code == 302
+
+
 def test_reply_becomes_a_draft_an_editor_turns_into_faq_text(staff_app, tmp_path):
     visitor, ann, eve = (staff_app.test_client() for _ in range(3))
     cid = hand_off(visitor)["conversation_id"]

@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         'conversation". Questions about your data: {email}. (Privacy notice '
         "version {version})"
     ),
+    "privacy.summary": (
+        "{shop} keeps this conversation (your name and e-mail address only if you give "
+        "them) to answer you. You can delete it at any time."
+    ),
+    "privacy.more": "Full privacy notice",
     "privacy.questions": "for {n} days",
     "privacy.questions_off": "until we delete them",
     "privacy.inactive": "After {n} days without activity it is closed.",
@@ -65,6 +70,13 @@ TEXTS: dict[str, str] = {
     ),
     "reply.never": "A person from our team will answer as soon as they can.",
     "conversation.staff_name": "Team",
+    # The widget's question after a person answered and closed the conversation
+    "rating.question": "How satisfied are you with our team's answer?",
+    "rating.scale": "1 = not at all satisfied, 5 = very satisfied",
+    "rating.comment": "Anything else you want to tell us? (optional)",
+    "rating.send": "Send rating",
+    "rating.decline": "No thanks",
+    "rating.thanks": "Thank you for your rating!",
     # The public help centre (help/): its pages, and the widget's links to it
     "help.title": "{shop} help centre",
     "help.heading": "Frequently asked questions",
@@ -160,8 +172,8 @@ TEXTS: dict[str, str] = {
     "staff.draft_from": "From conversation",
     "staff.empty_text": "Write something first.",
     "staff.text_too_long": "That text is too long.",
-    "staff.not_found": "There is no such conversation.",
     "staff.forbidden": "Your role does not allow this page.",
+    "staff.not_found": "There is nothing at this address (any more). The menu above leads on.",
     "staff.csrf": "The form expired. Please reload the page and try again.",
     "staff.replied": "Reply sent.",
     "staff.noted": "Note added.",
@@ -248,6 +260,26 @@ TEXTS: dict[str, str] = {
     "staff.suggested": "suggestions",
     "staff.handed_off": "handed off",
     "staff.day": "Day",
+    "staff.satisfaction": "Satisfaction after a person answered",
+    "staff.satisfaction_intro": (
+        "Visitors rate a conversation from 1 (not at all satisfied) to 5 (very satisfied) "
+        "once staff answered and closed it. Ratings go with their conversation when it is "
+        "deleted."
+    ),
+    "staff.mean_score": "Mean satisfaction (1 to 5)",
+    "staff.ratings": "Ratings",
+    "staff.ratings_declined": "Declined to rate",
+    "staff.score_per_day": "Mean satisfaction per day",
+    "staff.score_per_week": "Mean satisfaction per week",
+    "staff.week_from": "Week from",
+    "staff.no_ratings": "No visitor rated a conversation in this period.",
+    "staff.score_per_staff": "Satisfaction per staff member",
+    "staff.staff_member": "Staff member",
+    "staff.no_account": "(no account)",
+    "staff.account_is_disabled": "(disabled)",
+    "staff.latest_comments": "Latest comments",
+    "staff.comment": "Comment",
+    "staff.no_comments": "No comments in this period.",
     "staff.gaps": "Unanswered questions",
     "staff.period": "Period",
     "staff.last_days": "last {n} days",
