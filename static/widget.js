@@ -158,7 +158,7 @@
     'border-radius:11px;background:#b91c1c;color:#fff;font-size:13px;font-weight:700;',
     'line-height:22px;text-align:center}',
     '.sw-staff{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;',
-    'border-left:4px solid var(--sw-accent)}',
+    'border-left:4px solid var(--sw-accent);white-space:pre-wrap}',
     '.sw-who{display:block;font-size:13px;font-weight:700}',
     '.sw-mode{margin:0 0 6px;font-size:13px;font-weight:600;color:#374151}',
     '.sw-hoff{flex:1 1 auto;min-height:0;overflow-y:auto;margin:0;padding:12px 14px;',

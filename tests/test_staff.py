@@ -227,13 +227,30 @@ def test_the_reply_limit_the_form_states_is_the_one_checked(staff_app):
     cid = hand_off(visitor)["conversation_id"]
     sign_in(ann)
     page = ann.get(f"/staff/conversations/{cid}").get_data(as_text=True)
-    assert set(re.findall(r'maxlength="(\d+)"', page)) == {str(MAX_STAFF_TEXT_LENGTH)}
+    assert set(re.findall(r'<textarea[^>]* maxlength="(\d+)"', page)) == {
+        str(MAX_STAFF_TEXT_LENGTH)
+    }
     over = post(ann, f"/staff/conversations/{cid}/reply", text="x" * (MAX_STAFF_TEXT_LENGTH + 1))
     assert "That text is too long." in ann.get(over.headers["Location"]).get_data(as_text=True)
     post(ann, f"/staff/conversations/{cid}/reply", text="x" * MAX_STAFF_TEXT_LENGTH)
     db = connect(staff_app.config["DATABASE"])
     rows = list(db.query("SELECT length(text) AS n FROM messages WHERE author = 'staff'"))
     assert rows == [{"n": MAX_STAFF_TEXT_LENGTH}]
+
+
+def test_line_breaks_as_browsers_send_them_count_once(staff_app):
+    """A textarea's `maxlength` counts a line break once, its form sends CRLF: a reply the
+    form allowed is stored, with `\\n`, as the widget and the e-mail show it."""
+    ann = staff_app.test_client()
+    cid = hand_off(ann)["conversation_id"]
+    sign_in(ann)
+    lines = "x" * 99 + "\r\n"
+    text = lines * (MAX_STAFF_TEXT_LENGTH // 100)  # MAX characters as the browser counts
+    assert post(ann, f"/staff/conversations/{cid}/reply", text=text).status_code == 302
+    stored = connect(staff_app.config["DATABASE"]).execute(
+        "SELECT text FROM messages WHERE author = 'staff'"
+    )
+    assert [row[0] for row in stored] == [text.replace("\r\n", "\n").strip()]
 
 
 def test_unknown_conversation_is_404(staff_app):

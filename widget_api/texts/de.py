@@ -197,6 +197,38 @@ TEXTS: dict[str, str] = {
     "staff.status_rejected": "abgelehnt",
     "staff.draft_entry": "neuer Eintrag",
     "staff.draft_alternative": "neue Formulierung für {faq_id}",
+    "staff.answers_title": "FAQ-Antwort einfügen",
+    "staff.answers_search": "FAQ-Antworten durchsuchen ({lang})",
+    "staff.answers_found": "Die besten Treffer für „{query}“:",
+    "staff.answers_none": "Keine FAQ-Antwort in der Sprache dieses Gesprächs passt zu „{query}“.",
+    "staff.answers_query_too_long": "Diese Suche ist zu lang: höchstens {limit} Zeichen.",
+    "staff.answer_too_long": (
+        "Länger als eine Antwort sein darf ({limit} Zeichen): nach dem Einfügen kürzen."
+    ),
+    "staff.insert_answer": "In die Antwort einfügen",
+    "staff.inserted": (
+        "Die Antwort auf „{question}“ steht als einfacher Text im Antwortfeld: "
+        "bearbeiten, dann senden."
+    ),
+    "staff.insert_unknown": "Es gibt keinen FAQ-Eintrag {faq_id!r}, daher wurde nichts eingefügt.",
+    "staff.insert_other_language": (
+        "{faq_id!r} ist ein Eintrag der Sprache {entry_lang}, nicht der dieses "
+        "Gesprächs, daher wurde nichts eingefügt."
+    ),
+    "staff.reply_hint": (
+        "Dieser Browser-Tab behält, was Sie hier schreiben, auch beim Neuladen, "
+        "bis es gesendet ist oder Sie sich abmelden."
+    ),
+    "staff.shortcuts": "Tastenkürzel",
+    "staff.shortcut_claim": "dieses Gespräch übernehmen",
+    "staff.shortcut_reply": "zum Antwortfeld springen",
+    "staff.shortcut_close": "dieses Gespräch schließen",
+    "staff.shortcut_escape": (
+        "ein Textfeld verlassen (die Kürzel wirken nur außerhalb von Textfeldern)"
+    ),
+    "staff.shortcuts_on": (
+        "Diese Kürzel verwenden (ausschalten, wenn sie Ihren Screenreader stören)"
+    ),
     "staff.link_entry": "Diese Frage beantwortet der FAQ-Eintrag…",
     "staff.link_button": "Formulierung des Besuchers vorschlagen",
     "staff.linked": (

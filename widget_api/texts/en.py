@@ -192,6 +192,35 @@ TEXTS: dict[str, str] = {
     "staff.status_rejected": "rejected",
     "staff.draft_entry": "new entry",
     "staff.draft_alternative": "new phrasing for {faq_id}",
+    "staff.answers_title": "Insert an FAQ answer",
+    "staff.answers_search": "Search the FAQ answers ({lang})",
+    "staff.answers_found": "The best matches for “{query}”:",
+    "staff.answers_none": "No FAQ answer in this conversation's language matches “{query}”.",
+    "staff.answers_query_too_long": "That search is too long: at most {limit} characters.",
+    "staff.answer_too_long": (
+        "Longer than a reply may be ({limit} characters): shorten it after inserting."
+    ),
+    "staff.insert_answer": "Insert into the reply",
+    "staff.inserted": (
+        "The answer to “{question}” is in the reply box as plain text: edit it, then send."
+    ),
+    "staff.insert_unknown": "There is no FAQ entry {faq_id!r}, so nothing was inserted.",
+    "staff.insert_other_language": (
+        "{faq_id!r} is an entry in {entry_lang}, not in this conversation's "
+        "language, so nothing was inserted."
+    ),
+    "staff.reply_hint": (
+        "This browser tab keeps what you write here, across reloads, until it "
+        "is sent or you sign out."
+    ),
+    "staff.shortcuts": "Keyboard shortcuts",
+    "staff.shortcut_claim": "claim this conversation",
+    "staff.shortcut_reply": "go to the reply box",
+    "staff.shortcut_close": "close this conversation",
+    "staff.shortcut_escape": "leave a text field (the shortcuts work outside text fields only)",
+    "staff.shortcuts_on": (
+        "Use these shortcuts (turn them off if they get in your screen reader's way)"
+    ),
     "staff.link_entry": "This question is answered by FAQ entry…",
     "staff.link_button": "Propose the visitor's wording as a phrasing",
     "staff.linked": "The visitor's wording is proposed as a new phrasing for {faq_id}.",
