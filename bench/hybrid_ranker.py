@@ -20,23 +20,20 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from lexical_ranker import MIX, LexicalRanker
+from self_calibration import DEFAULT_EVAL_DIR, SETS, without
 
 from widget_api.faq.evaluate import auroc
 from widget_api.faq.jsonl import read_faq_jsonl, read_labelled_questions
 from widget_api.faq.matcher import FaqIndex
 from widget_api.faq.model import FaqEntry
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
 CACHE = Path(tempfile.gettempdir()) / "widget_api_hybrid_ranker.pickle"
-SETS = ("clinc150", "hint3_sofmattress", "hint3_curekart", "xsid_de")
 # The matcher's score un-stretched to this power (1 / its CALIBRATION) before the lexical
 # MIX (lexical_ranker.py) is added: chosen on clinc150's validation questions.
 POWER = 1 / 0.37
@@ -84,11 +81,7 @@ def leave_one_out(entries: list[FaqEntry]) -> tuple[list[Row], float]:
     seconds = 0.0
     for fold in range(FOLDS):
         dropped = set(chosen[fold::FOLDS])
-        kept = []
-        for e, x in enumerate(entries):
-            texts = [t for p, t in enumerate(x.phrasings) if (e, p) not in dropped]
-            texts = texts or list(x.phrasings)  # never left empty (not with this sample)
-            kept.append(replace(x, question=texts[0], alternatives=tuple(texts[1:])))
+        kept = without(entries, dropped)
         asked = [(entries[e].phrasings[p], entries[e].id) for e, p in sorted(dropped)]
         fold_rows, built = _rows(kept, asked, numbers)
         rows += fold_rows
