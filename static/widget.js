@@ -9,9 +9,9 @@
   var W = window;
   var D = document;
 
-  // Report a problem on the console; the widget never throws into the host page.
+  // Warn on the console; the widget never throws into the host page.
   function warn(reason) {
-    try { console.warn('support-widget: ' + reason); } catch (e) { /* no console */ }
+    try { console.warn('support-widget: ' + reason); } catch (e) {}
   }
 
   var TEXTS = {
@@ -102,13 +102,13 @@
     '.sw-x{display:none;font-size:32px;line-height:1}',
     '.sw-launcher[aria-expanded=true] svg{display:none}',
     '.sw-launcher[aria-expanded=true] .sw-x{display:block}',
-    '.sw-panel{bottom:88px;width:380px;max-width:calc(100vw - 40px);height:560px;',
+    '.sw-panel{bottom:88px;width:380px;max-width:calc(100vw - 40px);height:600px;',
     'max-height:calc(100vh - 108px);display:flex;flex-direction:column;overflow:hidden;',
     'background:#fff;border-radius:12px;box-shadow:0 10px 40px rgba(0,0,0,.3);',
     'animation:sw-in .18s ease-out}',
     '@keyframes sw-in{from{opacity:0;transform:translateY(8px)}}',
     '@media (max-width:480px){:host([data-position]) .sw-panel{left:10px;right:10px;',
-    'width:auto;max-width:none;bottom:84px;max-height:calc(100vh - 96px)}}',
+    'width:auto;max-width:none;bottom:84px;height:calc(100vh - 96px)}}',
     '.sw-header{display:flex;align-items:center;gap:8px;padding:10px 10px 10px 16px;',
     'background:var(--sw-accent);color:var(--sw-on-accent)}',
     '.sw-title{flex:1;margin:0;font-size:17px;font-weight:600}',
@@ -131,6 +131,8 @@
     '.sw-btn{font:inherit;font-size:14px;padding:5px 12px;border:1px solid var(--sw-ink);',
     'border-radius:999px;background:#fff;color:var(--sw-ink);cursor:pointer}',
     '.sw-btn:hover{background:#eef2ff}.sw-btn:disabled{opacity:.6;cursor:default}',
+    '.sw-btn[aria-pressed=true]{background:var(--sw-accent);color:var(--sw-on-accent)}',
+    '.sw-rate textarea{display:block;width:100%}',
     '.sw-choices{list-style:none;margin:6px 0 0;padding:0;display:grid;gap:6px}',
     '.sw-choice{width:100%;text-align:left;border-radius:8px}',
     '.sw-form{padding:10px 12px;border-top:1px solid #e5e7eb;background:#fff}',
@@ -156,14 +158,15 @@
     'border-radius:11px;background:#b91c1c;color:#fff;font-size:13px;font-weight:700;',
     'line-height:22px;text-align:center}',
     '.sw-staff{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;',
-    'border-left:4px solid var(--sw-accent)}',
+    'border-left:4px solid var(--sw-accent);white-space:pre-wrap}',
     '.sw-who{display:block;font-size:13px;font-weight:700}',
     '.sw-mode{margin:0 0 6px;font-size:13px;font-weight:600;color:#374151}',
     '.sw-hoff{flex:1 1 auto;min-height:0;overflow-y:auto;margin:0;padding:12px 14px;',
     'display:flex;flex-direction:column;gap:6px;background:#f9fafb}',
     '.sw-hoff h3{margin:0 0 4px;font-size:16px}.sw-hoff p{margin:0;font-size:13px;color:#374151}',
     '.sw-hoff label{font-size:14px;font-weight:600}.sw-hoff .sw-input{flex:none;width:100%}',
-    'textarea.sw-input{resize:vertical}.sw-hoff a{color:var(--sw-ink)}',
+    'textarea.sw-input{resize:vertical}.sw-hoff a,summary{color:var(--sw-ink)}',
+    'summary{font-size:13px;cursor:pointer}',
     '.sw-check{display:flex;gap:8px;align-items:flex-start}',
     '.sw-check input{flex:none;width:20px;height:20px;margin:2px 0 0}',
     '.sw-hoff .sw-check label{font-weight:400}.sw-hoff .sw-err{color:#b91c1c;font-weight:600}',
@@ -179,19 +182,19 @@
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
   ].join('');
 
-  // Run fn, turning an exception into a console warning.
+  // fn, with exceptions turned into warnings.
   function guard(fn) {
     return function () {
       try { return fn.apply(this, arguments); } catch (e) { warn(e && e.message); }
     };
   }
 
-  // Attach an event listener whose exceptions stay inside the widget.
+  // A guarded event listener.
   function on(el, type, fn) {
     el.addEventListener(type, guard(fn));
   }
 
-  // Create an element; string children become text nodes.
+  // An element; string children become text.
   function h(tag, attrs, kids) {
     var el = D.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -201,7 +204,7 @@
     return el;
   }
 
-  // Build the chat-bubble icon as inline SVG (no image request).
+  // The bubble icon, inline (no image request).
   function bubbleIcon() {
     var ns = 'http://www.w3.org/2000/svg';
     var svg = D.createElementNS(ns, 'svg');
@@ -209,7 +212,7 @@
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
     svg.setAttribute('focusable', 'false');
-    path.setAttribute('fill-rule', 'evenodd'); // the three dots are holes in the bubble
+    path.setAttribute('fill-rule', 'evenodd'); // dots as holes
     path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2h-9l-5 4v-4H4a2 2 0 0 ' +
       '1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 ' +
       '1 0 0 .01z');
@@ -217,14 +220,13 @@
     return svg;
   }
 
-  // Tags an answer may keep (and A), and tags removed with their content.
+  // Tags an answer keeps (and A); tags dropped with their content.
   var ALLOWED = new RegExp('^(ABBR|B|BLOCKQUOTE|BR|CODE|DEL|EM|H[3-6]|HR|I|LI|OL|P|PRE|S|SPAN|' +
     'STRONG|SUB|SUP|TABLE|TBODY|TD|TH|THEAD|TR|U|UL)$');
   var DROP = new RegExp('^(SCRIPT|STYLE|TEMPLATE|IFRAME|OBJECT|EMBED|SVG|MATH|IMG|VIDEO|AUDIO|' +
     'FORM|INPUT|TEXTAREA|SELECT|BUTTON|LINK|META|BASE)$');
 
-  // The one place HTML enters the page: the server's sanitised answer, cut again here to an
-  // allowlist in an inert <template>.
+  // The one place HTML enters: the server's sanitised answer, cut again to an allowlist.
   function renderSanitisedAnswer(container, html) {
     var tpl = D.createElement('template');
     tpl.innerHTML = html;
@@ -272,20 +274,20 @@
 
   var host, root, launcher, panel, titleEl, log, form, input, list, handoffBtn, privacyLink;
   var inputLabel, modeLine, badge, status, hform, hq, hname, hemail, hconsent, herr, hsend;
-  var hnotice, hpolicy, hcontact, hcancel, hneeds, delBtn, confirmBox, delNo, delYes;
+  var hnotice, hfull, hpolicy, hcontact, hcancel, hneeds, delBtn, confirmBox, delNo, delYes;
   var meta, note, count;
   var config = null;
   var busy = false;
-  var transcript = []; // what was said, in memory only, sent along with a handoff
+  var transcript = []; // in memory only, sent with a handoff
   var lastQuestion = '';
-  var prefill = ''; // what the handoff form's question was filled with
-  var sentBody = ''; // the last handoff request tried, and its Idempotency-Key
+  var prefill = ''; // the form's prefilled question
+  var sentBody = ''; // the last handoff tried, and its key
   var handoffKey = '';
-  var KEY = 'support-widget:conversation'; // the only storage, and only after a handoff
+  var KEY = 'support-widget:conversation'; // stored only after a handoff
   var POLL_MIN = 5000;
   var POLL_MAX = 60000;
-  var conv = null; // {conversation_id, token, seen}: seen is the last staff reply read
-  var shown = {}; // ids of the conversation's messages already in the log
+  var conv = null; // {conversation_id, token, seen: last staff reply read}
+  var shown = {}; // message ids in the log
   var lastStaff = 0;
   var pollTimer = 0;
   var pollDelay = POLL_MIN;
@@ -296,7 +298,7 @@
   var suggestTimer = 0;
   var suggestSeq = 0;
 
-  // Call our API with no cookies or referrer; resolves with the JSON body.
+  // Our API, without cookies or referrer; resolves with the JSON body.
   function api(path, body, method, headers) {
     var opts = {credentials: 'omit', referrerPolicy: 'no-referrer', method: method || 'GET',
       headers: Object.assign({Accept: 'application/json'}, headers)};
@@ -319,7 +321,7 @@
     });
   }
 
-  // Tell whether white text on this colour reaches WCAG AA contrast (4.5:1).
+  // Whether white on this colour reaches WCAG AA (4.5:1).
   function whiteReadableOn(color) {
     var probe = h('span');
     probe.style.color = color;
@@ -334,11 +336,11 @@
     return 1.05 / (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] + 0.05) >= 4.5;
   }
 
-  // Apply accent colour and corner; data- attributes win over the server's theme.
+  // Colour and corner; data- attributes win over the server's theme.
   function applyTheme(theme) {
     theme = theme || {};
     var color = data.color || theme.color;
-    // Only colour syntax that cannot load anything: no var(), url(), image-set() or the like.
+    // Only colours that load nothing: no var(), url(), image-set()...
     if (color && /^(#[\da-f]{3,8}|[a-z]+|(rgb|hsl)a?\([\d\s.,%\/deg+-]*\))$/i.test(color) &&
       W.CSS && CSS.supports('color', color)) {
       var white = whiteReadableOn(color);
@@ -352,12 +354,12 @@
     host.setAttribute('data-position', pos === 'left' ? 'left' : 'right');
   }
 
-  // Keep a line in memory for a handoff.
+  // A line for a handoff's transcript.
   function remember(from, text) {
     transcript.push({from: from, text: String(text)});
   }
 
-  // Add a message to the log and bring it into view; returns the message element.
+  // Add a message to the log, in view; returns it.
   function addMessage(from, kids, cls) {
     var msg = h('div', {class: 'sw-msg sw-' + from + (cls ? ' ' + cls : '')}, kids);
     log.append(msg);
@@ -365,26 +367,26 @@
     return msg;
   }
 
-  // Add a bot message of plain-text paragraphs and remember it.
+  // A bot message of text paragraphs, remembered.
   function botSays(texts, cls) {
     texts = [].concat(texts).filter(Boolean);
     remember('bot', texts.join('\n'));
     return addMessage('bot', texts.map(function (s) { return h('p', {}, [s]); }), cls);
   }
 
-  // Make a small rounded button with a click handler.
+  // A small round button.
   function button(text, cls, onClick) {
     var b = h('button', {type: 'button', class: 'sw-btn ' + cls}, [text]);
     on(b, 'click', onClick);
     return b;
   }
 
-  // Emphasise "Talk to a person" when the server thinks a human should take over.
+  // Emphasise "Talk to a person".
   function offerHandoff() {
     handoffBtn.classList.add('sw-highlight');
   }
 
-  // Other ways to reach the company: contact text, e-mail, phone, hours.
+  // Other ways to reach the company.
   function contactInfo() {
     var contact = (config && config.contact) || {};
     var hours = (config && config.service_hours) || {};
@@ -399,13 +401,17 @@
       links.length ? h('p', {class: 'sw-links'}, links) : null];
   }
 
-  // Show the handoff form in place of the chat, filled with the visitor's last question;
-  // without the server's privacy notice, only why it cannot be sent (no blind consent).
+  // The handoff form, with the last question; no notice: no consent, only why not.
   function openHandoff() {
     var privacy = (config && config.privacy) || {};
     var notice = privacy.notice;
+    var short = notice && privacy.summary;
     hneeds.forEach(function (el) { el.hidden = !notice; });
-    hnotice.firstChild.textContent = notice ? String(notice) + ' ' : t.noNotice;
+    hnotice.firstChild.textContent = notice ? String(short || notice) + ' ' : t.noNotice;
+    hfull.firstChild.textContent = String(privacy.more || '');
+    hfull.lastChild.textContent = short ? String(notice) : '';
+    hfull.hidden = !short;
+    hfull.open = false;
     hpolicy.hidden = !notice || !/^https?:\/\//i.test(privacy.url || '');
     if (!hpolicy.hidden) hpolicy.href = privacy.url;
     hcontact.replaceChildren.apply(hcontact, contactInfo().filter(Boolean));
@@ -415,7 +421,7 @@
     (notice ? hq : hcancel).focus();
   }
 
-  // Switch between the chat (log and input) and the handoff form.
+  // Chat or handoff form.
   function showForm(on) {
     closeList();
     hform.hidden = !on;
@@ -423,13 +429,13 @@
     if (!on) setMode();
   }
 
-  // Leave the form without sending; focus goes back to the button that opened it.
+  // Leave unsent; focus back on the opener.
   function cancelHandoff() {
     showForm(false);
     handoffBtn.focus();
   }
 
-  // Show why the handoff cannot be sent and put the cursor where it can be fixed.
+  // Why it cannot be sent, the cursor where to fix it.
   function handoffProblem(text, field) {
     herr.textContent = text;
     if (field) {
@@ -438,7 +444,7 @@
     }
   }
 
-  // The sentence and field for an error the server answered to a handoff.
+  // Sentence and field for the server's handoff error.
   function handoffError(e) {
     var c = (e && e.code) || '';
     return c === 'consent_required' ? [t.needConsent, hconsent]
@@ -448,7 +454,7 @@
           : [e.status === 429 ? t.wait : e.status ? t.error : t.offline];
   }
 
-  // A random Idempotency-Key for one handoff, so a retry cannot make a second conversation.
+  // An Idempotency-Key: a retry cannot make a second conversation.
   function randomKey() {
     var bytes = crypto.getRandomValues(new Uint8Array(16));
     return Array.prototype.map.call(bytes, function (b) {
@@ -456,7 +462,7 @@
     }).join('');
   }
 
-  // Whether this is an e-mail address by widget-config's rule; unknown: yes.
+  // An e-mail address by widget-config's rule? Unknown: yes.
   function emailOk(s) {
     try {
       return new RegExp('^(?:' + config.limits.email_pattern + ')$').test(s);
@@ -465,7 +471,7 @@
     }
   }
 
-  // Check the form, then hand the question and what the bot showed to a person.
+  // Check, then hand the question and what the bot said to a person.
   function sendHandoff(e) {
     e.preventDefault();
     if (busy || hsend.hidden) return;
@@ -485,7 +491,7 @@
         })};
     if (name) body.name = name;
     if (email) body.email = email;
-    // The same request keeps its key (a resend after an unclear failure cannot make two).
+    // The same request keeps its key.
     if (JSON.stringify(body) !== sentBody) handoffKey = randomKey();
     sentBody = JSON.stringify(body);
     var headers = {'Idempotency-Key': handoffKey};
@@ -495,7 +501,7 @@
     post().catch(function (err) {
       if (err.status) throw err;
       warn('retrying the handoff once: ' + err.message);
-      return post(); // a network error: the same key makes a retry safe
+      return post(); // network error: same key, safe retry
     }).then(guard(function (res) {
       busy = hsend.disabled = false;
       sentBody = '';
@@ -504,7 +510,6 @@
       hform.reset();
       hq.value = '';
       showForm(false);
-      // A question just asked is in the log already.
       if (question !== lastQuestion) {
         addMessage('visitor', [h('span', {class: 'sw-sr'}, [t.you]), question], 'sw-conv');
       }
@@ -520,7 +525,7 @@
     });
   }
 
-  // Keep the conversation's id and token (the visitor asked for a person, so now it may).
+  // Keep id and token (asked for a person: now it may).
   function save() {
     try {
       localStorage.setItem(KEY, JSON.stringify(conv));
@@ -529,16 +534,16 @@
     }
   }
 
-  // The conversation kept by an earlier visit, or null.
+  // The stored conversation, or null.
   function load() {
     try {
       var c = JSON.parse(localStorage.getItem(KEY));
       if (c && typeof c.conversation_id === 'string' && typeof c.token === 'string') return c;
-    } catch (e) { /* storage blocked or unreadable: nothing to restore */ }
+    } catch (e) { /* storage blocked or unreadable */ }
     return null;
   }
 
-  // Forget the conversation: stored key, timer, badge, messages.
+  // Forget the conversation here.
   function forget(text) {
     try { localStorage.removeItem(KEY); } catch (e) { /* storage blocked */ }
     conv = null;
@@ -551,13 +556,13 @@
     if (text) botSays(text, 'sw-gone');
   }
 
-  // Call the API for the current conversation with its bearer token.
+  // The conversation's API, with its token.
   function convApi(suffix, body, method) {
     return api('/api/v1/conversations/' + encodeURIComponent(conv.conversation_id) + suffix,
       body, method, {Authorization: 'Bearer ' + conv.token});
   }
 
-  // Show whether the input goes to the bot or the team.
+  // Whether the input goes to the bot or the team.
   function setMode() {
     modeLine.hidden = !conv;
     handoffBtn.hidden = !!conv || !hform.hidden;
@@ -568,7 +573,7 @@
     updateCount();
   }
 
-  // Show the unread count on the launcher, in its accessible name too, and announce it.
+  // Unread count on the launcher, announced.
   function setBadge(n) {
     var said = n === 1 ? t.unread1 : n + t.unreadN;
     badge.textContent = n > 9 ? '9+' : String(n);
@@ -577,7 +582,7 @@
     status.textContent = n ? said : '';
   }
 
-  // The staff replies are read once the panel is open; otherwise count the new ones.
+  // Read if the panel is open, else counted.
   function updateUnread(messages) {
     if (!conv) return;
     if (!panel.hidden) {
@@ -592,7 +597,7 @@
     }).length);
   }
 
-  // Add messages not shown yet (visitors' own only when restoring).
+  // Add new messages (the visitor's own only when restoring).
   function showThread(messages) {
     var fresh = 0;
     messages.forEach(function (m) {
@@ -612,23 +617,24 @@
     return fresh;
   }
 
-  // Wait before the next look for replies; reset means "something happened, look soon".
+  // Wait for the next poll; reset: look soon.
   function schedulePoll(reset) {
     clearTimeout(pollTimer);
     if (reset) pollDelay = POLL_MIN;
     if (conv) pollTimer = setTimeout(guard(poll), pollDelay);
   }
 
-  // Fetch the conversation, show new replies, back off while quiet; 404: it is gone.
+  // Fetch the conversation; back off while quiet; 404: it is gone.
   function poll() {
     clearTimeout(pollTimer);
-    if (!conv || polling || D.hidden) return; // a hidden page looks again when shown
+    if (!conv || polling || D.hidden) return; // polled again when shown
     var c = conv;
     polling = true;
     convApi('').then(guard(function (res) {
       polling = false;
       if (conv !== c) return;
       var fresh = showThread(res.messages || []);
+      if (res.rating_wanted) askRating();
       pollDelay = fresh ? POLL_MIN : Math.min(pollDelay * 2, POLL_MAX);
       schedulePoll();
     }), function (e) {
@@ -641,7 +647,48 @@
     });
   }
 
-  // Pick up a conversation kept by an earlier visit and show its thread.
+  // Ask once how satisfied the visitor was, in the server's words.
+  function askRating() {
+    var r = config && config.rating;
+    if (!r || log.querySelector('.sw-rate')) return;
+    var score = 0;
+    var comment = h('textarea', {class: 'sw-input', rows: '2',
+      maxlength: config.limits.rating_comment_length});
+    var send = button(r.send, 'sw-rate-send', function () { answer(score); });
+    var scores = [1, 2, 3, 4, 5].map(function (n) {
+      var b = button(n, 'sw-score', function () {
+        score = n;
+        send.disabled = false;
+        scores.forEach(function (x) { x.setAttribute('aria-pressed', x === b); });
+      });
+      b.setAttribute('aria-pressed', false);
+      return b;
+    });
+    send.disabled = true;
+    var box = addMessage('bot', [h('p', {id: 'sw-rq'}, [r.question + ' ' + r.scale]),
+      h('div', {class: 'sw-actions', role: 'group', 'aria-labelledby': 'sw-rq'}, scores),
+      h('label', {}, [String(r.comment), comment]),
+      h('div', {class: 'sw-actions'}, [send, button(r.decline, 'sw-rate-no', answer)])],
+    'sw-conv sw-rate');
+    // Send it (no score: "No thanks"); 409: answered elsewhere.
+    function answer(s) {
+      if (busy) return;
+      busy = true;
+      s = +s || null;
+      convApi('/rating', {score: s, comment: s && comment.value}).then(guard(function () {
+        busy = false;
+        if (s) box.replaceChildren(h('p', {}, [String(r.thanks)]));
+        else box.remove();
+        input.focus();
+      }), function (e) {
+        busy = false;
+        if (e.status === 409) box.remove();
+        else showError(e);
+      });
+    }
+  }
+
+  // Show a conversation kept by an earlier visit.
   function restore() {
     conv = load();
     if (!conv) return;
@@ -652,7 +699,7 @@
     poll();
   }
 
-  // Send a follow-up to the team instead of asking the bot.
+  // A follow-up to the team.
   function sendMessage(text) {
     if (busy) return;
     input.value = String(text || '');
@@ -674,20 +721,20 @@
     });
   }
 
-  // Show or hide the inline "really delete?" question in the footer.
+  // Show or hide "really delete?".
   function confirmDelete(on) {
     confirmBox.hidden = !on;
     delBtn.hidden = on;
     (on ? delNo : delBtn).focus();
   }
 
-  // Delete the conversation on the server, then forget it here.
+  // Delete the conversation, then forget it.
   function deleteConversation() {
     var c = conv;
     if (!c || busy) return;
     busy = delYes.disabled = true;
     convApi('', null, 'DELETE').catch(function (e) {
-      if (e.status !== 404) throw e; // already gone is just as good
+      if (e.status !== 404) throw e; // gone is as good
     }).then(guard(function () {
       busy = delYes.disabled = false;
       if (conv === c) forget(t.deleted);
@@ -699,7 +746,7 @@
     });
   }
 
-  // Show a friendly sentence for a failed request; details go to the console only.
+  // A sentence for a failed request; details on the console.
   function showError(e) {
     warn(e && e.message);
     var s = e && e.status;
@@ -707,7 +754,7 @@
     botSays(s === 429 ? t.wait : tooLong ? t.tooLong : s ? t.error : t.offline, 'sw-error');
   }
 
-  // Show a matched answer with its question, page link and "Did this help?" buttons.
+  // An answer with its question, page link and "Did this help?".
   function showAnswer(answer, question) {
     var body = h('div', {class: 'sw-answer-body'});
     renderSanitisedAnswer(body, String(answer.html || ''));
@@ -716,7 +763,7 @@
     var yes = button(t.yes, 'sw-yes', function () { sendFeedback(true); });
     var no = button(t.no, 'sw-no', function () { sendFeedback(false); });
     feedback.append(yes, no);
-    // Record the visitor's verdict, then thank them in place of the buttons.
+    // Record the verdict, then thank.
     function sendFeedback(helpful) {
       input.focus();
       yes.disabled = no.disabled = true;
@@ -735,14 +782,14 @@
     msg.lang = answer.lang || lang; // the buttons keep the widget's
   }
 
-  // A help-centre page link, in a new tab so the chat stays; null if there is none.
+  // A help-centre link in a new tab, or null.
   function pageLink(path, label) {
     var url = config && config.help && config.help.url;
     return /^\/\w/.test(url) ? h('a', {href: apiBase + url + path, target: '_blank',
       rel: 'noopener noreferrer', class: 'sw-privacy'}, [String(label)]) : null;
   }
 
-  // Offer the close candidates as buttons; choosing one asks that question.
+  // Close candidates as buttons that ask them.
   function showChoices(suggestions) {
     remember('bot', t.didYouMean + ' ' + suggestions.map(function (s) {
       return s.question;
@@ -757,15 +804,13 @@
       'sw-did-you-mean');
   }
 
-  // The longest text the input may send now (a question, or a message to the team) by
-  // widget-config; 0 if unknown: the server decides.
+  // The input's limit by widget-config; 0: unknown.
   function limit() {
     var max = (config && config.limits) || {};
     return +(conv ? max.message_length : max.question_length) || 0;
   }
 
-  // Count characters as the server does; true if the text cannot be sent. The note (a live
-  // region) changes only when its state does.
+  // Count as the server does; true if it cannot be sent.
   function updateCount(sending) {
     var max = limit();
     var n = Array.from(input.value.trim()).length;
@@ -778,10 +823,10 @@
     return state > 1;
   }
 
-  // Send a question to the server and show what it found.
+  // Ask the server and show what it found.
   function ask(question) {
     if (busy) return;
-    input.value = String(question || ''); // kept there while it cannot be sent
+    input.value = String(question || '');
     if (updateCount(true)) return;
     question = input.value.trim();
     busy = true;
@@ -804,7 +849,7 @@
     }), function (e) { done(); showError(e); });
   }
 
-  // Hide the suggestion list under the input.
+  // Hide the suggestions.
   function closeList() {
     clearTimeout(suggestTimer);
     suggestSeq++;
@@ -816,7 +861,7 @@
     input.removeAttribute('aria-activedescendant');
   }
 
-  // Fill the suggestion list with questions that complete what the visitor typed.
+  // Show completions of what was typed.
   function showList(items) {
     closeList();
     options = items.slice(0, 5);
@@ -824,7 +869,7 @@
     options.forEach(function (s, i) {
       var li = h('li', {id: 'sw-opt-' + i, role: 'option', class: 'sw-option',
         'aria-selected': 'false'}, [String(s.question)]);
-      on(li, 'mousedown', function (e) { e.preventDefault(); }); // keep focus in the input
+      on(li, 'mousedown', function (e) { e.preventDefault(); }); // keep focus
       on(li, 'click', function () { ask(s.question); });
       list.append(li);
     });
@@ -832,7 +877,7 @@
     input.setAttribute('aria-expanded', 'true');
   }
 
-  // Move the highlighted suggestion by delta, wrapping around.
+  // Move the highlight by delta, wrapping.
   function moveActive(delta) {
     active = (active + delta + options.length + (active < 0 && delta < 0 ? 1 : 0)) % options.length;
     Array.prototype.forEach.call(list.children, function (li, i) {
@@ -841,11 +886,11 @@
     input.setAttribute('aria-activedescendant', 'sw-opt-' + active);
   }
 
-  // Ask the server for completions ~200 ms after the visitor stops typing.
+  // Completions 200 ms after typing stops.
   function onType() {
     clearTimeout(suggestTimer);
     var q = input.value.trim();
-    if (q.length < 3 || conv) return closeList(); // no FAQ suggestions for the team
+    if (q.length < 3 || conv) return closeList();
     suggestTimer = setTimeout(function () {
       var seq = ++suggestSeq;
       api('/api/v1/suggest?q=' + encodeURIComponent(q) + '&lang=' + lang).then(function (res) {
@@ -854,7 +899,7 @@
     }, 200);
   }
 
-  // Arrows move through suggestions, Enter picks, Escape closes the list.
+  // Arrows move, Enter picks, Escape closes.
   function onInputKey(e) {
     var open = !list.hidden && options.length;
     if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
@@ -870,7 +915,7 @@
     }
   }
 
-  // Open the panel, focus the input, mark replies read and look for more.
+  // Open the panel, mark replies read, look for more.
   function open() {
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
@@ -883,7 +928,7 @@
     }
   }
 
-  // Close the panel; if focus was inside the widget, return it to the launcher.
+  // Close the panel; focus inside goes to the launcher.
   function close() {
     if (panel.hidden) return;
     var hadFocus = !!root.activeElement;
@@ -893,7 +938,7 @@
     if (hadFocus) launcher.focus();
   }
 
-  // Use what widget-config says (null: it failed).
+  // Use widget-config (null: it failed).
   function useConfig(cfg) {
     config = cfg || {};
     var max = config.limits || {};
@@ -911,12 +956,12 @@
     if (config.greeting) botSays(String(config.greeting), 'sw-greeting');
   }
 
-  // Build the custom element, its shadow root and everything in it.
+  // Build the element and its shadow root.
   function build() {
     host = D.createElement(TAG);
     root = host.attachShadow({mode: 'open'});
     if (root.adoptedStyleSheets && W.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
-      var sheet = new CSSStyleSheet(); // not subject to the host page's CSP style-src
+      var sheet = new CSSStyleSheet(); // not under the page's CSP style-src
       sheet.replaceSync(STYLES);
       root.adoptedStyleSheets = [sheet];
     } else {
@@ -996,7 +1041,6 @@
 
   // Build the hidden "talk to a person" form.
   function buildHandoffForm() {
-    // One labelled field: the label above, the control below.
     var field = function (label, el) { return [h('label', {for: el.id}, [label]), el]; };
     hq = h('textarea', {class: 'sw-input', id: 'sw-hq', rows: '3', required: ''});
     hname = h('input', {class: 'sw-input', id: 'sw-hname', autocomplete: 'name'});
@@ -1004,6 +1048,7 @@
     hconsent = h('input', {type: 'checkbox', id: 'sw-hconsent', 'aria-describedby': 'sw-notice'});
     hpolicy = h('a', {target: '_blank', rel: 'noopener noreferrer'}, [t.policy]);
     hnotice = h('p', {id: 'sw-notice'}, ['', hpolicy]);
+    hfull = h('details', {id: 'sw-full'}, [h('summary'), h('p')]);
     herr = h('p', {class: 'sw-err', id: 'sw-herr', role: 'alert'});
     hsend = h('button', {type: 'submit', class: 'sw-send', id: 'sw-hsend'}, [t.hSend]);
     hcontact = h('div', {class: 'sw-contact'});
@@ -1011,14 +1056,14 @@
     var fields = field(t.hQuestion, hq).concat(field(t.hName, hname), field(t.hEmail, hemail));
     var check = h('div', {class: 'sw-check'},
       [hconsent, h('label', {for: 'sw-hconsent'}, [t.hConsent])]);
-    hneeds = fields.concat(check, hsend); // shown only with the server's privacy notice
+    hneeds = fields.concat(check, hsend); // need the server's notice
     hform = h('form', {class: 'sw-hoff', id: 'sw-hoff', 'aria-labelledby': 'sw-htitle',
       novalidate: '', hidden: ''}, [h('h3', {id: 'sw-htitle'}, [t.handoff])].concat(
-      fields, [hnotice, check, herr, h('div', {class: 'sw-actions'}, [hsend, hcancel]),
+      fields, [hnotice, hfull, check, herr, h('div', {class: 'sw-actions'}, [hsend, hcancel]),
         hcontact]));
   }
 
-  // Build, swap the stub for the real API, run queued calls, load the config.
+  // Build, replace the stub, run queued calls, load the config.
   function init() {
     build();
     var queue = (stub && stub.q) || [];

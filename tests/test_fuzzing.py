@@ -61,6 +61,7 @@ OPERATIONS = {
     f"GET {API}/conversations/{{conversation_id}}",
     f"DELETE {API}/conversations/{{conversation_id}}",
     f"POST {API}/conversations/{{conversation_id}}/messages",
+    f"POST {API}/conversations/{{conversation_id}}/rating",
     f"GET {API}/health",
 }  # not GET /openapi.json: schemathesis leaves out the document it was loaded from
 

@@ -31,7 +31,8 @@ QUESTION = "Can I rent a canoe from you?"
 VISITOR_EMAIL = "paddler@example.com"
 STAFF_EMAIL = "story-staff@example.com"
 PASSWORD = "correct horse battery"
-FIRST_REPLY = "Yes: canoes for two, 40 euros a day, at our shop by the lake."
+# Two lines: the widget keeps a reply's line breaks (an FAQ answer inserted into one has lists).
+FIRST_REPLY = "Yes: canoes for two, 40 euros a day.\nAt our shop by the lake."
 SECOND_REPLY = "We also have life jackets for children."
 FOLLOW_UP = "Great, thanks! Can I book one for Saturday?"
 LONGEST_POLL_MS = 60_000

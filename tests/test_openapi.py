@@ -18,6 +18,7 @@ from openapi_spec_validator import validate
 
 from tests.conftest import make_app
 from widget_api.store import app_db as db_module
+from widget_api.store import staff_queue
 from widget_api.visitor import ask_records
 
 API = "/api/v1"
@@ -139,6 +140,12 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
     checker = ResponseChecker(load_document(client))
     conversation = "/api/v1/conversations/{conversation_id}"
     messages = conversation + "/messages"
+    rating = conversation + "/rating"
+
+    def answer_and_close(created) -> None:
+        db = db_module.connect(app.config["DATABASE"])
+        staff_queue.add_staff_reply(db, created["conversation_id"], 1, "Yes, you can.")
+        staff_queue.close_conversation(db, created["conversation_id"])
 
     def call(method: str, path: str, url: str | None = None, **kwargs):
         response = client.open(url or path, method=method, **kwargs)
@@ -175,6 +182,12 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
     call("POST", messages, own + "/messages", json={"text": "Order 4711"}, headers=token)
     body = call("GET", conversation, own, headers=token)
     assert [m["from"] for m in body["messages"]] == ["visitor", "visitor"]
+    call("POST", rating, own + "/rating", json={"score": 4}, headers=token)  # 409: not closed
+    answer_and_close(created)
+    assert call("GET", conversation, own, headers=token)["rating_wanted"] is True
+    rated = {"score": 5, "comment": " Quick\x00 and friendly. "}
+    assert call("POST", rating, own + "/rating", json=rated, headers=token)["score"] == 5
+    call("POST", rating, own + "/rating", json={"score": None}, headers=token)  # 409: rated
     call("DELETE", conversation, own, headers=token)
 
     # Client errors.
@@ -208,6 +221,10 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         call("GET", conversation, url, headers=headers)
         call("DELETE", conversation, url, headers=headers)
         call("POST", messages, url + "/messages", json={"text": "hi"}, headers=headers)
+        call("POST", rating, url + "/rating", json={"score": 3}, headers=headers)
+    for payload in ({"score": 0}, {"comment": "Fine"}, {"score": None, "comment": "Fine"}):
+        call("POST", rating, other + "/rating", json=payload, headers=second_token)
+    call("POST", rating, other + "/rating", data="x", headers=second_token)
 
     # Too large.
     small = make_app(tmp_path / "small", MAX_CONTENT_LENGTH=1024).test_client()
@@ -223,6 +240,12 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         headers=bearer(third["token"]),
     )
     checker.check("POST", messages, response)
+    response = small.post(
+        f"{API}/conversations/{third['conversation_id']}/rating",
+        json={"score": 5, "comment": "x" * 2000},
+        headers=bearer(third["token"]),
+    )
+    checker.check("POST", rating, response)
 
     # Rate limited.
     limited = make_app(
@@ -233,6 +256,7 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         RATELIMIT_FEEDBACK="1 per hour",
         RATELIMIT_HANDOFF="1 per hour",
         RATELIMIT_MESSAGE="1 per hour",
+        RATELIMIT_RATING="1 per hour",
     ).test_client()
     fourth = limited.post(f"{API}/handoffs", json=QUESTION).get_json()
     fourth_messages = f"{API}/conversations/{fourth['conversation_id']}/messages"
@@ -242,6 +266,7 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         ("POST", f"{API}/feedback", None, {"json": {"faq_id": "shipping-time", "helpful": True}}),
         ("POST", f"{API}/handoffs", None, {"json": QUESTION}),
         ("POST", messages, fourth_messages, {"json": {"text": "hi"}}),
+        ("POST", rating, fourth_messages.replace("/messages", "/rating"), {"json": {"score": 1}}),
     ):
         kwargs.setdefault("headers", bearer(fourth["token"]))
         responses = [limited.open(url or path, method=method, **kwargs) for _ in range(2)]
@@ -270,6 +295,7 @@ def test_real_responses_match_the_document_for_every_documented_status(tmp_path,
         ("GET", conversation, fifth_url, {"headers": headers}),
         ("DELETE", conversation, fifth_url, {"headers": headers}),
         ("POST", messages, fifth_url + "/messages", {"json": {"text": "hi"}, "headers": headers}),
+        ("POST", rating, fifth_url + "/rating", {"json": {"score": 2}, "headers": headers}),
     ):
         response = client.open(url or path, method=method, **kwargs)
         assert response.status_code == 503, (method, path)

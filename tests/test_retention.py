@@ -319,6 +319,27 @@ def test_privacy_notice_states_the_settings_and_can_be_replaced(tmp_path):
     assert "Nordlicht" in own.get("/api/v1/widget-config?lang=en").get_json()["privacy"]["notice"]
 
 
+def test_the_hand_off_form_leads_with_a_summary_only_for_a_notice_it_speaks_for(tmp_path):
+    """The default summary goes with the default notice; an operator's own notice gets their
+    own summary or none (then the widget shows the full notice), never ours beside theirs."""
+
+    def privacy(lang: str, **settings) -> dict:
+        client = make_app(tmp_path, **settings).test_client()
+        return client.get(f"/api/v1/widget-config?lang={lang}").get_json()["privacy"]
+
+    default = privacy("de")
+    assert default["summary"].startswith("Nordlicht Outdoor speichert dieses Gespräch")
+    assert default["more"] == "Ganzer Datenschutzhinweis"
+    assert len(default["summary"]) < len(default["notice"]) / 3
+    assert privacy("en")["more"] == "Full privacy notice"
+    assert privacy("de", PRIVACY_NOTICE_DE="Unser eigener Hinweis.")["summary"] == ""
+    own_both = privacy("de", PRIVACY_NOTICE_DE="Lang.", PRIVACY_SUMMARY_DE=" Kurz. ")
+    assert (own_both["notice"], own_both["summary"]) == ("Lang.", "Kurz.")
+    # A summary of their own beside our default notice is theirs to write.
+    assert privacy("en", PRIVACY_SUMMARY_EN="Short.")["summary"] == "Short."
+    assert privacy("de", PRIVACY_NOTICE_EN="Own.")["summary"].startswith("Nordlicht")
+
+
 def test_privacy_doc_answers_every_request_with_a_command():
     repo = Path(__file__).resolve().parents[1]
     doc = (repo / "docs" / "privacy.md").read_text(encoding="utf-8")

@@ -210,6 +210,7 @@ def test_tokens_appear_only_in_the_answer_that_created_them(admin_app, caplog):
         "visitor_api.feedback": {"faq_id": "shipping-time", "helpful": True},
         "handoff_api.create_handoff": QUESTION,
         "handoff_api.add_message": {"text": "One more thing"},
+        "handoff_api.rate_conversation": {"score": 5, "comment": "Quick and kind"},
     }
     requests = []
     for rule in admin_app.url_map.iter_rules():
@@ -224,6 +225,12 @@ def test_tokens_appear_only_in_the_answer_that_created_them(admin_app, caplog):
     ]
     requests += [(False, "GET", "/staff/queue?partial=1", "staff.queue")]
     requests += [(False, "GET", "/staff/try?q=shipping", "staff.try_page")]
+    answers = f"/staff/conversations/{work['conversation_id']}?faq_q=shipping"
+    requests += [
+        (False, "GET", answers, "staff.conversation"),
+        (False, "GET", f"{answers}&partial=answers", "staff.conversation"),
+        (False, "GET", f"{answers}&insert=en/shipping-time", "staff.conversation"),
+    ]
     checked = 0
     for _, method, url, endpoint in sorted(requests):
         headers = {"Origin": ORIGIN, **bearer(target["token"])}

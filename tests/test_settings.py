@@ -207,6 +207,33 @@ COMMANDS = (["staff", "list"], ["queue", "list"], ["settings"], ["purge", "--dry
             "SECRET_KEY: it holds only 18 characters; give a random key of at least 32, "
             "or none to have one generated",
         ),
+        # CORS compares origins as text: these would never match a browser's Origin header.
+        (
+            "ALLOWED_ORIGINS",
+            "https://shop.example.com/",
+            "ALLOWED_ORIGINS: 'https://shop.example.com/' would never match; write it as "
+            "'https://shop.example.com'",
+        ),
+        (
+            "ALLOWED_ORIGINS",
+            "https://a.example,https://Shop.Example:443",
+            "ALLOWED_ORIGINS: 'https://Shop.Example:443' would never match; write it as "
+            "'https://shop.example'",
+        ),
+        (
+            "ALLOWED_ORIGINS",
+            "shop.example.com",
+            "ALLOWED_ORIGINS: 'shop.example.com' is not an http(s) origin (scheme://host[:port])",
+        ),
+        (
+            "ALLOWED_ORIGINS",
+            "http://shop.example:99999",
+            "ALLOWED_ORIGINS: 'http://shop.example:99999' is not an http(s) origin "
+            "(scheme://host[:port])",
+        ),
+        ("SMTP_PORT", "0", "SMTP_PORT must be a whole number from 1 to 65535 (is 0)"),
+        ("ANSWER_THRESHOLD", "62", "ANSWER_THRESHOLD must be at most 1 (is 62.0)"),
+        ("SUGGEST_THRESHOLD", "1.5", "SUGGEST_THRESHOLD must be at most 1 (is 1.5)"),
         # a rule between settings
         (
             "STAFF_NOTIFY_EMAIL",
@@ -278,6 +305,12 @@ def test_a_secret_setting_is_never_quoted_in_its_error(tmp_path):
         ("PROXY_COUNT", 0),
         ("RATELIMIT_HANDOFF", "2 per hour"),
         ("RATELIMIT_ASK", "30/minute;500 per day"),
+        ("ALLOWED_ORIGINS", ["https://shop.example.com", "http://127.0.0.1:5001"]),
+        ("ALLOWED_ORIGINS", ["http://[::1]:8080", "https://xn--bcher-kva.example"]),
+        ("ALLOWED_ORIGINS", []),
+        ("ANSWER_THRESHOLD", 1.0),
+        ("ANSWER_THRESHOLD", -1.0),
+        ("SMTP_PORT", 465),
     ],
 )
 def test_good_values_pass_the_declared_checks(tmp_path, name, value):

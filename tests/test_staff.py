@@ -227,7 +227,9 @@ def test_the_reply_limit_the_form_states_is_the_one_checked(staff_app):
     cid = hand_off(visitor)["conversation_id"]
     sign_in(ann)
     page = ann.get(f"/staff/conversations/{cid}").get_data(as_text=True)
-    assert set(re.findall(r'maxlength="(\d+)"', page)) == {str(MAX_STAFF_TEXT_LENGTH)}
+    assert set(re.findall(r'<textarea[^>]* maxlength="(\d+)"', page)) == {
+        str(MAX_STAFF_TEXT_LENGTH)
+    }
     over = post(ann, f"/staff/conversations/{cid}/reply", text="x" * (MAX_STAFF_TEXT_LENGTH + 1))
     assert "That text is too long." in ann.get(over.headers["Location"]).get_data(as_text=True)
     post(ann, f"/staff/conversations/{cid}/reply", text="x" * MAX_STAFF_TEXT_LENGTH)
@@ -236,11 +238,50 @@ def test_the_reply_limit_the_form_states_is_the_one_checked(staff_app):
     assert rows == [{"n": MAX_STAFF_TEXT_LENGTH}]
 
 
+def test_line_breaks_as_browsers_send_them_count_once(staff_app):
+    """A textarea's `maxlength` counts a line break once, its form sends CRLF: a reply the
+    form allowed is stored, with `\\n`, as the widget and the e-mail show it."""
+    ann = staff_app.test_client()
+    cid = hand_off(ann)["conversation_id"]
+    sign_in(ann)
+    lines = "x" * 99 + "\r\n"
+    text = lines * (MAX_STAFF_TEXT_LENGTH // 100)  # MAX characters as the browser counts
+    assert post(ann, f"/staff/conversations/{cid}/reply", text=text).status_code == 302
+    stored = connect(staff_app.config["DATABASE"]).execute(
+        "SELECT text FROM messages WHERE author = 'staff'"
+    )
+    assert [row[0] for row in stored] == [text.replace("\r\n", "\n").strip()]
+
+
 def test_unknown_conversation_is_404(staff_app):
     ann = staff_app.test_client()
     sign_in(ann)
     assert ann.get("/staff/conversations/nope").status_code == 404
     assert post(ann, "/staff/conversations/nope/reply", text="x").status_code == 404
+
+
+def test_an_unknown_draft_delivery_account_or_entry_is_a_staff_page(staff_app):
+    """Not werkzeug's bare "Not Found": the staff area's page, with its menu to go on."""
+    add_account(staff_app, "ada@example.com", role="admin")
+    ada = staff_app.test_client()
+    sign_in(ada, "ada@example.com")
+    for response in (
+        ada.get("/staff/drafts/987.md"),
+        post(ada, "/staff/drafts/987/accept"),
+        post(ada, "/staff/drafts/987/reject"),
+        post(ada, "/staff/deliveries/987/retry"),
+        post(ada, "/staff/admin/accounts/987/disable"),
+        ada.get("/staff/faq/en/no-such-entry"),
+        ada.get("/staff/faq/xx/shipping-time"),
+    ):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404, response.request.path
+        assert "There is nothing at this address (any more)." in page, response.request.path
+        assert 'href="/staff/queue"' in page
+    german = ada.get("/staff/drafts/987.md", headers={"Accept-Language": "de"})
+    assert "Unter dieser Adresse gibt es nichts (mehr)." in german.get_data(as_text=True)
+    # Signed out, an unknown address still leads to the sign-in, not to what exists.
+    assert staff_app.test_client().get("/staff/drafts/987.md").status_code == 302
 
 
 def test_reply_becomes_a_draft_an_editor_turns_into_faq_text(staff_app, tmp_path):

@@ -169,7 +169,9 @@ def test_widget_config(client):
             "email_length": 254,
             "message_length": 2000,
             "transcript_entries": 50,
+            "rating_comment_length": 1000,
         }
+        assert body["rating"]["send"] and body["rating"]["decline"]
     assert error_of(client.get("/api/v1/widget-config?lang=fr")) == (400, "unknown_language")
 
 

@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser_pages import serious_violations
 from widget_api.store import erasure
 from widget_api.store.app_db import connect
 
@@ -222,7 +223,7 @@ def test_german_handoff_form_on_a_phone(browser, live_server):
         assert page.locator("#sw-htitle").inner_text() == "Mit einer Person sprechen"
         assert page.locator("label[for=sw-hq]").inner_text() == "Deine Frage an unser Team"
         assert page.locator("#sw-hq").input_value() == "Kann ich bei euch ein Kanu mieten?"
-        assert "Dritte" in page.locator("#sw-notice").inner_text()
+        assert "Dritte" in page.locator("#sw-full").text_content()
         assert "@" in page.locator(".sw-contact").inner_text()
 
         # Checked in the browser: a broken address; then a server refusal named by its code.
@@ -284,6 +285,51 @@ def test_german_handoff_form_on_a_phone(browser, live_server):
         assert page.evaluate("() => localStorage.length") == 0
         assert page.locator("#sw-handoff").is_visible()
         assert any("retrying the handoff once" in w for w in visit.warnings)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "query", "more"),
+    [(360, 740, "?lang=de", "Ganzer Datenschutzhinweis"), (1280, 800, "", "Full privacy notice")],
+)
+def test_hand_off_form_keeps_consent_and_send_in_view(
+    browser, live_server, width, height, query, more
+):
+    """Issue 14, point 6: the long notice pushed the consent box and "Send to our team" out of
+    the panel; a summary leads now, and the full notice opens by keyboard where it was."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(TIMEOUT)
+    try:
+        page = open_shop(context, live_server, query).page
+        page.locator("#sw-launcher").click()
+        page.locator(".sw-greeting").wait_for()
+        page.locator("#sw-handoff").click()
+        visible = page.locator("#sw-hoff").bounding_box()  # the form is what scrolls
+        for selector in ("#sw-hconsent", "label[for=sw-hconsent]", "#sw-hsend"):
+            box = page.locator(selector).bounding_box()
+            assert visible["y"] <= box["y"], selector
+            assert box["y"] + box["height"] <= visible["y"] + visible["height"], selector
+            assert box["y"] + box["height"] <= height, selector
+        notice = (
+            live_server.app.test_client()
+            .get(f"/api/v1/widget-config?lang={'de' if query else 'en'}")
+            .get_json()["privacy"]
+        )
+        assert page.locator("#sw-notice").inner_text().startswith(notice["summary"])
+        full = page.locator("#sw-full p")
+        assert full.is_hidden()
+        summary = page.locator("#sw-full summary")
+        assert summary.inner_text() == more
+        summary.focus()
+        page.keyboard.press("Enter")
+        expect(full).to_be_visible()
+        assert full.inner_text() == notice["notice"]
+        assert serious_violations(page) == []
+        # Closed again on the next opening: the summary leads each time.
+        page.locator(".sw-cancel").click()
+        page.locator("#sw-handoff").click()
+        assert full.is_hidden()
     finally:
         context.close()
 

@@ -182,7 +182,7 @@ def test_without_widget_config_nothing_is_invented_and_nothing_consented(page, s
     page.locator("#sw-handoff").click()
     notice = page.locator("#sw-notice")
     assert notice.inner_text().startswith("Sending is not possible now: the privacy notice")
-    for hidden in ("#sw-hq", "#sw-hname", "#sw-hemail", "#sw-hconsent", "#sw-hsend"):
+    for hidden in ("#sw-hq", "#sw-hname", "#sw-hemail", "#sw-hconsent", "#sw-hsend", "#sw-full"):
         assert page.locator(hidden).is_hidden(), hidden
     assert page.locator(".sw-cancel").evaluate("el => el === el.getRootNode().activeElement")
     page.keyboard.press("Enter")  # the focused Cancel: back to the chat, nothing sent

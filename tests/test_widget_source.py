@@ -33,4 +33,5 @@ def test_no_postmessage_cookies_or_third_party_urls():
 def test_one_file_without_imports_and_small():
     assert not re.search(r"^\s*(import|export)\s", CODE, re.M)
     assert "require(" not in CODE
-    assert len(gzip.compress(SOURCE.encode(), 9)) <= 15 * 1024
+    # Issue 6's target, "at most 15 KB gzipped", read as bench/widget.py reads it: 15,000 bytes.
+    assert len(gzip.compress(SOURCE.encode(), 6)) <= 15_000

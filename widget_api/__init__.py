@@ -13,7 +13,7 @@ from flask import Flask, Response, send_from_directory
 
 from . import help_centre, notifications, settings, staff
 from .faq.library import FaqLibrary
-from .paths import sample_faq_dir, static_dir
+from .paths import static_dir
 from .privacy import retention
 from .server import front_page, request_log, security, storage_health
 from .store import app_db
@@ -82,8 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _resolve_defaults(app: Flask) -> None:
     """Fill the settings whose default depends on the instance folder."""
     app.config["DATABASE"] = settings.database_path(app.config, app.instance_path)
-    if not app.config["FAQ_DIR"]:
-        app.config["FAQ_DIR"] = str(sample_faq_dir())
+    app.config["FAQ_DIR"] = settings.faq_folder(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = settings.ensure_secret_key(app.instance_path)
         app.extensions["settings_sources"]["SECRET_KEY"] = "generated: secret_key file"

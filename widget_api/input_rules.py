@@ -16,6 +16,8 @@ MAX_TRANSCRIPT_ENTRIES = 50
 MAX_MESSAGE_LENGTH = 2000
 MAX_NAME_LENGTH = 100
 MAX_EMAIL_LENGTH = 254
+# The optional comment with a satisfaction rating (it is shown to admins on a staff page).
+MAX_RATING_COMMENT_LENGTH = 1000
 # A staff reply or internal note (the staff inbox's form and its check).
 MAX_STAFF_TEXT_LENGTH = 5000
 
@@ -77,5 +79,6 @@ def widget_limits(max_question_length: int) -> dict[str, int | str]:
         "email_length": MAX_EMAIL_LENGTH,
         "message_length": MAX_MESSAGE_LENGTH,
         "transcript_entries": MAX_TRANSCRIPT_ENTRIES,
+        "rating_comment_length": MAX_RATING_COMMENT_LENGTH,
         "email_pattern": EMAIL_PATTERN,
     }

@@ -24,6 +24,7 @@ from limits import parse_many
 
 from .faq.model import LANGUAGES, Thresholds
 from .notifications.mail import SMTPS_PORT
+from .paths import sample_faq_dir
 from .privacy.private_files import create_private_file, make_private_dir
 from .store.conversations import MAX_REPLAY_SECONDS
 from .visitor.service_hours import parse_closed_days, parse_time_zone, parse_weekly_hours
@@ -137,6 +138,27 @@ def is_absolute_http_url(value: str) -> bool:
     )
 
 
+def browser_origins(value: list[str]) -> list[str]:
+    """Origins as a browser sends them in its `Origin` header, or ValueError naming the first
+    that is not: CORS compares them as text, so `https://shop.example/` or an upper-case host
+    would never match and the widget would fail on that site without a word."""
+    for origin in value:
+        parts = urlsplit(origin)
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        default = {"http": 80, "https": 443}.get(parts.scheme)
+        shown = f":{port}" if port is not None and port != default else ""
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        canonical = f"{parts.scheme}://{host}{shown}"
+        if default is None or not parts.hostname or port == -1 or parts.username is not None:
+            raise ValueError(f"{origin!r} is not an http(s) origin (scheme://host[:port])")
+        if origin != canonical:
+            raise ValueError(f"{origin!r} would never match; write it as {canonical!r}")
+    return value
+
+
 def hex_colour(value: str) -> str:
     """A CSS hex colour (`#rgb`, `#rgba`, `#rrggbb`, `#rrggbbaa`), the only form the widget's
     accent takes from the server; anything else raises ValueError."""
@@ -229,6 +251,8 @@ SETTINGS: tuple[Setting, ...] = (
         "the visitor API answers cross-origin requests from these only. The default is the "
         "demo page of `widget-api demo`.",
         list,
+        parse=browser_origins,
+        accepts="origins as browsers send them: `https://shop.example.com`, no path or slash",
     ),
     Setting(
         "SECRET_KEY",
@@ -300,6 +324,15 @@ SETTINGS: tuple[Setting, ...] = (
         "RATELIMIT_MESSAGE",
         "30 per hour",
         "Limit per client for visitors' follow-up messages in a conversation.",
+        str,
+        parse=rate_limit,
+        accepts=RATE_LIMIT_FORM,
+    ),
+    Setting(
+        "RATELIMIT_RATING",
+        "10 per hour;50 per day",
+        "Limit per client for rating a closed conversation "
+        "(`POST /api/v1/conversations/<id>/rating`; each conversation takes one rating).",
         str,
         parse=rate_limit,
         accepts=RATE_LIMIT_FORM,
@@ -379,6 +412,7 @@ SETTINGS: tuple[Setting, ...] = (
         "once. Negative: the matcher's built-in default. `widget-api faq tune` chooses "
         "it from a labelled set.",
         float,
+        maximum=1,
     ),
     Setting(
         "ANSWER_MARGIN",
@@ -386,6 +420,7 @@ SETTINGS: tuple[Setting, ...] = (
         "How far the best entry must lead the second to be answered "
         "at once. Negative: the built-in default.",
         float,
+        maximum=1,
     ),
     Setting(
         "SUGGEST_THRESHOLD",
@@ -393,6 +428,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Lowest score at which an entry is offered as a "
         "suggestion. Negative: the built-in default.",
         float,
+        maximum=1,
     ),
     Setting(
         "SHOP_NAME",
@@ -468,6 +504,19 @@ SETTINGS: tuple[Setting, ...] = (
         "The widget's privacy notice in German. Empty: the default notice, in German.",
     ),
     Setting(
+        "PRIVACY_SUMMARY_EN",
+        "",
+        "The short privacy notice in English that the hand-off form shows first, with a "
+        "link that expands the full notice. Empty: a default summary, but only while "
+        "`PRIVACY_NOTICE_EN` is empty too; with a notice of your own and no summary, the "
+        "form shows your full notice.",
+    ),
+    Setting(
+        "PRIVACY_SUMMARY_DE",
+        "",
+        "The short privacy notice in German, as `PRIVACY_SUMMARY_EN`.",
+    ),
+    Setting(
         "RETENTION_CLOSED_DAYS",
         90,
         "Closed conversations are deleted, with their messages, notes and drafts, this many "
@@ -537,6 +586,8 @@ SETTINGS: tuple[Setting, ...] = (
         587,
         "Port of the SMTP server; 465 means TLS from the first byte (SMTPS).",
         int,
+        minimum=1,
+        maximum=65535,
     ),
     Setting("SMTP_USERNAME", "", "User name for the SMTP server. Empty: no login."),
     Setting(
@@ -774,6 +825,11 @@ def resolve_instance_path() -> str:
     from flask import Flask
 
     return os.environ.get("WIDGET_INSTANCE_PATH") or Flask("widget_api").instance_path
+
+
+def faq_folder(config: Mapping[str, Any]) -> str:
+    """The FAQ folder: `FAQ_DIR`, else the sample FAQ shipped with the code (the demo)."""
+    return config["FAQ_DIR"] or str(sample_faq_dir())
 
 
 def database_path(config: Mapping[str, Any], instance_path: str) -> str:

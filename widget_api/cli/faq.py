@@ -20,7 +20,6 @@ from ..faq.jsonl import FaqFormatError, read_faq_jsonl, read_labelled_questions,
 from ..faq.matcher import FaqIndex
 from ..faq.model import FaqEntry
 from ..faq.text import parse_synonyms
-from ..paths import sample_faq_dir
 from ..store.sqlite import MAX_INTEGER, days_ago
 from .common import load_config, open_database, record_audit, since_option
 
@@ -51,7 +50,7 @@ max_wrong_option = click.option(
 
 
 def _configured_faq_dir() -> Path:
-    return Path(load_config()["FAQ_DIR"] or sample_faq_dir())
+    return Path(settings.faq_folder(load_config()))
 
 
 def _load_entries(path: Path) -> tuple[list[FaqEntry], list[tuple[str, ...]]]:

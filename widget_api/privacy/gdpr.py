@@ -3,9 +3,10 @@
 A person is found by the address they left (compared case-insensitively) or by a conversation
 id. Their data is: those conversations with every message, the bot transcript and staff's
 internal notes (staff's words about the person are personal data too), the consent with the
-notice version and time, FAQ drafts made from the conversations, and question-log and feedback
-rows holding words they typed. Export and erasure cover exactly the same set. Staff account
-ids are left out of an export: they are about staff, not about the person.
+notice version and time, their satisfaction rating with its comment, FAQ drafts made from the
+conversations, and question-log and feedback rows holding words they typed. Export and erasure
+cover exactly the same set. Staff account ids are left out of an export: they are about staff,
+not about the person.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..store import conversations, drafts, erasure, question_log
+from ..store import conversations, drafts, erasure, question_log, ratings
 
 EXPORT_FORMAT = "widget-api personal data export"
 EXPORT_VERSION = 1
@@ -70,6 +71,7 @@ def _export_conversation(db: Database, conversation_id: str) -> dict[str, Any]:
             }
             for message in item["messages"]
         ],
+        "rating": ratings.rating_of(db, conversation_id),
         "faq_drafts": [
             {
                 "kind": draft["kind"],

@@ -90,6 +90,7 @@ def purge(
             "messages_deleted",
             "notes_deleted",
             "drafts_deleted",
+            "ratings_deleted",
             "conversations_closed",
             "questions_deleted",
             "feedback_deleted",
@@ -104,7 +105,7 @@ def purge(
         if policy.closed_days:
             ids = erasure.closed_before(db, days_ago(policy.closed_days, now))
             erased = erasure.erase_conversations(db, ids)
-            for kind in ("conversations", "messages", "notes", "drafts"):
+            for kind in ("conversations", "messages", "notes", "drafts", "ratings"):
                 counts[f"{kind}_deleted"] += erased[kind]
             counts["questions_deleted"] += erased["question_log"]
             counts["feedback_deleted"] += erased["feedback"]

@@ -85,6 +85,14 @@ def check_access():
     return None
 
 
+@bp.errorhandler(404)
+def not_found(error: Exception):
+    """An unknown draft, delivery, account or entry: a page in the staff area's look, with its
+    menu, not werkzeug's bare "Not Found" (which also leaves the staff member without a way on).
+    """
+    return render_template("staff/message.html", message=t("not_found")), 404
+
+
 def chosen_days(periods: tuple[int, ...], default: int) -> int:
     """The period a page's `?days=` picker asked for, if it is one the page offers."""
     days = request.args.get("days", type=int)

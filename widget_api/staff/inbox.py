@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -22,6 +23,7 @@ from ..input_rules import MAX_STAFF_TEXT_LENGTH, remove_control_characters
 from ..store import conversations, drafts, staff_queue
 from ..store.app_db import get_db
 from . import audit_staff, bp, requires_role
+from .faq_answers import insertion, search_answers
 from .texts import t
 
 
@@ -116,20 +118,44 @@ def _load(conversation_id: str) -> dict:
 @bp.get("/conversations/<conversation_id>")
 @requires_role("staff")
 def conversation(conversation_id: str):
+    """The conversation, with FAQ answers to insert into the reply (faq_answers.py).
+
+    `partial=answers` is only the answers found, for staff.js. `reply_sent` tells staff.js
+    that the reply it kept as a draft arrived, once, on the page the reply's POST led to.
+    """
     item = _load(conversation_id)
+    search = search_answers(item["lang"])
+    if request.args.get("partial") == "answers":
+        html = render_template(
+            "staff/_faq_answers.html",
+            c=item,
+            search=search,
+            max_text_length=MAX_STAFF_TEXT_LENGTH,
+        )
+        return make_response(html, search.status)
     entries = current_app.extensions["faq_library"].current().entries.values()
     same_lang = sorted((e for e in entries if e.lang == item["lang"]), key=lambda e: e.question)
-    return render_template(
+    insert = insertion(item["lang"])
+    html = render_template(
         "staff/conversation.html",
         c=item,
         faq_entries=same_lang,
         max_text_length=MAX_STAFF_TEXT_LENGTH,
+        search=search,
+        insert=insert,
+        reply_sent=session.pop("reply_sent", None) == conversation_id,
     )
+    return make_response(html, max(insert.status, search.status))
 
 
 def _staff_text(field: str) -> str | None:
-    """The posted text, cleaned; None (with a message shown) when empty or too long."""
-    text = remove_control_characters(request.form.get(field, "")).strip()
+    """The posted text, cleaned; None (with a message shown) when empty or too long.
+
+    Browsers send a textarea's line breaks as CRLF but count each as one character for its
+    `maxlength`; kept as LF, a text the form allowed is not refused here for its breaks.
+    """
+    posted = request.form.get(field, "").replace("\r\n", "\n")
+    text = remove_control_characters(posted).strip()
     if not text:
         flash(t("empty_text"), "error")
         return None
@@ -174,6 +200,7 @@ def reply(conversation_id: str):
         audit_staff("conversation.replied", conversation_id, message_id=message["id"])
         notifications.wake_sender()
         flash(t("replied"), "info")
+        session["reply_sent"] = conversation_id
     return _back(conversation_id)
 
 

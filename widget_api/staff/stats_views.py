@@ -1,4 +1,5 @@
-"""The statistics page: answers, suggestions and handoffs per day, feedback, reply times."""
+"""The statistics page: answers, suggestions and handoffs per day, feedback, reply times, and
+visitors' satisfaction after a person answered (per staff member and comments: admins only)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import sqlite3
 import statistics
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 
-from ..store import ask_stats
+from ..store import ask_stats, ratings
+from ..store.accounts import role_allows
 from ..store.app_db import get_db
 from . import bp, chosen_days, requires_role
 from .gaps_views import PERIODS
@@ -17,6 +19,8 @@ from .gaps_views import PERIODS
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("answer", "suggest", "handoff")
+# Satisfaction is shown per day up to this period, per week beyond (a day has few ratings).
+DAILY_SCORES_UP_TO = 30
 
 
 def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
@@ -27,6 +31,44 @@ def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
         outcomes = counts.get(day, {})
         rows.append({"day": day, **{k: outcomes.get(k, 0) for k in OUTCOMES}})
     return rows
+
+
+def _score_rows(daily: dict[str, dict[str, int]], days: int) -> list[dict]:
+    """Mean score, count and declines per day, or per week (from the period's first day)."""
+    first_day = datetime.now(UTC).date() - timedelta(days=days - 1)
+    step = 1 if days <= DAILY_SCORES_UP_TO else 7
+    rows = []
+    for start in range(0, days, step):
+        span = [
+            (first_day + timedelta(days=d)).isoformat()
+            for d in range(start, min(start + step, days))
+        ]
+        row = {
+            k: sum(daily.get(day, {}).get(k, 0) for day in span)
+            for k in ("count", "total", "declined")
+        }
+        mean = row["total"] / row["count"] if row["count"] else None
+        rows.append({**row, "day": span[0], "mean": mean})
+    return rows
+
+
+def _satisfaction(since: str, days: int) -> dict:
+    """The satisfaction figures for the page; per staff member and comments only for admins
+    (left out here, not hidden in the page, so an editor's page never holds them)."""
+    db = get_db()
+    rows = _score_rows(ratings.daily_scores(db, since), days)
+    count = sum(row["count"] for row in rows)
+    total = sum(row["total"] for row in rows)
+    admin = role_allows(g.staff["role"], "admin")
+    return {
+        "score_rows": rows,
+        "score_weekly": days > DAILY_SCORES_UP_TO,
+        "ratings_count": count,
+        "mean_score": total / count if count else None,
+        "ratings_declined": sum(row["declined"] for row in rows),
+        "per_staff": ratings.scores_per_staff(db, since) if admin else None,
+        "comments": ratings.latest_comments(db, since) if admin else None,
+    }
 
 
 @bp.get("/stats")
@@ -65,4 +107,5 @@ def stats_page():
         waiting=handoffs["waiting"],
         median_first_reply=statistics.median(delays) if delays else None,
         other_language=other_language,
+        **_satisfaction(since.date().isoformat(), days),
     )

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from . import drafts, outbox, question_log
+from . import drafts, outbox, question_log, ratings
 from .sqlite import write_transaction
 
 
@@ -26,13 +26,14 @@ def erase_conversations(db: Database, conversation_ids: Sequence[str]) -> dict[s
 
     The one deletion used by the visitor's own delete, `gdpr erase` and retention: messages
     and notes, idempotency keys, notifications still waiting in the outbox, FAQ drafts made
-    from them, and the question-log and feedback
+    from them, their satisfaction ratings, and the question-log and feedback
     rows holding the same words the visitor typed. Runs in the caller's transaction if there
     is one. `secure_delete` (db.connect) zeroes the freed space.
     """
     ids = sorted(set(conversation_ids))
     removed = dict.fromkeys(
-        ("conversations", "messages", "notes", "drafts", "question_log", "feedback"), 0
+        ("conversations", "messages", "notes", "drafts", "ratings", "question_log", "feedback"),
+        0,
     )
     if not ids:
         return removed
@@ -52,6 +53,7 @@ def erase_conversations(db: Database, conversation_ids: Sequence[str]) -> dict[s
             for kind, count in question_log.forget_questions(db, texts).items():
                 removed[kind] += count
             removed["drafts"] += drafts.delete_drafts_of(db, chunk)
+            removed["ratings"] += ratings.delete_ratings_of(db, chunk)
             for kind, count in db.execute(
                 f"SELECT kind, COUNT(*) FROM messages WHERE conversation_id IN ({marks}) "
                 "GROUP BY kind",

@@ -348,6 +348,27 @@ def _faq_versions(db: Database) -> None:
     db.execute("CREATE INDEX faq_versions_created ON faq_versions (created_at)")
 
 
+@migration("0015_conversation_ratings")
+def _conversation_ratings(db: Database) -> None:
+    # The visitor's satisfaction after staff answered and closed a conversation: one row per
+    # conversation (its primary key), erased with it. score NULL means the visitor declined.
+    # staff_id is whom it counts for (the assignee when it was rated), NULL once that account
+    # is gone; the rating itself stays in the totals.
+    db.execute(
+        """
+        CREATE TABLE conversation_ratings (
+            conversation_id TEXT PRIMARY KEY
+                REFERENCES conversations (id) ON DELETE CASCADE,
+            score INTEGER CHECK (score BETWEEN 1 AND 5),
+            comment TEXT,
+            staff_id INTEGER REFERENCES staff_accounts (id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX conversation_ratings_created ON conversation_ratings (created_at)")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the steps not yet recorded; return the names applied now."""
     db.execute(

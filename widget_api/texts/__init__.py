@@ -3,7 +3,7 @@
 The catalogue is one shape, `{lang: {key: text}}`: each language is one module here named by
 its code (`en.py`, `de.py`) holding one block, `TEXTS`, with the same keys in every language
 (tests/test_texts.py checks it). Keys are grouped by audience: `widget.`, `privacy.`,
-`contact.`, `day.`, `month.`, `hours.`, `reply.`, `conversation.`, `help.`, `mail.`,
+`contact.`, `day.`, `month.`, `hours.`, `reply.`, `conversation.`, `rating.`, `help.`, `mail.`,
 `staff.`.
 Placeholders in braces are filled by `text()` with str.format.
 
@@ -50,6 +50,10 @@ MONTH_KEYS = (
 )
 
 
+# The widget's rating question (widget-config's `rating`), asked once a person answered.
+RATING_KEYS = ("question", "scale", "comment", "send", "decline", "thanks")
+
+
 def text(lang: str, key: str, /, **values: object) -> str:
     """The text `key` in `lang`, its placeholders filled from `values`.
 
@@ -71,7 +75,8 @@ def month_name(lang: str, month: int) -> str:
 
 
 def widget_texts(config: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """Greeting, privacy notice and contact for the widget, in one language."""
+    """Greeting, privacy notice, contact and the rating question for the widget, in one
+    language."""
     phone = config["CONTACT_PHONE"]
     # An operator's own greeting for this language (GREETING_EN, GREETING_DE) wins; a
     # language without such a setting uses the catalogue's.
@@ -88,11 +93,31 @@ def widget_texts(config: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "greeting": greeting,
         "privacy": {
             "notice": privacy_notice(config, lang),
+            "summary": privacy_summary(config, lang),
+            "more": text(lang, "privacy.more"),
             "url": config["PRIVACY_URL"],
             "version": config["PRIVACY_NOTICE_VERSION"],
         },
         "contact": {"text": contact, "email": config["CONTACT_EMAIL"], "phone": phone},
+        "rating": {key: text(lang, f"rating.{key}") for key in RATING_KEYS},
     }
+
+
+def privacy_summary(config: Mapping[str, Any], lang: str) -> str:
+    """The short notice the hand-off form shows first, the full one a click away; or "".
+
+    The full notice is long enough to push the consent box and the send button out of a
+    phone's view, so the form leads with a summary (a layered notice). An operator's own
+    summary (`PRIVACY_SUMMARY_EN`/`_DE`) wins. An operator who wrote their own notice but no
+    summary gets none: the default summary speaks for the default notice only, and could
+    contradict theirs, so the widget then shows their full notice in place.
+    """
+    own = (config.get(f"PRIVACY_SUMMARY_{lang.upper()}") or "").strip()
+    if own:
+        return own
+    if (config.get(f"PRIVACY_NOTICE_{lang.upper()}") or "").strip():
+        return ""
+    return text(lang, "privacy.summary", shop=config["SHOP_NAME"])
 
 
 def privacy_notice(config: Mapping[str, Any], lang: str) -> str:

@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         "das Gespräch jederzeit selbst mit „Dieses Gespräch löschen“ löschen. "
         "Fragen zu deinen Daten: {email}. (Datenschutzhinweis Version {version})"
     ),
+    "privacy.summary": (
+        "{shop} speichert dieses Gespräch (Name und E-Mail-Adresse nur, wenn du sie "
+        "angibst), um dir zu antworten. Du kannst es jederzeit löschen."
+    ),
+    "privacy.more": "Ganzer Datenschutzhinweis",
     "privacy.questions": "{n} Tage lang",
     "privacy.questions_off": "bis wir sie löschen",
     "privacy.inactive": "Nach {n} Tagen ohne Aktivität wird es geschlossen.",
@@ -65,6 +70,13 @@ TEXTS: dict[str, str] = {
     ),
     "reply.never": "Ein Mensch aus unserem Team antwortet, sobald es geht.",
     "conversation.staff_name": "Team",
+    # The widget's question after a person answered and closed the conversation
+    "rating.question": "Wie zufrieden bist du mit der Antwort unseres Teams?",
+    "rating.scale": "1 = gar nicht zufrieden, 5 = sehr zufrieden",
+    "rating.comment": "Möchtest du uns noch etwas sagen? (freiwillig)",
+    "rating.send": "Bewertung senden",
+    "rating.decline": "Nein danke",
+    "rating.thanks": "Danke für deine Bewertung!",
     # The public help centre (help/): its pages, and the widget's links to it
     "help.title": "Hilfe-Center von {shop}",
     "help.heading": "Häufige Fragen",
@@ -165,8 +177,8 @@ TEXTS: dict[str, str] = {
     "staff.draft_from": "Aus dem Gespräch",
     "staff.empty_text": "Bitte erst etwas schreiben.",
     "staff.text_too_long": "Der Text ist zu lang.",
-    "staff.not_found": "Dieses Gespräch gibt es nicht.",
     "staff.forbidden": "Deine Rolle erlaubt diese Seite nicht.",
+    "staff.not_found": "Unter dieser Adresse gibt es nichts (mehr). Das Menü oben führt weiter.",
     "staff.csrf": "Das Formular ist abgelaufen. Bitte Seite neu laden und noch einmal versuchen.",
     "staff.replied": "Antwort gesendet.",
     "staff.noted": "Notiz hinzugefügt.",
@@ -185,6 +197,38 @@ TEXTS: dict[str, str] = {
     "staff.status_rejected": "abgelehnt",
     "staff.draft_entry": "neuer Eintrag",
     "staff.draft_alternative": "neue Formulierung für {faq_id}",
+    "staff.answers_title": "FAQ-Antwort einfügen",
+    "staff.answers_search": "FAQ-Antworten durchsuchen ({lang})",
+    "staff.answers_found": "Die besten Treffer für „{query}“:",
+    "staff.answers_none": "Keine FAQ-Antwort in der Sprache dieses Gesprächs passt zu „{query}“.",
+    "staff.answers_query_too_long": "Diese Suche ist zu lang: höchstens {limit} Zeichen.",
+    "staff.answer_too_long": (
+        "Länger als eine Antwort sein darf ({limit} Zeichen): nach dem Einfügen kürzen."
+    ),
+    "staff.insert_answer": "In die Antwort einfügen",
+    "staff.inserted": (
+        "Die Antwort auf „{question}“ steht als einfacher Text im Antwortfeld: "
+        "bearbeiten, dann senden."
+    ),
+    "staff.insert_unknown": "Es gibt keinen FAQ-Eintrag {faq_id!r}, daher wurde nichts eingefügt.",
+    "staff.insert_other_language": (
+        "{faq_id!r} ist ein Eintrag der Sprache {entry_lang}, nicht der dieses "
+        "Gesprächs, daher wurde nichts eingefügt."
+    ),
+    "staff.reply_hint": (
+        "Dieser Browser-Tab behält, was Sie hier schreiben, auch beim Neuladen, "
+        "bis es gesendet ist oder Sie sich abmelden."
+    ),
+    "staff.shortcuts": "Tastenkürzel",
+    "staff.shortcut_claim": "dieses Gespräch übernehmen",
+    "staff.shortcut_reply": "zum Antwortfeld springen",
+    "staff.shortcut_close": "dieses Gespräch schließen",
+    "staff.shortcut_escape": (
+        "ein Textfeld verlassen (die Kürzel wirken nur außerhalb von Textfeldern)"
+    ),
+    "staff.shortcuts_on": (
+        "Diese Kürzel verwenden (ausschalten, wenn sie Ihren Screenreader stören)"
+    ),
     "staff.link_entry": "Diese Frage beantwortet der FAQ-Eintrag…",
     "staff.link_button": "Formulierung des Besuchers vorschlagen",
     "staff.linked": (
@@ -226,6 +270,26 @@ TEXTS: dict[str, str] = {
     "staff.suggested": "Vorschläge",
     "staff.handed_off": "übergeben",
     "staff.day": "Tag",
+    "staff.satisfaction": "Zufriedenheit nach einer Antwort des Teams",
+    "staff.satisfaction_intro": (
+        "Besucher bewerten ein Gespräch von 1 (gar nicht zufrieden) bis 5 (sehr "
+        "zufrieden), nachdem das Team geantwortet und es geschlossen hat. Bewertungen "
+        "werden mit ihrem Gespräch gelöscht."
+    ),
+    "staff.mean_score": "Mittlere Zufriedenheit (1 bis 5)",
+    "staff.ratings": "Bewertungen",
+    "staff.ratings_declined": "Bewertung abgelehnt",
+    "staff.score_per_day": "Mittlere Zufriedenheit pro Tag",
+    "staff.score_per_week": "Mittlere Zufriedenheit pro Woche",
+    "staff.week_from": "Woche ab",
+    "staff.no_ratings": "In diesem Zeitraum hat niemand ein Gespräch bewertet.",
+    "staff.score_per_staff": "Zufriedenheit pro Teammitglied",
+    "staff.staff_member": "Teammitglied",
+    "staff.no_account": "(kein Konto)",
+    "staff.account_is_disabled": "(deaktiviert)",
+    "staff.latest_comments": "Neueste Kommentare",
+    "staff.comment": "Kommentar",
+    "staff.no_comments": "Keine Kommentare in diesem Zeitraum.",
     "staff.gaps": "Unbeantwortete Fragen",
     "staff.period": "Zeitraum",
     "staff.last_days": "letzte {n} Tage",

@@ -20,6 +20,11 @@ TEXTS: dict[str, str] = {
         'conversation". Questions about your data: {email}. (Privacy notice '
         "version {version})"
     ),
+    "privacy.summary": (
+        "{shop} keeps this conversation (your name and e-mail address only if you give "
+        "them) to answer you. You can delete it at any time."
+    ),
+    "privacy.more": "Full privacy notice",
     "privacy.questions": "for {n} days",
     "privacy.questions_off": "until we delete them",
     "privacy.inactive": "After {n} days without activity it is closed.",
@@ -65,6 +70,13 @@ TEXTS: dict[str, str] = {
     ),
     "reply.never": "A person from our team will answer as soon as they can.",
     "conversation.staff_name": "Team",
+    # The widget's question after a person answered and closed the conversation
+    "rating.question": "How satisfied are you with our team's answer?",
+    "rating.scale": "1 = not at all satisfied, 5 = very satisfied",
+    "rating.comment": "Anything else you want to tell us? (optional)",
+    "rating.send": "Send rating",
+    "rating.decline": "No thanks",
+    "rating.thanks": "Thank you for your rating!",
     # The public help centre (help/): its pages, and the widget's links to it
     "help.title": "{shop} help centre",
     "help.heading": "Frequently asked questions",
@@ -160,8 +172,8 @@ TEXTS: dict[str, str] = {
     "staff.draft_from": "From conversation",
     "staff.empty_text": "Write something first.",
     "staff.text_too_long": "That text is too long.",
-    "staff.not_found": "There is no such conversation.",
     "staff.forbidden": "Your role does not allow this page.",
+    "staff.not_found": "There is nothing at this address (any more). The menu above leads on.",
     "staff.csrf": "The form expired. Please reload the page and try again.",
     "staff.replied": "Reply sent.",
     "staff.noted": "Note added.",
@@ -180,6 +192,35 @@ TEXTS: dict[str, str] = {
     "staff.status_rejected": "rejected",
     "staff.draft_entry": "new entry",
     "staff.draft_alternative": "new phrasing for {faq_id}",
+    "staff.answers_title": "Insert an FAQ answer",
+    "staff.answers_search": "Search the FAQ answers ({lang})",
+    "staff.answers_found": "The best matches for “{query}”:",
+    "staff.answers_none": "No FAQ answer in this conversation's language matches “{query}”.",
+    "staff.answers_query_too_long": "That search is too long: at most {limit} characters.",
+    "staff.answer_too_long": (
+        "Longer than a reply may be ({limit} characters): shorten it after inserting."
+    ),
+    "staff.insert_answer": "Insert into the reply",
+    "staff.inserted": (
+        "The answer to “{question}” is in the reply box as plain text: edit it, then send."
+    ),
+    "staff.insert_unknown": "There is no FAQ entry {faq_id!r}, so nothing was inserted.",
+    "staff.insert_other_language": (
+        "{faq_id!r} is an entry in {entry_lang}, not in this conversation's "
+        "language, so nothing was inserted."
+    ),
+    "staff.reply_hint": (
+        "This browser tab keeps what you write here, across reloads, until it "
+        "is sent or you sign out."
+    ),
+    "staff.shortcuts": "Keyboard shortcuts",
+    "staff.shortcut_claim": "claim this conversation",
+    "staff.shortcut_reply": "go to the reply box",
+    "staff.shortcut_close": "close this conversation",
+    "staff.shortcut_escape": "leave a text field (the shortcuts work outside text fields only)",
+    "staff.shortcuts_on": (
+        "Use these shortcuts (turn them off if they get in your screen reader's way)"
+    ),
     "staff.link_entry": "This question is answered by FAQ entry…",
     "staff.link_button": "Propose the visitor's wording as a phrasing",
     "staff.linked": "The visitor's wording is proposed as a new phrasing for {faq_id}.",
@@ -219,6 +260,26 @@ TEXTS: dict[str, str] = {
     "staff.suggested": "suggestions",
     "staff.handed_off": "handed off",
     "staff.day": "Day",
+    "staff.satisfaction": "Satisfaction after a person answered",
+    "staff.satisfaction_intro": (
+        "Visitors rate a conversation from 1 (not at all satisfied) to 5 (very satisfied) "
+        "once staff answered and closed it. Ratings go with their conversation when it is "
+        "deleted."
+    ),
+    "staff.mean_score": "Mean satisfaction (1 to 5)",
+    "staff.ratings": "Ratings",
+    "staff.ratings_declined": "Declined to rate",
+    "staff.score_per_day": "Mean satisfaction per day",
+    "staff.score_per_week": "Mean satisfaction per week",
+    "staff.week_from": "Week from",
+    "staff.no_ratings": "No visitor rated a conversation in this period.",
+    "staff.score_per_staff": "Satisfaction per staff member",
+    "staff.staff_member": "Staff member",
+    "staff.no_account": "(no account)",
+    "staff.account_is_disabled": "(disabled)",
+    "staff.latest_comments": "Latest comments",
+    "staff.comment": "Comment",
+    "staff.no_comments": "No comments in this period.",
     "staff.gaps": "Unanswered questions",
     "staff.period": "Period",
     "staff.last_days": "last {n} days",

@@ -1,4 +1,4 @@
-"""The visitor's side of a handoff, /api/v1: ask a person, read the replies, write, delete.
+"""The visitor's side of a handoff, /api/v1: ask a person, read the replies, write, rate, delete.
 
 Thin views: validate, call the conversation store, shape. Without the right bearer token every
 conversation call answers the same 404 as an unknown id, whatever shape the token has.
@@ -19,13 +19,14 @@ from ..input_rules import (
     MAX_IDEMPOTENCY_KEY_LENGTH,
     MAX_MESSAGE_LENGTH,
     MAX_NAME_LENGTH,
+    MAX_RATING_COMMENT_LENGTH,
     MAX_TRANSCRIPT_ENTRIES,
     MIN_IDEMPOTENCY_KEY_LENGTH,
     is_email_address,
     remove_control_characters,
 )
 from ..server.security import rate_limited
-from ..store import audit, conversations, erasure
+from ..store import audit, conversations, erasure, ratings
 from ..store.app_db import get_db, write_transaction
 from ..store.maintenance import checkpoint
 from ..texts import text
@@ -241,6 +242,7 @@ def get_conversation(conversation_id: str) -> Response:
         question=conversation["question"],
         created_at=conversation["created_at"],
         messages=[_visitor_message(m, lang) for m in conversation["messages"]],
+        rating_wanted=ratings.rating_wanted(get_db(), conversation_id),
     )
 
 
@@ -254,6 +256,57 @@ def add_message(conversation_id: str) -> tuple[Response, int]:
     except conversations.ConversationNotFound:
         raise _not_found() from None
     return jsonify(_visitor_message(message, "en")), 201
+
+
+def _rating(body: dict[str, Any]) -> tuple[int | None, str | None]:
+    """(score, comment) of a rating: score an integer 1 to 5, or null for "no thanks"."""
+    if "score" not in body:
+        raise ApiError(400, "missing_score", '"score" is required: 1 to 5, or null to decline.')
+    score = body["score"]
+    # bool is an int in Python, and true must not count as 1; 5.0 is 5, as JSON Schema reads it.
+    if score is not None:
+        if isinstance(score, bool) or score not in ratings.SCORES:
+            raise ApiError(
+                400, "invalid_score", '"score" must be a whole number from 1 to 5, or null.'
+            )
+        score = int(score)
+    comment = body.get("comment")
+    if comment is None:
+        return score, None
+    if not isinstance(comment, str):
+        raise ApiError(400, "invalid_comment", '"comment" must be text.')
+    if len(comment) > MAX_RATING_COMMENT_LENGTH:  # as sent, as the other limits
+        raise ApiError(
+            400,
+            "comment_too_long",
+            f'"comment" may have at most {MAX_RATING_COMMENT_LENGTH} characters.',
+        )
+    comment = remove_control_characters(comment).strip() or None
+    if comment is not None and score is None:
+        raise ApiError(400, "comment_without_score", 'A "comment" needs a "score".')
+    return score, comment
+
+
+_RATING_REFUSED = {
+    "already_rated": "This conversation has been rated already.",
+    "not_closed": "A conversation can be rated once it is closed.",
+    "not_answered": "A conversation can be rated once our team has answered it.",
+}
+
+
+@bp.post("/conversations/<conversation_id>/rating")
+@rate_limited("RATELIMIT_RATING")
+def rate_conversation(conversation_id: str) -> tuple[Response, int]:
+    """The visitor's satisfaction, once, after staff answered and closed the conversation."""
+    _authorized(conversation_id)
+    score, comment = _rating(json_body())
+    try:
+        rating = ratings.rate_conversation(get_db(), conversation_id, score, comment)
+    except ratings.RatingRefused as refused:
+        if refused.reason == "not_found":
+            raise _not_found() from None
+        raise ApiError(409, refused.reason, _RATING_REFUSED[refused.reason]) from None
+    return jsonify(rating), 201
 
 
 @bp.delete("/conversations/<conversation_id>")

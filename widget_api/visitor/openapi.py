@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from .. import input_rules
 from ..faq.model import LANGUAGES
 from ..store.conversations import ID_SHAPE
+from ..texts import RATING_KEYS
 from .faq_api import SUGGEST_LIMIT
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -27,6 +28,8 @@ EMAIL = rf"^[{input_rules.SPACES}]*(?:{input_rules.EMAIL_PATTERN})?[{input_rules
 # The server's own patterns (matched whole there), anchored as JSON Schema needs them.
 IDEMPOTENCY_KEY_PATTERN = f"^{input_rules.IDEMPOTENCY_KEY.pattern}$"
 CONVERSATION_ID = f"^{ID_SHAPE.pattern}$"
+# A text that is empty once control characters are dropped and it is trimmed.
+BLANK = rf"^[{input_rules.CONTROL_CHARACTERS}{input_rules.SPACES}]*$"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -211,6 +214,8 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "privacy": closed_object(
                     {
                         "notice": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "more": {"type": "string"},
                         "url": {"type": "string"},
                         "version": {"type": "string"},
                     }
@@ -222,6 +227,12 @@ def _schemas(max_question: int) -> dict[str, Any]:
                         "phone": {"type": "string"},
                     }
                 ),
+                "rating": {
+                    "description": "The widget's question after staff answered and closed a "
+                    "conversation (see the conversation's `rating_wanted`): the question, what "
+                    "1 and 5 mean, the comment field's label, the two buttons and the thanks.",
+                    **closed_object({key: {"type": "string"} for key in RATING_KEYS}),
+                },
                 "help": {
                     "type": ["object", "null"],
                     "description": "The public help centre: `url` is its path on this service "
@@ -360,6 +371,41 @@ def _schemas(max_question: int) -> dict[str, Any]:
                 "question": {"type": "string"},
                 "created_at": iso_time,
                 "messages": {"type": "array", "items": _ref("Message")},
+                "rating_wanted": {
+                    "type": "boolean",
+                    "description": "True while the widget should ask how satisfied the visitor "
+                    "was: staff answered, the conversation is closed, and it has no rating (nor "
+                    "a declined one) yet.",
+                },
+            }
+        ),
+        "RatingRequest": {
+            "type": "object",
+            "required": ["score"],
+            "properties": {
+                "score": {
+                    "type": ["integer", "null"],
+                    "minimum": 1,
+                    "maximum": 5,
+                    "description": "1 (not at all satisfied) to 5 (very satisfied); null: the "
+                    "visitor declined (No thanks), and is not asked again.",
+                },
+                "comment": {
+                    "type": ["string", "null"],
+                    "maxLength": input_rules.MAX_RATING_COMMENT_LENGTH,
+                    "description": "Optional. Control characters are dropped and the text is "
+                    "trimmed; blank or null: none. Only with a score.",
+                },
+            },
+            # A declined rating takes no comment.
+            "if": {"required": ["score"], "properties": {"score": {"type": "null"}}},
+            "then": {"properties": {"comment": {"type": ["string", "null"], "pattern": BLANK}}},
+        },
+        "Rating": closed_object(
+            {
+                "score": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+                "comment": {"type": ["string", "null"]},
+                "created_at": iso_time,
             }
         ),
     }
@@ -398,7 +444,9 @@ RESPONSES = {
         "The Idempotency-Key was used before: for a different request "
         "(`idempotency_conflict`), longer ago than the replay window "
         "(`idempotency_key_expired`), or its conversation has changed since "
-        "(`conversation_moved_on`). No token is given."
+        "(`conversation_moved_on`). No token is given. A rating: the conversation has one "
+        "already (`already_rated`), is not closed (`not_closed`), or staff never answered it "
+        "(`not_answered`)."
     ),
     "TooLarge": _error("The request body is too large; refused before it is read."),
     "UnsupportedMediaType": _error("The body is not sent as `application/json`."),
@@ -431,6 +479,7 @@ def _conversation_links() -> dict[str, Any]:
         for name, operation in (
             ("GetConversation", "getConversation"),
             ("AddMessage", "addMessage"),
+            ("RateConversation", "rateConversation"),
             ("DeleteConversation", "deleteConversation"),
         )
     }
@@ -598,6 +647,21 @@ def _paths(max_question: int) -> dict[str, Any]:
                 "responses": {
                     "201": _ok("The message as stored.", _ref("Message")),
                     **_errors(400, 404, 413, 415, 429, 503),
+                },
+            },
+        },
+        "/api/v1/conversations/{conversation_id}/rating": {
+            "parameters": [conversation_id],
+            "post": {
+                "operationId": "rateConversation",
+                "summary": "How satisfied the visitor was, once staff answered and closed it",
+                "security": bearer,
+                "requestBody": _json_body(
+                    _ref("RatingRequest"), {"score": 5, "comment": "Quick and friendly."}
+                ),
+                "responses": {
+                    "201": _ok("The rating as stored.", _ref("Rating")),
+                    **_errors(400, 404, 409, 413, 415, 429, 503),
                 },
             },
         },
