@@ -17,7 +17,9 @@ How a question is scored (per language, each language has its own index):
 2. Candidates come from an inverted index over terms, so the cost grows with the number of
    phrasings that share a term with the question, not with the size of the FAQ. Only entries
    sharing a content word are candidates: "how do I" alone says nothing about the topic.
-   Those whose term profiles fit best are shortlisted (`_shortlist`).
+   Those whose term profiles fit best are shortlisted (`_shortlist`). Profiles and Naive
+   Bayes likelihoods (step 4) are added up for the candidates alone, and for every entry
+   only when one sharing no content word could be among the likeliest (`_fit`).
 3. Each term weighs its inverse document frequency (stop words and word pairs less). An
    entry scores by its best phrasing (the shared weight over the geometric mean of question
    and phrasing weight, so both must be covered) and by its term profile over all its
@@ -47,10 +49,11 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from functools import lru_cache
-from itertools import pairwise
+from itertools import compress, pairwise, repeat
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -149,6 +152,13 @@ MAX_SUGGESTIONS = 3
 DEFAULT_THRESHOLDS = Thresholds()
 # Up to this many items, sorting is faster than heapq.nlargest's heap (both in CPython 3.11).
 SORT_LIMIT = 256
+# A term used by at least this many entries, and this share of them, has its profile weights
+# and gains stored by entry number as well (`_dense_fit`): read for all candidates at once.
+DENSE_MIN_ENTRIES = 32
+DENSE_MIN_SHARE = 1 / 16
+# Adding a term's gains to every entry in one C loop beats walking its postings when it is
+# used by more than about this share of the entries (measured in CPython 3.11).
+DENSE_ADD_SHARE = 0.6
 
 
 class _QueryTerm(NamedTuple):
@@ -158,11 +168,13 @@ class _QueryTerm(NamedTuple):
     guessed: bool = False  # a correction or a resemblance, not the word as typed
 
 
-def _trigrams(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _trigrams(word: str) -> tuple[str, ...]:
     """A word's distinct character trigrams, with its start and end marked ("#ve", ...,
-    "nd#"), sorted: sums over them then come out the same whatever the string hashing."""
+    "nd#"), sorted: sums over them then come out the same whatever the string hashing.
+    Cached: every question's words are cut into trigrams, and visitors use the same words."""
     padded = f"#{word}#"
-    return sorted({padded[i : i + 3] for i in range(len(padded) - 2)})
+    return tuple(sorted({padded[i : i + 3] for i in range(len(padded) - 2)}))
 
 
 def _normalised(vector: dict[str, float]) -> dict[str, float]:
@@ -191,6 +203,15 @@ def _largest(n: int, items: Collection[int], key: Callable[[int], float]) -> lis
     if len(items) <= SORT_LIMIT:
         return sorted(items, key=key, reverse=True)[:n]
     return heapq.nlargest(n, items, key=key)
+
+
+def _picker(indices: list[int]) -> Callable[[Sequence[float]], Sequence[float]]:
+    """`operator.itemgetter(*indices)`, a C loop, but always giving a tuple (itemgetter of
+    one index gives the item itself)."""
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda row: (row[only],)
+    return operator.itemgetter(*indices)
 
 
 def _with_bigrams(terms: list[str]) -> list[str]:
@@ -282,7 +303,7 @@ def _naive_bayes(postings: _Postings, counts: Sequence[int]) -> tuple[list[float
     * vocabulary), and log(1 + count / alpha) for every count a term can have in an entry.
 
     A question's log-likelihood for an entry is then a sum of gains over the postings of its
-    terms minus the entry's base times the question's term count (`_profiles_and_logits`).
+    terms minus the entry's base times the question's term count (`_fit`).
     """
     totals = [0.0] * len(counts)
     for per_entry in postings.values():
@@ -294,27 +315,72 @@ def _naive_bayes(postings: _Postings, counts: Sequence[int]) -> tuple[list[float
     return base, gain
 
 
+def _nb_weight(term: str) -> float:
+    """How much a term counts in the Naive Bayes likelihood: stop words and word pairs less."""
+    return STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
+
+
+# term -> (entry, its profile weight, its weighted Naive Bayes gain) for every entry using it.
+_EntryPostings = dict[str, tuple[tuple[int, float, float], ...]]
+
+
 def _entry_postings(
     postings: _Postings, profile: dict[str, dict[int, float]], gain: Sequence[float]
-) -> dict[str, tuple[tuple[int, float, float], ...]]:
-    """term -> (entry, its profile weight, its Naive Bayes gain) for every entry using it:
-    `rank` adds up profiles and likelihoods in one pass over the question's postings."""
+) -> _EntryPostings:
+    """For every term, the entries using it with its profile weight and Naive Bayes gain
+    (times the term's share, `_nb_weight`): `rank` adds them up over the question's terms."""
     return {
-        t: tuple((e, profile[t][e], gain[len(ps)]) for e, ps in per_entry.items())
+        t: tuple((e, profile[t][e], _nb_weight(t) * gain[len(ps)]) for e, ps in per_entry.items())
         for t, per_entry in postings.items()
     }
+
+
+def _stop_gain_ceilings(entry_postings: _EntryPostings) -> dict[str, float]:
+    """Stop word or pair of stop words -> its largest weighted Naive Bayes gain in any entry:
+    what it can add at most to the logit of an entry sharing no content word (`_fit`)."""
+    return {
+        t: max(gain for _, _, gain in per_entry)
+        for t, per_entry in entry_postings.items()
+        if all(word[0] == "~" for word in t.split(" "))
+    }
+
+
+class _DenseTerm(NamedTuple):
+    """A term many entries use, its figures by entry number (0.0 where unused)."""
+
+    shares: array  # its profile weight
+    products: array  # its idf times that: the profile dot product of the term as typed
+    gains: array  # its weighted Naive Bayes gain
+
+
+def _dense_fit(
+    entry_postings: _EntryPostings, idf: dict[str, float], entries: int
+) -> dict[str, _DenseTerm]:
+    """The terms many entries use (stop words mostly) by entry number: `_candidate_sums`
+    reads the candidates' figures in one step instead of looking each up."""
+    dense = {}
+    for t, per_entry in entry_postings.items():
+        if len(per_entry) >= max(DENSE_MIN_ENTRIES, entries * DENSE_MIN_SHARE):
+            row = _DenseTerm(*(array("d", bytes(8 * entries)) for _ in range(3)))
+            for e_idx, share, gain in per_entry:
+                row.shares[e_idx] = share
+                row.products[e_idx] = idf[t] * share
+                row.gains[e_idx] = gain
+            dense[t] = row
+    return dense
 
 
 class _Question(NamedTuple):
     """What scoring a shortlisted entry needs to know of the question, worked out once."""
 
-    terms: list[tuple[str, float]]  # known terms and weights, in the question's order
+    # The known terms' weights, postings, and whether each is a content word, in the
+    # question's order (so sums come out the same).
+    term_postings: list[tuple[float, dict[int, tuple[int, ...]], bool]]
     total: float  # the weight of every word, unknown ones too
     norm: float  # the length of that weight vector
-    content_postings: list[tuple[float, dict[int, tuple[int, ...]]]]  # content word's postings
     content_defining: list[tuple[float, dict[int, tuple[int, ...]]]]  # see `_own_share`
-    profile: list[float]  # each entry's profile dot product with the question
-    logits: list[float]  # each entry's tempered Naive Bayes logit
+    profile: dict[int, float]  # each candidate's profile dot product with the question
+    logits: dict[int, float]  # each candidate's and rival's tempered Naive Bayes logit
     strongest: list[float]  # the logits of the strongest NB_RIVALS - 1 entries
     others_of: dict[int, list[float]]  # a rival's own strongest others
     grams: list[str]  # the question's character trigrams some entry has
@@ -347,22 +413,21 @@ def _content_terms(weights: dict[str, float]) -> list[str]:
 
 
 def _shortlist(
-    candidates: Collection[int], profile: list[float], logits: list[float], limit: int
-) -> tuple[list[int], list[int]]:
-    """The candidates compared in full, and the NB_RIVALS entries Naive Bayes finds likeliest.
+    candidates: Collection[int], profile: dict[int, float], rivals: list[int], limit: int
+) -> list[int]:
+    """The candidates compared in full.
 
-    The shortlist is the candidates whose profiles fit best (SHORTLIST, or `limit` when more
-    are asked for), plus the likeliest entries by Naive Bayes among the candidates: they are
-    the rivals every entry's posterior is taken against, and may fit by profile less well.
+    The candidates whose profiles fit best (SHORTLIST, or `limit` when more are asked for),
+    plus the `rivals` (the likeliest entries by Naive Bayes) among the candidates: every
+    entry's posterior is taken against them, and they may fit by profile less well.
     """
     shortlist = _largest(max(SHORTLIST, limit), candidates, profile.__getitem__)
-    rivals = _largest(NB_RIVALS, range(len(logits)), logits.__getitem__)
     shortlist += [e for e in rivals if e in candidates and e not in shortlist]
-    return shortlist, rivals
+    return shortlist
 
 
 def _rival_logits(
-    logits: list[float], rivals: list[int]
+    logits: dict[int, float], rivals: list[int]
 ) -> tuple[list[float], dict[int, list[float]]]:
     """The logits each entry's Naive Bayes share is taken against: the strongest
     NB_RIVALS - 1 entries, or for a rival itself the strongest NB_RIVALS - 1 others."""
@@ -393,7 +458,10 @@ class _LanguageIndex:
             t: {e: tuple(ps) for e, ps in per_entry.items()} for t, per_entry in postings.items()
         }
         self.nb_base, gain = _naive_bayes(postings, counts)
+        self.min_nb_base = min(self.nb_base, default=0.0)
         self.entry_postings = _entry_postings(postings, profile, gain)
+        self.stop_gain_ceiling = _stop_gain_ceilings(self.entry_postings)
+        self.dense_fit = _dense_fit(self.entry_postings, self.idf, len(entries))
         self._index_words_for_typos()
         self._index_word_trigrams()
         self._build_char_profiles()
@@ -645,29 +713,115 @@ class _LanguageIndex:
             return term, dice * NGRAM_TRUST
         return None
 
-    def _profiles_and_logits(self, weights: dict[str, float]) -> tuple[list[float], list[float]]:
-        """Each entry's profile dot product with the question, and its Naive Bayes logit.
+    def _fit(
+        self, weights: dict[str, float], candidates: set[int]
+    ) -> tuple[dict[int, float], dict[int, float], list[int]]:
+        """The candidates' profile dot products with the question and tempered Naive Bayes
+        logits, by entry, and the NB_RIVALS entries of highest logit of all.
 
-        The dot product is 0 for entries sharing no term with the question. The logit is the
-        log-likelihood of the question's terms, tempered, for every entry: each term counts
-        once (stop words and word pairs at their reduced share); terms the FAQ does not know
-        change no entry's odds, so they are left out. Both are lists indexed by entry: this
-        loop over the postings of the question's terms (stop words reach nearly every entry)
-        is the hottest in `rank`, and adding into a list is faster than into a dictionary.
+        The logit is the log-likelihood of the question's terms: each term counts once (stop
+        words and word pairs at their reduced share); terms the FAQ does not know change no
+        entry's odds, so they are left out. Stop words reach nearly every entry, and adding
+        them up for every entry was most of a question's time, while only the candidates
+        need a profile and only the likeliest entries a logit. So the candidates are added
+        up alone (`_candidate_sums`), and the other entries only when one of them could be
+        among the likeliest (`_others_bound`). Every sum adds the same terms in the same
+        order whichever way it is taken, so every score is the same to the last bit.
         """
-        profile = [0.0] * len(self.entries)
-        logits = [0.0] * len(self.entries)
+        ordered = sorted(candidates)  # ties between rivals go to the lower entry number
+        profile, sums, mass = self._candidate_sums(weights, ordered)
+        base = _picker(ordered)(self.nb_base)
+        mass_base = map(operator.mul, repeat(mass), base)
+        tempered = list(
+            map(operator.truediv, map(operator.sub, sums, mass_base), repeat(NB_TEMPERATURE))
+        )
+        logits = dict(zip(ordered, tempered, strict=True))
+        rivals = _largest(NB_RIVALS, ordered, logits.__getitem__)
+        if len(rivals) < NB_RIVALS or logits[rivals[-1]] <= self._others_bound(weights, mass):
+            rivals = self._likeliest_of_all(weights, mass, logits, rivals)
+        return dict(zip(ordered, profile, strict=True)), logits, rivals
+
+    def _likeliest_of_all(
+        self, weights: dict[str, float], mass: float, logits: dict[int, float], rivals: list[int]
+    ) -> list[int]:
+        """The NB_RIVALS entries of highest logit among all entries, their logits added to
+        `logits`, when the candidates' `rivals` may not be those.
+
+        Every entry's likelihood sum is added up, but only the entries whose sum can reach
+        the third candidate's logit get a logit (`compress`, a C loop): no other can be
+        among the likeliest.
+        """
+        sums = self._all_sums(weights)
+        if len(rivals) < NB_RIVALS:  # fewer candidates than rivals: every entry may be one
+            reaching: Iterable[int] = range(len(sums))
+        else:
+            least = logits[rivals[-1]] * NB_TEMPERATURE + mass * self.min_nb_base - 1e-9
+            reaching = compress(range(len(sums)), map(operator.le, repeat(least), sums))
+        base = self.nb_base
+        found = {e_idx: (sums[e_idx] - mass * base[e_idx]) / NB_TEMPERATURE for e_idx in reaching}
+        logits.update(found)
+        return _largest(NB_RIVALS, list(found), found.__getitem__)
+
+    def _candidate_sums(
+        self, weights: dict[str, float], ordered: list[int]
+    ) -> tuple[list[float], list[float], float]:
+        """The candidates' (in `ordered`) profile dot products and Naive Bayes log-likelihood
+        sums, and the question's term mass (the count of its terms, each at its share).
+
+        A term used by many entries has its shares and gains stored by entry number
+        (`dense_fit`), so the candidates' are read in one step; an entry without the term
+        adds 0.0, which changes no sum. A rarer term's postings are walked.
+        """
+        at = {e_idx: i for i, e_idx in enumerate(ordered)}
+        pick = _picker(ordered)
+        profile = [0.0] * len(ordered)
+        sums = [0.0] * len(ordered)
         mass = 0.0
         for term, weight in weights.items():
-            w = STOP_WEIGHT if term[0] == "~" else BIGRAM_WEIGHT if " " in term else 1.0
-            mass += w
-            for e_idx, share, gain in self.entry_postings[term]:
-                profile[e_idx] += weight * share
-                logits[e_idx] += w * gain
-        tempered = [
-            (v - mass * b) / NB_TEMPERATURE for v, b in zip(logits, self.nb_base, strict=True)
-        ]
-        return profile, tempered
+            mass += _nb_weight(term)
+            per_entry = self.entry_postings[term]
+            dense = self.dense_fit.get(term)
+            if dense is not None and len(per_entry) > len(ordered):
+                if weight == self.idf[term]:  # as typed: the products are ready
+                    weighted = pick(dense.products)
+                else:  # a correction, weighing less
+                    weighted = map(operator.mul, repeat(weight), pick(dense.shares))
+                profile = list(map(operator.add, profile, weighted))
+                sums = list(map(operator.add, sums, pick(dense.gains)))
+                continue
+            for e_idx, share, gain in per_entry:
+                i = at.get(e_idx)
+                if i is not None:
+                    profile[i] += weight * share
+                    sums[i] += gain
+        return profile, sums, mass
+
+    def _others_bound(self, weights: dict[str, float], mass: float) -> float:
+        """The highest tempered logit an entry sharing no content word with the question
+        may have, with a margin for rounding.
+
+        Such an entry shares at most the question's stop words and pairs of them (a pair
+        with a content word is in phrasings that have the word, which makes them
+        candidates), each gaining at most its largest gain in any entry.
+        """
+        ceiling = self.stop_gain_ceiling
+        elsewhere = 0.0
+        for term in weights:
+            elsewhere += ceiling.get(term, 0.0)
+        return (elsewhere - mass * self.min_nb_base) / NB_TEMPERATURE + 1e-9
+
+    def _all_sums(self, weights: dict[str, float]) -> list[float]:
+        """Every entry's Naive Bayes log-likelihood sum, by entry number."""
+        sums = [0.0] * len(self.entries)
+        for term in weights:
+            dense = self.dense_fit.get(term)
+            per_entry = self.entry_postings[term]
+            if dense is not None and len(per_entry) > len(sums) * DENSE_ADD_SHARE:
+                sums = list(map(operator.add, sums, dense.gains))
+                continue
+            for e_idx, _, gain in per_entry:
+                sums[e_idx] += gain
+        return sums
 
     @staticmethod
     def _nb_share(own: float, others: list[float]) -> float:
@@ -715,15 +869,14 @@ class _LanguageIndex:
         candidates = {e_idx for t in content for e_idx in self.postings[t]}
         if not candidates:  # out of scope, or asked in the other language
             return qterms, []
-        profile, logits = self._profiles_and_logits(weights)
-        shortlist, rivals = _shortlist(candidates, profile, logits, limit)
+        profile, logits, rivals = self._fit(weights, candidates)
+        shortlist = _shortlist(candidates, profile, rivals, limit)
         strongest, others_of = _rival_logits(logits, rivals)
         grams, gram_weights = self._question_grams(question)
         asked = _Question(
-            terms=list(weights.items()),  # in the question's order, so sums come out the same
+            term_postings=[(w, self.postings[t], t in content) for t, w in weights.items()],
             total=total,
             norm=norm,
-            content_postings=[(weights[t], self.postings[t]) for t in content],
             content_defining=self._defining_weights(content, weights),
             profile=profile,
             logits=logits,
@@ -787,30 +940,33 @@ class _LanguageIndex:
         )
         return similarity**CALIBRATION, e_idx, p_best, signals
 
-    def _phrasings_to_compare(self, e_idx: int, asked: _Question) -> list[int]:
-        """The entry's EXACT_PHRASINGS phrasings sharing most of the question's content
-        words (by weight over the phrasing's root weight): only these are scored exactly,
-        so an entry with hundreds of phrasings costs no more than one with eight."""
-        inv_root = self.inv_root_weight
-        partial: dict[int, float] = {}
-        for w, per_entry in asked.content_postings:
-            for p in per_entry.get(e_idx, ()):
-                partial[p] = partial.get(p, 0.0) + w * inv_root[p]
-        return sorted(partial, key=partial.__getitem__, reverse=True)[:EXACT_PHRASINGS]
-
     def _best_phrasing(self, e_idx: int, asked: _Question) -> tuple[float, float, int]:
         """The entry's phrasing that best covers the question and is covered by it: the
         shared weight over the root of the phrasing's weight (the question's root is the
         same for every phrasing, `_score_entry` divides by it). Returns that overlap, the
-        shared weight, and the phrasing's number; of equal ones the first (lightest)."""
-        inv_root, phrasing_terms = self.inv_root_weight, self.phrasing_terms
+        shared weight, and the phrasing's number; of equal ones the first (lightest).
+
+        Only the EXACT_PHRASINGS phrasings sharing most of the question's content words (by
+        weight over the phrasing's root weight) are compared, so an entry with hundreds of
+        phrasings costs not much more than one with eight. Both sums are added up from the
+        entry's postings, term by term in the question's order, in one pass.
+        """
+        inv_root = self.inv_root_weight
+        content_share: dict[int, float] = {}  # by content words, to choose the compared
+        shared_of: dict[int, float] = {}  # by every known term
+        for w, per_entry, is_content in asked.term_postings:
+            phrasings = per_entry.get(e_idx)
+            if phrasings is None:
+                continue
+            for p_idx in phrasings:
+                shared_of[p_idx] = shared_of.get(p_idx, 0.0) + w
+            if is_content:
+                for p_idx in phrasings:
+                    content_share[p_idx] = content_share.get(p_idx, 0.0) + w * inv_root[p_idx]
+        compared = sorted(content_share, key=content_share.__getitem__, reverse=True)
         overlap, shared_best, p_best = -1.0, 0.0, -1
-        for p_idx in self._phrasings_to_compare(e_idx, asked):
-            terms = phrasing_terms[p_idx]
-            shared = 0.0
-            for t, w in asked.terms:
-                if t in terms:
-                    shared += w
+        for p_idx in compared[:EXACT_PHRASINGS]:
+            shared = shared_of[p_idx]
             value = shared * inv_root[p_idx]
             if value > overlap:
                 overlap, shared_best, p_best = value, shared, p_idx
@@ -841,10 +997,13 @@ class _LanguageIndex:
     def rank(self, question: str, limit: int) -> list[Candidate]:
         """The best `limit` entries for the question, best first, each explained."""
         qterms, scored = self._scored(question, limit)
-        return [self._explained(qterms, s, e_idx, p_idx) for s, e_idx, p_idx, _ in scored[:limit]]
+        # The words that may explain a match: each word's own term (not a pair's), and
+        # whether it is a stop word.
+        shown = [(q.term, q.word, q.term[0] == "~") for q in qterms if q.term and " " not in q.term]
+        return [self._explained(shown, s, e_idx, p_idx) for s, e_idx, p_idx, _ in scored[:limit]]
 
     def _explained(
-        self, qterms: list[_QueryTerm], score: float, e_idx: int, p_idx: int
+        self, shown: list[tuple[str, str, bool]], score: float, e_idx: int, p_idx: int
     ) -> Candidate:
         """A scored entry as the visitor and the editor see it: the score clamped to 0-1 and
         rounded, the phrasing it matched best, and the question's words that phrasing has."""
@@ -852,19 +1011,19 @@ class _LanguageIndex:
             entry=self.entries[e_idx],
             score=round(min(max(score, 0.0), 1.0), 4),
             matched_phrasing=self.phrasing_text[p_idx],
-            matched_terms=self._shared_words(qterms, p_idx),
+            matched_terms=self._shared_words(shown, p_idx),
         )
 
-    def _shared_words(self, qterms: list[_QueryTerm], p_idx: int) -> tuple[str, ...]:
+    def _shared_words(self, shown: list[tuple[str, str, bool]], p_idx: int) -> tuple[str, ...]:
         """The question's words, as typed and each once, whose terms the phrasing has (word
         pairs not: their words are shown already). Stop words explain little ("wie", "my");
         they are shown only when nothing else is."""
         terms = self.phrasing_terms[p_idx]
         words: list[str] = []
         stop_words: list[str] = []
-        for q in qterms:
-            if q.term in terms and " " not in q.term:
-                (stop_words if q.term[0] == "~" else words).append(q.word)
+        for term, word, stop in shown:
+            if term in terms:
+                (stop_words if stop else words).append(word)
         return tuple(dict.fromkeys(words or stop_words))
 
 
