@@ -23,26 +23,23 @@ OUTCOMES = ("answer", "suggest", "handoff")
 DAILY_SCORES_UP_TO = 30
 
 
-def _daily_rows(counts: dict[str, dict[str, int]], days: int) -> list[dict]:
+def _period(days: int) -> list[str]:
+    """The period's UTC days, oldest first, ending today: worked out once per page, so every
+    figure on it covers the same days (even when the page is drawn across midnight)."""
     today = datetime.now(UTC).date()
-    rows = []
-    for offset in range(days - 1, -1, -1):
-        day = (today - timedelta(days=offset)).isoformat()
-        outcomes = counts.get(day, {})
-        rows.append({"day": day, **{k: outcomes.get(k, 0) for k in OUTCOMES}})
-    return rows
+    return [(today - timedelta(days=offset)).isoformat() for offset in range(days - 1, -1, -1)]
 
 
-def _score_rows(daily: dict[str, dict[str, int]], days: int) -> list[dict]:
+def _daily_rows(counts: dict[str, dict[str, int]], period: list[str]) -> list[dict]:
+    return [{"day": day, **{k: counts.get(day, {}).get(k, 0) for k in OUTCOMES}} for day in period]
+
+
+def _score_rows(daily: dict[str, dict[str, int]], period: list[str]) -> list[dict]:
     """Mean score, count and declines per day, or per week (from the period's first day)."""
-    first_day = datetime.now(UTC).date() - timedelta(days=days - 1)
-    step = 1 if days <= DAILY_SCORES_UP_TO else 7
+    step = 1 if len(period) <= DAILY_SCORES_UP_TO else 7
     rows = []
-    for start in range(0, days, step):
-        span = [
-            (first_day + timedelta(days=d)).isoformat()
-            for d in range(start, min(start + step, days))
-        ]
+    for start in range(0, len(period), step):
+        span = period[start : start + step]
         row = {
             k: sum(daily.get(day, {}).get(k, 0) for day in span)
             for k in ("count", "total", "declined")
@@ -52,17 +49,18 @@ def _score_rows(daily: dict[str, dict[str, int]], days: int) -> list[dict]:
     return rows
 
 
-def _satisfaction(since: str, days: int) -> dict:
+def _satisfaction(period: list[str]) -> dict:
     """The satisfaction figures for the page; per staff member and comments only for admins
     (left out here, not hidden in the page, so an editor's page never holds them)."""
     db = get_db()
-    rows = _score_rows(ratings.daily_scores(db, since), days)
+    since = period[0]
+    rows = _score_rows(ratings.daily_scores(db, since), period)
     count = sum(row["count"] for row in rows)
     total = sum(row["total"] for row in rows)
     admin = role_allows(g.staff["role"], "admin")
     return {
         "score_rows": rows,
-        "score_weekly": days > DAILY_SCORES_UP_TO,
+        "score_weekly": len(period) > DAILY_SCORES_UP_TO,
         "ratings_count": count,
         "mean_score": total / count if count else None,
         "ratings_declined": sum(row["declined"] for row in rows),
@@ -81,15 +79,16 @@ def stats_page():
         current_app.extensions["ask_counter"].flush(db)
     except sqlite3.Error as error:
         log.warning("statistics not written, kept for later: %s", error)
-    since = datetime.now(UTC) - timedelta(days=days - 1)
-    rows = _daily_rows(ask_stats.daily_ask_counts(db, since.date().isoformat()), days)
+    period = _period(days)
+    since = period[0]
+    rows = _daily_rows(ask_stats.daily_ask_counts(db, since), period)
     totals = {k: sum(row[k] for row in rows) for k in OUTCOMES}
     asked = sum(totals.values())
-    helpful, not_helpful = ask_stats.helpful_counts(db, since.date().isoformat())
-    handoffs = ask_stats.handoff_figures(db, since.date().isoformat())
+    helpful, not_helpful = ask_stats.helpful_counts(db, since)
+    handoffs = ask_stats.handoff_figures(db, since)
     delays = handoffs["first_reply_seconds"]
     # Questions typed in another language than the widget page's, per pair of languages.
-    pairs = ask_stats.language_pair_counts(db, since.date().isoformat())
+    pairs = ask_stats.language_pair_counts(db, since)
     from_page = {page: sum(n for (p, _), n in pairs.items() if p == page) for page, _ in pairs}
     other_language = [
         (page, lang, n, n / from_page[page]) for (page, lang), n in pairs.items() if page != lang
@@ -107,5 +106,5 @@ def stats_page():
         waiting=handoffs["waiting"],
         median_first_reply=statistics.median(delays) if delays else None,
         other_language=other_language,
-        **_satisfaction(since.date().isoformat(), days),
+        **_satisfaction(period),
     )
