@@ -59,6 +59,12 @@ def faq_folder() -> Path:
     return Path(current_app.config["FAQ_DIR"])
 
 
+def _in_folder(message: str) -> str:
+    """A checker message with file names relative to the FAQ folder, as the pages show them
+    (an editor need not see, nor an attacker learn, where the folder is on the server)."""
+    return message.replace(str(faq_folder()) + "/", "")
+
+
 def editable() -> bool:
     """False when the FAQ folder is the sample inside an installed package: nothing is ever
     written there (paths.py); the operator sets FAQ_DIR to a folder of their own."""
@@ -217,7 +223,7 @@ def _written(result: WriteResult, lang: str, entry_id: str, key: str) -> Any:
     current_app.extensions["faq_library"].reload()
     flash(t(key, id=entry_id), "ok")
     for warning in result.warnings:
-        flash(warning.replace(str(faq_folder()) + "/", ""), "warning")
+        flash(_in_folder(warning), "warning")
     if entry_id:
         return redirect(url_for("staff.faq_entry", lang=lang, entry_id=entry_id))
     return redirect(url_for("staff.faq_list", lang=lang))
@@ -242,7 +248,6 @@ def _refused(lang: str, opened: OpenedEntry | None, entry: FaqEntry, error: Edit
             except EntryNotFound:
                 on_disk = ""
         conflict = {"yours": entry_to_markdown(entry), "on_disk": on_disk}
-    folder = str(faq_folder()) + "/"
     return _page(
         lang,
         opened=opened,
@@ -251,7 +256,7 @@ def _refused(lang: str, opened: OpenedEntry | None, entry: FaqEntry, error: Edit
         relative=relative,
         status=status,
         reasons=[t(error.reason, **error.values)] if error.reason and not conflict else [],
-        problems=[problem.replace(folder, "") for problem in error.problems],
+        problems=[_in_folder(problem) for problem in error.problems],
         conflict=conflict,
     )
 
@@ -349,10 +354,9 @@ def faq_delete(lang: str, entry_id: str):
             faq_folder(), opened.relative, request.form.get("file_hash", ""), entry_id, None
         )
     except EditRefused as error:
-        folder = str(faq_folder()) + "/"
         reason = "faq_conflict_short" if isinstance(error, FileConflict) else error.reason
         messages = [t(reason, **error.values)] if reason else []
-        messages += [problem.replace(folder, "") for problem in error.problems]
+        messages += [_in_folder(problem) for problem in error.problems]
         status = 409 if isinstance(error, FileConflict) else 400
         return render_template(
             "staff/faq_delete.html",
