@@ -30,7 +30,7 @@ from ..faq.library import FaqSnapshot
 from ..faq.model import LANGUAGES
 from ..input_rules import remove_control_characters
 from ..server.security import limiter
-from ..texts import text
+from ..texts import preferred_language, text
 from .pages import counterparts, entries_of, entry_path, group_by_tag, tag_title
 
 bp = Blueprint("help", __name__, url_prefix="/help", template_folder="templates")
@@ -125,9 +125,7 @@ def help_error(error: HTTPException):
 @bp.get("/")
 def choose_language() -> Response:
     """To the visitor's language by Accept-Language (q-values honoured), else DEFAULT_LANG."""
-    default = current_app.config["DEFAULT_LANG"]
-    ordered = [default, *(lang for lang in LANGUAGES if lang != default)]
-    lang = request.accept_languages.best_match(ordered, default=default)
+    lang = preferred_language(request.accept_languages, current_app.config["DEFAULT_LANG"])
     response = redirect(url_for("help.index", lang=lang), 302)
     response.vary.add("Accept-Language")
     return response

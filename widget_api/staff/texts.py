@@ -7,19 +7,14 @@ from __future__ import annotations
 
 from flask import request
 
-from ..texts import LANGUAGES, text
+from ..texts import preferred_language, text
 
 DEFAULT_STAFF_LANG = "en"
-# The default first: where the browser likes several equally (`*`), it wins.
-_STAFF_LANGUAGES = (DEFAULT_STAFF_LANG, *(code for code in LANGUAGES if code != DEFAULT_STAFF_LANG))
 
 
 def staff_lang() -> str:
     """The staff member's language from the browser's Accept-Language; English otherwise."""
-    return (
-        request.accept_languages.best_match(_STAFF_LANGUAGES, default=DEFAULT_STAFF_LANG)
-        or DEFAULT_STAFF_LANG
-    )
+    return preferred_language(request.accept_languages, DEFAULT_STAFF_LANG)
 
 
 def t(key: str, **values: object) -> str:

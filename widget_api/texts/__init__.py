@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from werkzeug.datastructures import LanguageAccept
+
 
 def _load_catalogue() -> dict[str, dict[str, str]]:
     """Every language module of this package, by code, in alphabetical order."""
@@ -62,6 +64,13 @@ def text(lang: str, key: str, /, **values: object) -> str:
     """
     template = CATALOGUE[lang][key]
     return template.format(**values) if values else template
+
+
+def preferred_language(accepted: LanguageAccept, default: str) -> str:
+    """The language of LANGUAGES a browser prefers by its Accept-Language (q-values honoured),
+    else `default`, which also wins where the browser likes several equally (`*`)."""
+    ordered = [default, *(code for code in LANGUAGES if code != default)]
+    return accepted.best_match(ordered, default=default) or default
 
 
 def day_name(lang: str, weekday: int) -> str:
