@@ -58,6 +58,18 @@ def after_write(
     )
 
 
+def form_values(entry: FaqEntry) -> dict[str, str]:
+    """The editor form's fields for an entry, as the form holds them (one phrasing a line)."""
+    return {
+        "id": entry.id,
+        "question": entry.question,
+        "phrasings": "\n".join(entry.alternatives),
+        "tags": ", ".join(entry.tags),
+        "answer": entry.answer,
+        "counterpart": entry.counterpart,
+    }
+
+
 def versions_for_page(lang: str, entry_id: str) -> list[dict[str, Any]]:
     return faq_versions.versions_of(get_db(), lang, entry_id)
 
@@ -98,14 +110,7 @@ def prefill_existing(values: dict[str, str], lang: str, entry_id: str) -> dict[s
         if version and version["lang"] == lang:
             restored = entry_from_markdown(version["markdown"], lang)
             if restored is not None:
-                values = {
-                    **values,
-                    "question": restored.question,
-                    "phrasings": "\n".join(restored.alternatives),
-                    "tags": ", ".join(restored.tags),
-                    "answer": restored.answer,
-                    "counterpart": restored.counterpart,
-                }
+                values = {**form_values(restored), "id": values["id"]}
     draft = _accepted_draft()
     if draft and draft["kind"] == "alternative" and draft["faq_id"] == entry_id:
         values = _phrasings_with(values, draft["question"])

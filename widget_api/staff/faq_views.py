@@ -48,7 +48,13 @@ from ..paths import PACKAGE
 from ..store.accounts import role_allows
 from ..texts import LANGUAGES
 from . import audit_staff, bp, requires_role
-from .faq_history import after_write, prefill_existing, prefill_new, versions_for_page
+from .faq_history import (
+    after_write,
+    form_values,
+    prefill_existing,
+    prefill_new,
+    versions_for_page,
+)
 from .texts import staff_lang, t
 
 LIST_LIMIT = 500
@@ -135,17 +141,6 @@ def _form_entry(lang: str) -> FaqEntry:
     )
 
 
-def _form_values(entry: FaqEntry) -> dict[str, str]:
-    return {
-        "id": entry.id,
-        "question": entry.question,
-        "phrasings": "\n".join(entry.alternatives),
-        "tags": ", ".join(entry.tags),
-        "answer": entry.answer,
-        "counterpart": entry.counterpart,
-    }
-
-
 def _page(
     lang: str,
     *,
@@ -196,7 +191,7 @@ def _opened_or_404(lang: str, entry_id: str) -> OpenedEntry:
 def faq_entry(lang: str, entry_id: str):
     """One entry as its file holds it now; `version`, `draft` and `phrasing` prefill the form."""
     opened = _opened_or_404(_lang_or_404(lang), entry_id)
-    values = _form_values(opened.entry)
+    values = form_values(opened.entry)
     values = prefill_existing(values, lang, entry_id)
     return _page(
         lang,
@@ -204,7 +199,7 @@ def faq_entry(lang: str, entry_id: str):
         values=values,
         file_hash=opened.file_hash,
         relative=opened.relative,
-        prefilled=values != _form_values(opened.entry),
+        prefilled=values != form_values(opened.entry),
     )
 
 
@@ -251,7 +246,7 @@ def _refused(lang: str, opened: OpenedEntry | None, entry: FaqEntry, error: Edit
     return _page(
         lang,
         opened=opened,
-        values=_form_values(entry),
+        values=form_values(entry),
         file_hash=file_hash,
         relative=relative,
         status=status,
@@ -296,7 +291,7 @@ def faq_save(lang: str, entry_id: str):
         return _page(
             lang,
             opened=opened,
-            values=_form_values(entry),
+            values=form_values(entry),
             file_hash=request.form.get("file_hash", ""),
             relative=opened.relative,
         )
@@ -321,7 +316,7 @@ def faq_create(lang: str):
     entry = _form_entry(lang)
     relative = request.form.get("file", "")
     if request.form.get("action") == "preview":
-        return _page(lang, opened=None, values=_form_values(entry), file_hash="", relative=relative)
+        return _page(lang, opened=None, values=form_values(entry), file_hash="", relative=relative)
     folder = faq_folder()
     if relative not in files_of_language(folder, lang):
         return _refused(lang, None, entry, EditRefused("faq_no_such_file"))
