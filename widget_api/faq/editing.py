@@ -147,18 +147,15 @@ def open_entry(folder: Path, entry_id: str) -> OpenedEntry:
     """Find an entry in the folder's files as they are on disk now; raises EntryNotFound."""
     for path in faq_files(folder):
         try:
-            data = path.read_bytes()
-            text = data.decode("utf-8")
+            text = path.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        entries, _ = parse_faq_file(text, str(path))
-        for entry in entries:
-            if entry.id == entry_id:
-                return _opened(folder, path, data, text, entry)
+        with suppress(EntryNotFound):
+            return open_entry_in(folder, path, text, entry_id)
     raise EntryNotFound(entry_id)
 
 
-def _opened(folder: Path, path: Path, data: bytes, text: str, entry: FaqEntry) -> OpenedEntry:
+def _opened(folder: Path, path: Path, text: str, entry: FaqEntry) -> OpenedEntry:
     file_tags = tuple(
         tag.strip() for tag in front_matter(text).get("tags", "").split(",") if tag.strip()
     )
@@ -167,7 +164,7 @@ def _opened(folder: Path, path: Path, data: bytes, text: str, entry: FaqEntry) -
     lines = text.splitlines(keepends=True)
     return OpenedEntry(
         relative=path.relative_to(folder).as_posix(),
-        file_hash=content_hash(data),
+        file_hash=content_hash(text.encode("utf-8")),
         entry=replace(entry, tags=own_tags),
         file_tags=file_tags,
         markdown="".join(lines[start:end]).strip() + "\n",
@@ -298,5 +295,5 @@ def open_entry_in(folder: Path, path: Path, text: str, entry_id: str) -> OpenedE
     entries, _ = parse_faq_file(text, str(path))
     for entry in entries:
         if entry.id == entry_id:
-            return _opened(folder, path, text.encode("utf-8"), text, entry)
+            return _opened(folder, path, text, entry)
     raise EntryNotFound(entry_id)
