@@ -868,7 +868,7 @@
     if (!options.length || root.activeElement !== input) return;
     options.forEach(function (s, i) {
       var li = h('li', {id: 'sw-opt-' + i, role: 'option', class: 'sw-option',
-        'aria-selected': 'false'}, [String(s.question)]);
+        'aria-selected': 'false', lang: s.lang || lang}, [String(s.question)]);
       on(li, 'mousedown', function (e) { e.preventDefault(); }); // keep focus
       on(li, 'click', function () { ask(s.question); });
       list.append(li);

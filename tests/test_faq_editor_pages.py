@@ -73,6 +73,18 @@ def test_the_list_searches_with_the_matcher_and_filters_by_tag(editor_app):
     assert "New entry" not in tagged and "editors and admins change it" in tagged
 
 
+def test_a_search_in_a_language_without_entries_lists_none_of_the_other(tmp_path, faq_copy):
+    for german in (faq_copy / "de").glob("*.md"):
+        german.unlink()
+    app = make_app(tmp_path, FAQ_DIR=str(faq_copy), SECURE_COOKIES=False)
+    add_account(app, "sam@example.com", "staff")
+    sam = signed_in(app, "sam@example.com")
+    english = sam.get("/staff/faq?lang=en&q=how+long+does+shipping+take").get_data(as_text=True)
+    assert "/staff/faq/en/shipping-time" in english
+    german = sam.get("/staff/faq?lang=de&q=how+long+does+shipping+take").get_data(as_text=True)
+    assert "/staff/faq/en/" not in german
+
+
 def test_a_staff_role_account_reads_but_every_write_is_403(editor_app, faq_copy):
     before = {p: p.read_bytes() for p in faq_copy.rglob("*.md")}
     sam = signed_in(editor_app, "sam@example.com")

@@ -232,6 +232,16 @@ def test_search_shows_the_matches_or_a_friendly_nothing_found(client):
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
 
 
+def test_search_in_a_language_without_entries_finds_nothing_of_the_other(tmp_path):
+    folder = tmp_path / "english-only"
+    write(folder, "en/a.md", EN)
+    client = make_app(tmp_path, FAQ_DIR=str(folder)).test_client()
+    assert "/help/en/shipping-time" in client.get("/help/en/?q=how+long+does+shipping+take").text
+    page = client.get("/help/de/?q=how+long+does+shipping+take").text
+    assert "Zu „how long does shipping take“ haben wir nichts gefunden." in page
+    assert "/help/en/shipping-time" not in page
+
+
 def test_pages_have_etags_from_the_faq_generation_and_answer_304(app, client, faq):
     addresses = ["/help/en/", "/help/en/shipping-time", "/help/de/?q=Versand", "/help/style.css"]
     tags = {}

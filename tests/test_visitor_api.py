@@ -103,6 +103,8 @@ def test_an_ambiguous_question_keeps_the_page_language(client, question, page_la
     body = ask(client, question, page_lang)
     langs = [body["answer"]["lang"]] if body["answer"] else []
     langs += [s["lang"] for s in body["suggestions"]]
+    typed = client.get("/api/v1/suggest", query_string={"q": question, "lang": page_lang})
+    langs += [s["lang"] for s in typed.get_json()["suggestions"]]
     assert set(langs) <= {page_lang}, body
 
 
@@ -119,9 +121,30 @@ def test_suggest_completes_what_is_typed(client):
     response = client.get("/api/v1/suggest", query_string={"q": "return my ord", "lang": "en"})
     assert response.status_code == 200
     suggestions = response.get_json()["suggestions"]
-    assert suggestions and all(set(s) == {"id", "question"} for s in suggestions)
+    assert suggestions and all(set(s) == {"id", "question", "lang"} for s in suggestions)
+    assert {s["lang"] for s in suggestions} == {"en"}
     short = client.get("/api/v1/suggest", query_string={"q": "r", "lang": "en"}).get_json()
     assert short == {"suggestions": []}
+
+
+@pytest.mark.parametrize(
+    ("typed", "page_lang", "expected_id", "expected_lang"),
+    [
+        ("Wie lange dauert der Vers", "en", "versanddauer", "de"),
+        ("how long does shipping", "de", "shipping-time", "en"),
+        ("how long does shipping", "en", "shipping-time", "en"),
+    ],
+)
+def test_suggest_completes_in_the_language_ask_would_answer_in(
+    client, typed, page_lang, expected_id, expected_lang
+):
+    response = client.get("/api/v1/suggest", query_string={"q": typed, "lang": page_lang})
+    suggestions = response.get_json()["suggestions"]
+    assert suggestions[0]["id"] == expected_id, suggestions
+    assert {s["lang"] for s in suggestions} == {expected_lang}
+    # What asking the completed question answers, from the same page, is the same entry.
+    body = ask(client, suggestions[0]["question"], page_lang)
+    assert (body["answer"]["id"], body["answer"]["lang"]) == (expected_id, expected_lang)
 
 
 def test_feedback_is_stored(app, client):

@@ -123,6 +123,15 @@ def test_english_visit_by_keyboard(context, live_server):
     page.locator(".sw-answer").nth(answers).wait_for()
     assert page.locator(".sw-answer-title").last.inner_text() == chosen
 
+    # Typed in German on the English page, it completes to German entries, marked German.
+    page.keyboard.type("Wie lange dauert der Vers")
+    german = page.locator("#sw-opt-0")
+    expect(german).to_have_text("Wie lange dauert der Versand?")
+    assert german.get_attribute("lang") == "de"
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    expect(german).to_have_count(0)
+
     # Something the FAQ does not cover: no answer, "Talk to a person" is highlighted.
     reply = ask_by_keyboard(page, "Can I book a flight to Rome?")
     assert "sw-answer" not in reply.get_attribute("class")

@@ -7,8 +7,9 @@ answer from the other language's entries is marked with that language while the 
 labels keep the page's.
 
 The service runs with a FAQ folder holding only German entries: a question on the English page
-is then matched against the German ones (FaqIndex.rank searches every language when the page's
-has no entries), which gives a cross-language answer without touching the matcher.
+is then matched against the German ones (`FaqIndex.answer_language` names no language when the
+page's has no entries, and every language is searched), so the cross-language answer shown
+does not hang on how the matcher tells languages apart.
 """
 
 from __future__ import annotations

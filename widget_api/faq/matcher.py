@@ -1052,12 +1052,14 @@ class FaqIndex:
     def rank(self, question: str, lang: str | None = None, limit: int = 10) -> list[Candidate]:
         """The best entries for question, best first, with scores from 0 to 1.
 
-        With `lang` given and entries in that language, only those are considered; otherwise
-        the question is scored against every language (each with its own stemmer) and the
-        lists are merged, since a visitor's language setting and the words typed can differ.
+        With `lang` given, only that language's entries are considered (none when the FAQ has
+        none in it: a list of one language never shows the other's). With `lang` None the
+        question is scored against every language (each with its own stemmer) and the lists
+        are merged; `answer_language` says which to pass for a visitor's question.
         """
-        if lang in self._indexes:
-            return self._indexes[lang].rank(question, limit)
+        if lang is not None:
+            index = self._indexes.get(lang)
+            return index.rank(question, limit) if index is not None else []
         merged = [c for index in self._indexes.values() for c in index.rank(question, limit)]
         merged.sort(key=lambda c: -c.score)
         return merged[:limit]

@@ -72,9 +72,7 @@ def search_answers(lang: str) -> AnswerSearch:
             query=query[:limit], problem=t("answers_query_too_long", limit=limit), status=400
         )
     index = current_app.extensions["faq_library"].current().index
-    # With no entry in `lang`, rank() looks in every language: keep only this one's.
-    found = [c.entry for c in index.rank(query, lang=lang, limit=MAX_RESULTS)]
-    answers = [as_reply_text(entry) for entry in found if entry.lang == lang]
+    answers = [as_reply_text(c.entry) for c in index.rank(query, lang=lang, limit=MAX_RESULTS)]
     if not answers:
         return AnswerSearch(query=query, problem=t("answers_none", query=query))
     return AnswerSearch(query=query, answers=answers)

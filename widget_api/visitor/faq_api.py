@@ -199,10 +199,13 @@ def ask() -> Response:
 @rate_limited("RATELIMIT_SUGGEST")
 def suggest() -> Response:
     query = text_field(dict(request.args), "q", required=False) or ""
-    lang = language(request.args.get("lang"))
+    page_lang = language(request.args.get("lang"))
     if len(query) < MIN_SUGGEST_LENGTH:
         return jsonify(suggestions=[])
     snapshot = faq_library().current()
+    # The language `ask` would answer in, so what is offered while typing is what asking
+    # would find: a German question on the English page completes to German entries.
+    lang = snapshot.index.answer_language(query, page_lang)
     # Completions of the words being typed first, then whole-word matches for paraphrases.
     entries = snapshot.completions.complete(query, lang=lang, limit=SUGGEST_LIMIT)
     floor = thresholds().suggest
@@ -212,7 +215,9 @@ def suggest() -> Response:
         if candidate.score >= floor
     ]
     unique = list({entry.id: entry for entry in entries}.values())[:SUGGEST_LIMIT]
-    return jsonify(suggestions=[{"id": e.id, "question": e.question} for e in unique])
+    return jsonify(
+        suggestions=[{"id": e.id, "question": e.question, "lang": e.lang} for e in unique]
+    )
 
 
 @bp.post("/feedback")

@@ -172,7 +172,11 @@ def _schemas(max_question: int) -> dict[str, Any]:
                     "type": "array",
                     "maxItems": SUGGEST_LIMIT,
                     "items": closed_object(
-                        {"id": {"type": "string"}, "question": {"type": "string"}}
+                        {
+                            "id": {"type": "string"},
+                            "question": {"type": "string"},
+                            "lang": brief["properties"]["lang"],
+                        }
                     ),
                 }
             }
@@ -544,7 +548,12 @@ def _paths(max_question: int) -> dict[str, Any]:
                         "description": "What was typed so far; under 3 characters: no suggestions.",
                         "schema": {"type": "string", "maxLength": max_question},
                     },
-                    {**lang_query, "description": "Language; empty: both."},
+                    {
+                        **lang_query,
+                        "description": "The widget page's language. Words clearly typed in "
+                        "the other language complete to that language's entries, as for "
+                        "ask; empty: every language.",
+                    },
                 ],
                 "responses": {
                     "200": _ok("Up to five FAQ questions.", _ref("SuggestResponse")),
