@@ -329,7 +329,7 @@ def test_the_hand_off_form_leads_with_a_summary_only_for_a_notice_it_speaks_for(
 
     default = privacy("de")
     assert default["summary"].startswith("Nordlicht Outdoor speichert dieses Gespräch")
-    assert default["more"] == "Ganzer Datenschutzhinweis"
+    assert default["more"] == "Vollständiger Datenschutzhinweis"
     assert len(default["summary"]) < len(default["notice"]) / 3
     assert privacy("en")["more"] == "Full privacy notice"
     assert privacy("de", PRIVACY_NOTICE_DE="Unser eigener Hinweis.")["summary"] == ""

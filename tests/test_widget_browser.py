@@ -300,7 +300,10 @@ def test_german_handoff_form_on_a_phone(browser, live_server):
 
 @pytest.mark.parametrize(
     ("width", "height", "query", "more"),
-    [(360, 740, "?lang=de", "Ganzer Datenschutzhinweis"), (1280, 800, "", "Full privacy notice")],
+    [
+        (360, 740, "?lang=de", "Vollständiger Datenschutzhinweis"),
+        (1280, 800, "", "Full privacy notice"),
+    ],
 )
 def test_hand_off_form_keeps_consent_and_send_in_view(
     browser, live_server, width, height, query, more

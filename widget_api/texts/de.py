@@ -24,7 +24,7 @@ TEXTS: dict[str, str] = {
         "{shop} speichert dieses Gespräch (Name und E-Mail-Adresse nur, wenn du sie "
         "angibst), um dir zu antworten. Du kannst es jederzeit löschen."
     ),
-    "privacy.more": "Ganzer Datenschutzhinweis",
+    "privacy.more": "Vollständiger Datenschutzhinweis",
     "privacy.questions": "{n} Tage lang",
     "privacy.questions_off": "bis wir sie löschen",
     "privacy.inactive": "Nach {n} Tagen ohne Aktivität wird es geschlossen.",
@@ -75,7 +75,7 @@ TEXTS: dict[str, str] = {
     "rating.scale": "1 = gar nicht zufrieden, 5 = sehr zufrieden",
     "rating.comment": "Möchtest du uns noch etwas sagen? (freiwillig)",
     "rating.send": "Bewertung senden",
-    "rating.decline": "Nein danke",
+    "rating.decline": "Nein, danke",
     "rating.thanks": "Danke für deine Bewertung!",
     # The public help centre (help/): its pages, and the widget's links to it
     "help.title": "Hilfe-Center von {shop}",
@@ -203,17 +203,17 @@ TEXTS: dict[str, str] = {
     "staff.answers_none": "Keine FAQ-Antwort in der Sprache dieses Gesprächs passt zu „{query}“.",
     "staff.answers_query_too_long": "Diese Suche ist zu lang: höchstens {limit} Zeichen.",
     "staff.answer_too_long": (
-        "Länger als eine Antwort sein darf ({limit} Zeichen): nach dem Einfügen kürzen."
+        "Länger, als eine Antwort sein darf ({limit} Zeichen): bitte nach dem Einfügen kürzen."
     ),
     "staff.insert_answer": "In die Antwort einfügen",
     "staff.inserted": (
-        "Die Antwort auf „{question}“ steht als einfacher Text im Antwortfeld: "
+        "Die Antwort auf „{question}“ steht jetzt als reiner Text im Antwortfeld: "
         "bearbeiten, dann senden."
     ),
     "staff.insert_unknown": "Es gibt keinen FAQ-Eintrag {faq_id!r}, daher wurde nichts eingefügt.",
     "staff.insert_other_language": (
-        "{faq_id!r} ist ein Eintrag der Sprache {entry_lang}, nicht der dieses "
-        "Gesprächs, daher wurde nichts eingefügt."
+        "{faq_id!r} ist ein Eintrag in der Sprache {entry_lang}, nicht in der dieses "
+        "Gesprächs; daher wurde nichts eingefügt."
     ),
     "staff.reply_hint": (
         "Dieser Browser-Tab behält, was Sie hier schreiben, auch beim Neuladen, "
@@ -278,7 +278,7 @@ TEXTS: dict[str, str] = {
     ),
     "staff.mean_score": "Mittlere Zufriedenheit (1 bis 5)",
     "staff.ratings": "Bewertungen",
-    "staff.ratings_declined": "Bewertung abgelehnt",
+    "staff.ratings_declined": "Auf Bewertung verzichtet",
     "staff.score_per_day": "Mittlere Zufriedenheit pro Tag",
     "staff.score_per_week": "Mittlere Zufriedenheit pro Woche",
     "staff.week_from": "Woche ab",
