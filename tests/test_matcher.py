@@ -181,6 +181,17 @@ def test_a_name_of_several_unknown_words_counts_as_one_unknown_thing(index):
     assert named.score > scattered.score + 0.1
 
 
+def test_a_known_compound_counts_as_one_word_not_as_its_parts_too(index):
+    # "Lieferzeit" is a word of the FAQ and splits into "Liefer" and "Zeit", which the FAQ
+    # knows too; "Kajaks" is new. Half the question's content is something the FAQ never
+    # mentions, and the compound's parts must not make it look mostly known.
+    assert index.signals("Lieferzeit Kajaks", "de")["known"] <= 0.5
+    # A compound the FAQ does not know is known by its parts alone: they count in full, as
+    # if typed apart.
+    apart = index.signals("Retoure Versand Kajaks", "de")["known"]
+    assert index.signals("Retourenversand Kajaks", "de")["known"] == apart
+
+
 def test_sharing_only_stop_words_makes_no_candidate(index):
     # "How do I ... my ...?" is how half the FAQ is asked; it says nothing about the topic.
     ranked = index.rank("How do I reset my password?", "en", limit=10)

@@ -94,6 +94,12 @@ UNKNOWN_RUN_DECAY = 0.5
 STOP_WEIGHT = 0.3
 # Neighbouring word pairs ("how long", "my name") are terms too, at this share of their idf.
 BIGRAM_WEIGHT = 0.3
+# A word the FAQ uses as typed is that word; its compound parts ("versand", "kost" of
+# "Versandkosten") still meet phrasings that say them apart, but at this share of their idf,
+# like word pairs: at full weight one known compound counted as two or three words, so a
+# question of a known compound and a word the FAQ never uses looked mostly known. The parts
+# of a word the FAQ does not know stand in for it and count in full.
+KNOWN_WORD_PART_WEIGHT = 0.3
 # How many of the entries sharing a content word with the question (best by term profile) get
 # their phrasings compared with it, and how many phrasings of each (chosen by their content
 # words) are scored exactly.
@@ -630,8 +636,10 @@ class _LanguageIndex:
                 run = 0
             if token.term in self.idf:
                 found.append(_QueryTerm(token.term, token.word, self.idf[token.term]))
-                if token.parts:
-                    found.extend(_QueryTerm(p, token.word, self.idf[p]) for p in token.parts)
+                found.extend(
+                    _QueryTerm(p, token.word, self.idf[p] * KNOWN_WORD_PART_WEIGHT)
+                    for p in token.parts
+                )
                 primary.append(token.term)
                 continue
             joined = token.word + tokens[i].word if i < len(tokens) else ""
