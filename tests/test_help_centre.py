@@ -219,7 +219,7 @@ def test_an_entry_under_the_other_language_is_sent_to_its_own(client):
 def test_search_shows_the_matches_or_a_friendly_nothing_found(client):
     page = client.get("/help/en/?q=how+long+does+delivery+take").text
     assert "Results for “how long does delivery take”" in page
-    assert re.findall(r'<li><a href="([^"]+)">', page)[0] == "/help/en/shipping-time"
+    assert re.findall(r'<li lang="en"><a href="([^"]+)">', page)[0] == "/help/en/shipping-time"
     assert 'value="how long does delivery take"' in page  # the box keeps the words
 
     page = client.get("/help/de/?q=Kajak+mieten").text
@@ -232,14 +232,30 @@ def test_search_shows_the_matches_or_a_friendly_nothing_found(client):
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page
 
 
-def test_search_in_a_language_without_entries_finds_nothing_of_the_other(tmp_path):
+def test_search_follows_the_language_of_the_words_typed(client, tmp_path):
+    # As in the widget: German words on the English page find the German entries, marked
+    # German, with a line saying why in the language of the search.
+    page = client.get("/help/en/?q=Wie+lange+dauert+der+Versand").text
+    assert '<html lang="en">' in page
+    first = re.findall(r'<li lang="(\w+)"><a href="([^"]+)">', page)[0]
+    assert first == ("de", "/help/de/versanddauer")
+    assert (
+        '<p lang="de">Deine Suche ist auf Deutsch, daher hier unsere deutschen Fragen.</p>' in page
+    )
+    # A single word may be a name both languages use: the page's language stays.
+    assert '<li lang="de">' not in client.get("/help/en/?q=Versand").text
+    english = client.get("/help/en/?q=how+long+does+delivery+take").text
+    assert "Your search is in" not in english and '<li lang="en">' in english
+
+    # With no entry in the page's language, every language is searched.
     folder = tmp_path / "english-only"
     write(folder, "en/a.md", EN)
-    client = make_app(tmp_path, FAQ_DIR=str(folder)).test_client()
-    assert "/help/en/shipping-time" in client.get("/help/en/?q=how+long+does+shipping+take").text
-    page = client.get("/help/de/?q=how+long+does+shipping+take").text
-    assert "Zu „how long does shipping take“ haben wir nichts gefunden." in page
-    assert "/help/en/shipping-time" not in page
+    english_only = make_app(tmp_path, FAQ_DIR=str(folder)).test_client()
+    page = english_only.get("/help/de/?q=how+long+does+shipping+take").text
+    assert re.findall(r'<li lang="(\w+)"><a href="([^"]+)">', page)[0] == (
+        "en",
+        "/help/en/shipping-time",
+    )
 
 
 def test_pages_have_etags_from_the_faq_generation_and_answer_304(app, client, faq):

@@ -159,8 +159,11 @@ def index(lang: str) -> Response:
             groups = group_by_tag(entries_of(snapshot.entries.values(), lang))
             titled = [(tag_title(tag) or text(lang, "help.more"), items) for tag, items in groups]
             return _page("help/index.html", lang, groups=titled, query="")
+        # As in the widget: words clearly typed in the other language find its entries (and
+        # every language is searched when the FAQ has none in this page's).
+        found_lang = snapshot.index.answer_language(query, lang)
         floor = current_app.extensions["thresholds"].suggest
-        found = snapshot.index.rank(query, lang=lang, limit=SEARCH_RESULTS)
+        found = snapshot.index.rank(query, lang=found_lang, limit=SEARCH_RESULTS)
         results = [candidate.entry for candidate in found if candidate.score >= floor]
         return _page("help/index.html", lang, results=results, query=query)
 

@@ -87,6 +87,9 @@ TEXTS: dict[str, str] = {
     "help.search_label": "Fragen durchsuchen",
     "help.search": "Suchen",
     "help.results_for": "Ergebnisse für „{query}“",
+    "help.results_in_this_language": (
+        "Deine Suche ist auf Deutsch, daher hier unsere deutschen Fragen."
+    ),
     "help.nothing_found": (
         "Zu „{query}“ haben wir nichts gefunden. Versuch es mit anderen oder weniger Wörtern."
     ),

@@ -87,6 +87,9 @@ TEXTS: dict[str, str] = {
     "help.search_label": "Search the questions",
     "help.search": "Search",
     "help.results_for": "Results for “{query}”",
+    "help.results_in_this_language": (
+        "Your search is in English, so here are our English questions."
+    ),
     "help.nothing_found": "We found nothing for “{query}”. Try other words, or fewer.",
     "help.nothing_found_next": "Or ask us directly:",
     "help.all_questions": "All questions",
